@@ -1,0 +1,79 @@
+"""Chapter metadata: one source of truth (``nonlinlab/chapters.csv``) for slug, part, paper
+title and BibTeX key. The "Cite this chapter" BibTeX, the book's structure tests and the
+scoreboard all read it from here, so they cannot drift apart."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from . import meta
+
+
+@dataclass(frozen=True)
+class ChapterMeta:
+    slug: str
+    part: str
+    title: str  # the paper's title
+    bibkey: str  # the paper's key in references.bib
+
+    @property
+    def module(self) -> str:
+        """The paper module: ``nonlinlab.papers.<slug_with_underscores>``."""
+        return "nonlinlab.papers." + self.slug.replace("-", "_")
+
+    @property
+    def notebook(self) -> str:
+        """Path of the notebook, relative to the repository root, without suffix."""
+        return f"notebooks/{self.part}/{self.slug}"
+
+    @property
+    def url(self) -> str:
+        return f"{meta.BOOK_URL}/{self.notebook}.html"
+
+    @property
+    def colab_url(self) -> str:
+        repo = meta.REPO_URL.removeprefix("https://github.com/")
+        return f"https://colab.research.google.com/github/{repo}/blob/{meta.REPO_BRANCH}/{self.notebook}.ipynb"
+
+
+@functools.cache
+def all_chapters() -> dict[str, ChapterMeta]:
+    text = resources.files("nonlinlab").joinpath("chapters.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    chapters = {r["slug"]: ChapterMeta(r["slug"], r["part"], r["title"], r["bibkey"]) for r in rows}
+    if len(chapters) != len(rows):
+        raise ValueError("chapters.csv lists a slug twice")
+    return chapters
+
+
+def get_chapter(slug: str) -> ChapterMeta:
+    chapters = all_chapters()
+    if slug not in chapters:
+        raise KeyError(f"unknown chapter {slug!r}; it must be listed in nonlinlab/chapters.csv")
+    return chapters[slug]
+
+
+def _latex_escape(text: str) -> str:
+    return re.sub(r"([&%$#_])", r"\\\1", text)
+
+
+def chapter_bibtex(slug: str, commit: str | None = None) -> str:
+    """BibTeX entry for citing the chapter (not the paper: cite that too)."""
+    ch = get_chapter(slug)
+    key = "nonlinlab-" + slug
+    lines = [
+        f"@incollection{{{key},",
+        f"  author    = {{{{{meta.BOOK_AUTHOR}}}}},",
+        f"  title     = {{{{Reproducing}} ``{_latex_escape(ch.title)}''}},",
+        f"  booktitle = {{{_latex_escape(meta.BOOK_TITLE)}}},",
+        f"  year      = {{{meta.BOOK_YEAR}}},",
+        f"  url       = {{{ch.url}}},",
+        f"  note      = {{Reproduction of \\cite{{{ch.bibkey}}}; code at {meta.REPO_URL}"
+        + (f", commit {commit}" if commit and commit != "unknown" else "") + "},",
+        "}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,32 @@
+"""One call to seed every random number generator a chapter touches."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+
+def seed_everything(seed: int, deterministic: bool = False) -> np.random.Generator:
+    """Seed python, numpy and torch (CPU and every CUDA device); return a numpy Generator.
+
+    With ``deterministic=True`` torch is asked for deterministic kernels (an error is raised
+    by torch if an operation has none), cuDNN autotuning is switched off, and cuBLAS gets the
+    workspace setting it needs for reproducible matrix products on GPU.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {seed!r}")
+    if not 0 <= int(seed) < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds legacy global-state users (e.g. sklearn)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    return np.random.default_rng(seed)

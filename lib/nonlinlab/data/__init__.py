@@ -1,0 +1,1 @@
+"""Offline datasets and generators shared by chapters."""

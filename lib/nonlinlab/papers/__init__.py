@@ -1,0 +1,1 @@
+"""One module per paper: ``nonlinlab.papers.<slug_with_underscores>``."""

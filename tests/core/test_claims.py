@@ -1,0 +1,88 @@
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from nonlinlab.core import ClaimFailed, Claims
+
+
+def make():
+    return Claims("demo", profile="ci", seed=0, run_card={"device": "cpu", "commit": "abc"})
+
+
+def test_passing_claims_write_a_record(claims_dir):
+    c = make()
+    c.less("error small", 0.01, 0.02, paper=0.0)
+    c.greater("speed-up", np.float64(3.0), 2.0)
+    c.close("ratio", torch.tensor(1.04), 1.0, rtol=0.05, paper="≈ 1")
+    c.between("slope", 0.9, 0.8, 1.2)
+    c.holds("ordering", True, ours="4 > 2 > 1")
+    path = c.check()
+    record = json.loads(path.read_text())
+    assert path == claims_dir / "demo.json"
+    assert record["slug"] == "demo" and record["profile"] == "ci" and record["all_passed"]
+    assert record["device"] == "cpu" and record["commit"] == "abc"
+    assert record["wall_time_s"] >= 0
+    assert [x["name"] for x in record["claims"]][0] == "error small"
+    first = record["claims"][0]
+    assert first["paper"] == 0.0 and first["ours"] == 0.01 and first["threshold"] == 0.02
+    assert "<table" in c._repr_html_() and "pass" in repr(c)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        lambda c: c.less("x", 0.03, 0.02),
+        lambda c: c.greater("x", 1.0, 2.0),
+        lambda c: c.close("x", 1.2, 1.0, rtol=0.05),
+        lambda c: c.close("x", 0.2, 0.0, atol=0.1),
+        lambda c: c.between("x", 2.0, 0.0, 1.0),
+        lambda c: c.holds("x", False, ours="wrong order"),
+        lambda c: c.less("x", math.nan, 1.0),
+        lambda c: c.greater("x", math.nan, 1.0),
+        lambda c: c.close("x", math.inf, 1.0, rtol=1.0),
+    ],
+)
+def test_violated_claim_raises_and_is_recorded(claims_dir, record):
+    c = make()
+    c.less("fine", 0.0, 1.0)
+    record(c)
+    with pytest.raises(ClaimFailed, match="1 of 2 claims failed"):
+        c.check()
+    saved = json.loads((claims_dir / "demo.json").read_text())
+    assert saved["all_passed"] is False
+    assert [x["passed"] for x in saved["claims"]] == [True, False]
+    assert "FAIL" in c._repr_html_()
+
+
+def test_no_claim_is_a_failure(claims_dir):
+    with pytest.raises(ClaimFailed, match="no claim"):
+        make().check()
+
+
+def test_bad_claim_definitions():
+    c = make()
+    with pytest.raises(ValueError):
+        c.compare("x", 1.0, "==", 1.0)
+    with pytest.raises(ValueError):
+        c.close("x", 1.0, 1.0)
+    with pytest.raises(TypeError):
+        c.less("x", np.ones(3), 1.0)
+    with pytest.raises(TypeError):
+        c.holds("x", 1, ours="1")
+    c.less("x", 0.0, 1.0)
+    with pytest.raises(ValueError, match="twice"):
+        c.less("x", 0.0, 1.0)
+
+
+def test_claims_dir_defaults_to_book_root(tmp_path, monkeypatch):
+    from nonlinlab.core import claims_dir
+
+    monkeypatch.delenv("NONLINLAB_CLAIMS_DIR", raising=False)
+    (tmp_path / "_toc.yml").write_text("root: x\n")
+    nested = tmp_path / "notebooks" / "part"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    assert claims_dir() == tmp_path / "_build" / "claims"

@@ -1,0 +1,64 @@
+import pytest
+import torch
+
+from nonlinlab.core import History, fit, seed_everything
+
+
+def _problem():
+    seed_everything(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    model = torch.nn.Linear(3, 1, bias=False)
+    return model, x, y
+
+
+def mse(model, batch):
+    x, y = batch
+    return torch.nn.functional.mse_loss(model(x), y)
+
+
+def test_fit_reduces_loss_and_logs_eval():
+    model, x, y = _problem()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    hist = fit(model, opt, mse, [(x, y)], steps=200, eval_fn=lambda m: {"w0": m.weight[0, 0]},
+               eval_every=50, log_every=10)
+    assert hist["loss"][-1] < 1e-3 * hist["loss"][0]
+    assert hist.steps("w0") == [50, 100, 150, 200]
+    assert abs(hist.last("w0") - 1.0) < 1e-2
+    assert hist.steps("loss")[0] == 10
+
+
+def test_fit_with_amp_and_callable_data():
+    model, x, y = _problem()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+
+    def loss(model, batch):
+        value = mse(model, batch)
+        return value, {"double": 2 * value.detach()}
+
+    hist = fit(model, opt, loss, lambda step: (x, y), steps=100, amp=True, grad_clip=1.0)
+    assert hist.last("loss") < hist["loss"][0]
+    assert "double" in hist
+
+
+def test_fit_rejects_bad_input():
+    model, x, y = _problem()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError):
+        fit(model, opt, mse, [(x, y)], steps=0)
+    with pytest.raises(ValueError, match="no batch"):
+        fit(model, opt, mse, [], steps=1)
+    with pytest.raises(FloatingPointError):
+        fit(model, opt, lambda m, b: torch.tensor(float("nan"), requires_grad=True), [(x, y)],
+            steps=1)
+
+
+def test_history_plot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    h = History()
+    for step in range(3):
+        h.log(step, loss=1.0 / (step + 1), acc=torch.tensor(0.5))
+    ax = h.plot("loss", logy=True)
+    assert ax.get_yscale() == "log"
