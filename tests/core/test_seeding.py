@@ -8,7 +8,7 @@ from nonlinlab.core import seed_everything
 
 
 def _draw():
-    return random.random(), np.random.rand(), torch.rand(1).item()
+    return random.random(), np.random.rand(), torch.rand(1).item()  # noqa: NPY002
 
 
 def test_same_seed_same_numbers():
