@@ -34,9 +34,10 @@ help:
 
 setup: $(VENV)/.installed $(MATHJAX)
 
-$(VENV)/.installed: requirements-dev.txt lib/pyproject.toml
+$(VENV)/.installed: requirements-dev.txt requirements-nodeps.txt lib/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements-dev.txt -e lib
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	touch $@
 
 $(MATHJAX): tools/vendor_mathjax.py
