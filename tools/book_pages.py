@@ -120,10 +120,10 @@ def scoreboard(chapters: list[str], records: dict[str, dict]) -> str:
         record = records.get(slug)
         if record is None:
             lines.append(f"| {_link(slug)} | *no record: the notebook did not finish* "
-                         "| | | | ❌ | | |")
+                         "| | | | ✗ | | |")
             continue
         for c in record["claims"]:
-            result = "✅ pass" if c["passed"] else "❌ FAIL"
+            result = "✓ pass" if c["passed"] else "✗ FAIL"
             lines.append(
                 f"| {_link(slug)} | {_fmt(c['name'])} | {_fmt(c['paper'])} | {_fmt(c['ours'])} | "
                 f"{_fmt(c['comparison'])} | {result} | {record['profile']} | {record['seed']} |"
@@ -153,7 +153,7 @@ def status(chapters: list[str], records: dict[str, dict], stage: Path) -> str:
         machines.add(f"{card.get('platform')}, {card.get('cpu_count')} CPUs, "
                      f"{card.get('device_name')}")
         wall = record["wall_time_s"]
-        flag = " ⚠️ over budget" if record["profile"] == "ci" and wall > budget else ""
+        flag = " (over budget)" if record["profile"] == "ci" and wall > budget else ""
         nb_s = notebook_seconds(stage / f"{all_chapters()[slug].notebook}.ipynb")
         lines.append(
             f"| {_link(slug)} | {record['profile']} | {wall:.1f}{flag} | "

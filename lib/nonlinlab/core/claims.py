@@ -157,7 +157,7 @@ class Claims:
             ours = f"{c.ours:.4g}" if isinstance(c.ours, float) else html.escape(str(c.ours))
             paper = "—" if c.paper is None else html.escape(
                 f"{c.paper:.4g}" if isinstance(c.paper, float) else str(c.paper))
-            mark = "✅ pass" if c.passed else "❌ FAIL"
+            mark = "✓ pass" if c.passed else "✗ FAIL"
             note = f"<br><small>{html.escape(c.note)}</small>" if c.note else ""
             rows.append(
                 f"<tr><td>{html.escape(c.name)}{note}</td><td>{paper}</td><td>{ours}</td>"
