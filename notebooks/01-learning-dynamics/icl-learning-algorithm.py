@@ -1,0 +1,447 @@
+# ---
+# jupyter:
+#   accelerator: GPU
+#   colab:
+#     provenance: []
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # What learning algorithm is in-context learning? Investigations with linear models
+#
+# This chapter reproduces {cite:t}`akyurek2023learning`.
+#
+# **What is reproduced here:** a small GPT trained on prompts of random linear-regression tasks
+# learns *in context* a predictor that is much closer to least squares (min-norm OLS) than to
+# one step of gradient descent, to averaging or to k-nearest neighbours, in its predictions
+# (SPD) and in its implicit weights (ILWD); trained on noisy labels it moves towards ridge
+# regression with a larger penalty, the Bayes-optimal predictor being ridge with λ = σ². The
+# reference learners (OLS, ridge also by Sherman–Morrison updates, GD, online SGD, k-NN,
+# averaging) are checked against closed forms here and against scikit-learn in the tests, and
+# the Bayes oracle (ridge with λ = σ² minimises the prediction error) is checked by Monte Carlo.
+# Not reproduced: the explicit transformer constructions of the paper's theorems and the
+# probing experiment (its Fig. 4).
+#
+# Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
+# `full` profile); locally, `make book` runs every chapter at the `ci` profile.
+
+# %%
+# Setup. On Colab, %pip install nonlinlab from the same git ref as this page;
+# locally, `make book` (or `pip install -e lib`) has installed it already.
+import sys
+
+if "google.colab" in sys.modules:
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("pip", 'install -q "nonlinlab @ git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib"')
+
+# %% tags=["parameters"]
+profile = "auto"  # "ci" (CPU, seconds), "full" (one GPU, paper-like scale) or "auto"
+seed = 0
+device = "auto"  # "auto", "cpu", "cuda", "mps"
+
+# %%
+import nonlinlab
+from nonlinlab.papers import icl_learning_algorithm as paper
+
+ch = nonlinlab.Chapter("icl-learning-algorithm", profile=profile, seed=seed, device=device)
+cfg = ch.config(paper.CONFIGS)
+cfg
+
+# %% [markdown]
+# ## Method
+#
+# **Tasks and prompts.** Each prompt is a fresh linear task: $w\sim\mathcal N(0,I_d)$, inputs
+# $x_i\sim\mathcal N(0,I_d)$ and labels $y_i=w^\top x_i+\epsilon_i$ with
+# $\epsilon_i\sim\mathcal N(0,\sigma^2)$, for $i=1,\dots,n$ (the official
+# `incontext/sampler_lib.py`; here drawn by `nonlinlab.data.icl.sample_linear_tasks`). The prompt
+# becomes $2n$ tokens of size $d+1$, inputs and labels alternating,
+#
+# $$\tilde x_i=[0,\,x_i],\qquad \tilde y_i=[y_i,\,0_d],\qquad
+#   (\tilde x_1,\tilde y_1,\tilde x_2,\tilde y_2,\dots,\tilde x_n,\tilde y_n).$$
+#
+# **In-context learner.** A causal GPT (pre-LN blocks of multi-head softmax attention and a GELU
+# MLP, learned positions, a linear read-in of the tokens and a linear read-out;
+# `nonlinlab.models.gpt`) reads the sequence; its prediction of $y_i$ is the first read-out
+# coordinate at the position of $\tilde x_i$. The causal mask lets that position see
+# $x_1,y_1,\dots,x_{i-1},y_{i-1}$ and $x_i$ — never $y_i$. The weights are trained once, with Adam
+# on fresh prompts every step, to minimise the paper's objective
+#
+# $$\mathcal L(\theta)=\mathbb E\Big[\tfrac1n\textstyle\sum_{i=1}^n
+#   \big(T_\theta(\tilde x_1,\tilde y_1,\dots,\tilde x_i)-y_i\big)^2\Big];$$
+#
+# after that, "learning" a new task happens only in the forward pass.
+#
+# **Reference learners.** Each is fitted to the $k$ examples before position $k$ and predicts
+# $y_{k+1}$ ("online", like the official `algos.online_regression`), with $X\in\mathbb R^{k\times d}$
+# the inputs and $y$ the labels so far:
+#
+# | learner | $\hat w$ |
+# |---|---|
+# | least squares (min-norm OLS) | $X^{+}y$ — OLS when $k\ge d$, the minimum-norm interpolant when $k<d$ |
+# | ridge(λ) | $(X^\top X+\lambda I)^{-1}X^\top y$ |
+# | one GD step, rate tuned per $k$ | $\frac{\eta_k}{k}X^\top y$ (one step on $\frac1{2k}\lVert Xw-y\rVert^2$ from $w=0$) |
+# | averaging | $\frac1k X^\top y$ (the GD step with $\eta=1$) |
+# | online SGD (official, window 1) | one pass of $w\leftarrow w+2\eta\,(y_j-w^\top x_j)\,x_j$, $\eta=0.02$ |
+# | 5-NN | mean label of the 5 nearest $x_j$ (not linear) |
+# | zero | $0$ |
+#
+# The paper's second construction computes ridge *online* by Sherman–Morrison rank-one
+# updates, $A_0=\lambda^{-1}I$,
+# $A_j=A_{j-1}-\frac{A_{j-1}x_jx_j^\top A_{j-1}}{1+x_j^\top A_{j-1}x_j}$, $b_j=b_{j-1}+y_jx_j$,
+# $\hat w_j=A_jb_j$: this is what a transformer can carry out layer by layer, and it gives the
+# same $\hat w$ as the closed form.
+#
+# **Why ridge with λ = σ².** With the prior $w\sim\mathcal N(0,I)$ and Gaussian noise, the posterior
+# mean of $w$ given the prompt is $(X^\top X+\sigma^2I)^{-1}X^\top y$, so ridge with $\lambda=\sigma^2$
+# is the Bayes-optimal predictor under squared error; for $\sigma=0$ it becomes min-norm OLS. A
+# perfectly trained in-context learner must therefore behave like ridge(σ²).
+#
+# **Comparing predictors** (the paper's Sec. 4.1). On the same prompts,
+# *squared prediction difference* $\mathrm{SPD}(f,g)=\mathbb E\big[(f(x)-g(x))^2\big]$, per number of
+# examples $k$; and *implicit linear weight difference*
+# $\mathrm{ILWD}(f,g)=\mathbb E\lVert\hat w_f-\hat w_g\rVert^2$, where the transformer's implicit
+# weight $\hat w_{\mathrm{ICL}}$ is the least-squares fit to its predictions when $x_{k+1}$ is
+# replaced by many probe inputs (context unchanged).
+#
+# Where this follows the official code rather than the brief: learners predict position $k+1$
+# from exactly the $k$ earlier examples (`online_regression`); k-NN uses
+# $\min(k,5)$ neighbours; online SGD uses unnormalised gradients clipped to $\pm20$ and the
+# official rates. In the official `SGD.iterate` the "window" start is `min(0, i - window)`, i.e.
+# always the full prefix; we implement the intended window-1 online SGD (one example per step),
+# which is what `online_regression` runs for window 1 anyway.
+
+# %% [markdown]
+# ## Experiments
+#
+# Sizes of this run (the `ci` profile trains tiny models on CPU: $d=2$, $n=8$, a 2-block GPT of
+# width 32; `full` uses $d=5$, $n=16$, 4 blocks of width 128, four noise levels and a depth
+# sweep):
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from nonlinlab.core import color
+
+d, n = cfg.dim, cfg.n
+k_axis = np.arange(n)  # prediction at position k uses k in-context examples
+print(f"d = {d}, n = {n} examples, GPT depth {cfg.depth} x width {cfg.width}, "
+      f"{cfg.gpt_config().num_params():,} parameters, {cfg.steps} steps of {cfg.batch} prompts; "
+      f"device {ch.device}")
+
+# %% [markdown]
+# ### 1. The reference learners
+#
+# Sherman–Morrison online ridge against the closed form at every prefix, and our min-norm
+# least squares against `numpy.linalg.pinv` (in float64; the tests also compare every learner
+# with scikit-learn's `LinearRegression`, `Ridge` and `KNeighborsRegressor`).
+
+# %%
+g = torch.Generator().manual_seed(ch.seed)
+x_chk, y_chk = paper.sample_prompts(500, cfg, 0.5, g, dtype=torch.float64)
+sm = paper.ridge_sherman_morrison(x_chk, y_chk, 0.25)
+closed = torch.stack([torch.zeros(500, d, dtype=torch.float64)]
+                     + [paper.ridge_weights(x_chk[:, :k], y_chk[:, :k], 0.25)
+                        for k in range(1, n + 1)], dim=1)
+sm_err = (sm - closed).abs().max().item()
+pinv_err = max(
+    np.abs(paper.ols_weights(x_chk[:, :k], y_chk[:, :k]).numpy()
+           - np.einsum("bij,bj->bi", np.linalg.pinv(x_chk[:, :k].numpy()),
+                       y_chk[:, :k].numpy())).max()
+    for k in range(1, n + 1))
+print(f"max |Sherman-Morrison - closed-form ridge| = {sm_err:.1e}; "
+      f"max |ours - numpy pinv| = {pinv_err:.1e}")
+
+# %% [markdown]
+# ### 2. The Bayes oracle: ridge with λ = σ²
+#
+# Monte-Carlo prediction error of ridge(λ) on a fresh query after $k=d$ noisy examples (where
+# the penalty matters most) for each training noise level: the minimum sits at λ = σ².
+
+# %%
+noisy = [s for s in cfg.noises if s > 0]
+lams = np.array(cfg.ridge_lambdas)
+bayes = {s: paper.bayes_ridge_mse(lams, dim=d, k=d, noise=s, tasks=cfg.bayes_tasks,
+                                  generator=torch.Generator().manual_seed(ch.seed + 1))
+         for s in noisy}
+fig, ax = plt.subplots(figsize=(5, 3.2))
+for j, s in enumerate(noisy):
+    ax.plot(lams, bayes[s], "o-", color=color(j), label=f"σ = {s:g}")
+    ax.axvline(s**2, color=color(j), ls=":", lw=1)
+ax.set(xscale="log", yscale="log", xlabel="ridge λ", ylabel=f"test MSE after k = {d} examples",
+       title="Bayes oracle: the minimum is at λ = σ² (dotted)")
+ax.legend()
+plt.show()
+bayes_argmin = {s: float(lams[np.argmin(bayes[s])]) for s in noisy}
+bayes_argmin
+
+# %% [markdown]
+# ### 3. Training the in-context learners
+#
+# One GPT per training noise level σ (same architecture, same seed); σ = 0 is the main model.
+
+# %%
+models, hists = {}, {}
+for s in cfg.noises:
+    models[s], hists[s] = paper.train_icl(cfg, noise=s, seed=ch.seed, device=ch.device)
+fig, ax = plt.subplots(figsize=(5, 3.2))
+for j, s in enumerate(cfg.noises):
+    ax.plot(hists[s].steps("loss"), hists[s]["loss"], color=color(j), label=f"σ = {s:g}")
+ax.set(yscale="log", xlabel="step", ylabel="training loss (mean over positions)")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# ### 4. Error curves: the transformer against every learner
+#
+# Test MSE against the number of in-context examples on fresh noise-free prompts (mirrors the
+# paper's error-curve comparison of the in-context learner with the reference predictors).
+# The one-step GD rate is tuned per $k$ on separate prompts.
+
+# %%
+ev = paper.evaluate(models[0.0], cfg, noise=0.0, seed=ch.seed, device=ch.device)
+curves = {"transformer (ICL)": "icl", "least squares (min-norm)": "ols", "ridge(0.1)": "ridge(0.1)",
+          "1-step GD (tuned η)": "gd", "averaging": "averaging", "online SGD (η=0.02)": "sgd",
+          f"{cfg.knn_k}-NN": "knn", "zero": "zero"}
+fig, ax = plt.subplots(figsize=(6, 3.8))
+for j, (label, key) in enumerate(curves.items()):
+    ax.plot(k_axis, ev.mse(key), "o-" if key == "icl" else ".-", color=color(j), label=label,
+            lw=2.5 if key == "icl" else 1.2, zorder=3 if key == "icl" else 2)
+ax.axvline(d, color="0.6", ls=":", lw=1)
+ax.set(xlabel="number of in-context examples k", ylabel="test MSE", ylim=(0, None),
+       title=f"noise-free tasks, d = {d} (dotted: k = d)")
+ax.legend(fontsize=8, ncol=2)
+plt.show()
+
+# %% [markdown]
+# ### 5. Which algorithm? SPD and ILWD to each learner
+#
+# Left: squared prediction difference between the transformer and each learner, per $k$.
+# Right: implicit linear weight difference, the transformer's weight being fitted to its
+# predictions on probe inputs. Both mirror the paper's fit-to-algorithm figure: the trained
+# learner is far closer to least squares than to one GD step, averaging or k-NN.
+
+# %%
+linear = {"least squares": {"learner": "ols"}, "ridge(0.1)": {"learner": "ridge", "lam": 0.1},
+          "1-step GD": {"learner": "gd"}, "averaging": {"learner": "averaging"}}
+ilwd_k = list(range(1, n))
+ilwd = paper.ilwd_by_prefix(models[0.0], ev, cfg, ilwd_k,
+                            {name: kw for name, kw in linear.items()}, seed=ch.seed,
+                            device=ch.device)
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+for j, (label, key) in enumerate(list(curves.items())[1:]):
+    axes[0].plot(k_axis[1:], ev.spd(key)[1:], ".-", color=color(j + 1), label=label)
+for j, name in enumerate(linear):
+    axes[1].plot(ilwd_k, ilwd[name], ".-", color=color(j + 1), label=name)
+for ax, what in zip(axes, ("SPD(ICL, learner)", "ILWD(ICL, learner)"), strict=True):
+    ax.axvline(d, color="0.6", ls=":", lw=1)
+    ax.set(yscale="log", xlabel="number of in-context examples k", ylabel=what)
+axes[0].legend(fontsize=8)
+axes[1].legend(fontsize=8)
+plt.show()
+
+lo, hi = d + 1, n - 1  # over-determined prefixes, where OLS and one GD step disagree
+spd_mean = {key: paper.mean_over(ev.spd(key), lo, hi) for key in ("ols", "gd", "knn", "averaging")}
+ilwd_last = {name: float(v[-1]) for name, v in ilwd.items()}
+print(f"mean SPD over k = {lo}..{hi}:", {k: round(v, 4) for k, v in spd_mean.items()})
+print(f"ILWD at k = {n - 1}:", {k: round(v, 4) for k, v in ilwd_last.items()})
+
+# %% [markdown]
+# ### 6. Noisy labels: the learner moves towards ridge
+#
+# For each model trained with noise σ, the SPD between its predictions and ridge(λ) on prompts
+# of the same noise, averaged over $k=1,\dots,n-1$, as a function of λ (mirrors the paper's
+# noise figure, where the best-matching λ tracks σ²). Right: error curves of the σ = 0.5
+# model, least squares and ridge(σ²) on noisy prompts; least squares blows up near $k=d$
+# (double descent) and the transformer does not.
+
+# %%
+evs = {0.0: ev}
+for s in noisy:
+    evs[s] = paper.evaluate(models[s], cfg, noise=s, seed=ch.seed, device=ch.device)
+spd_vs_lam = {s: np.array([paper.mean_over(evs[s].spd(f"ridge({lam:g})"), 1, n - 1)
+                           for lam in lams]) for s in cfg.noises}
+best_lam = {s: float(lams[np.argmin(v)]) for s, v in spd_vs_lam.items()}
+s_main = 0.5 if 0.5 in noisy else noisy[0]
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+for j, s in enumerate(cfg.noises):
+    axes[0].plot(lams, spd_vs_lam[s], "o-", color=color(j), label=f"trained at σ = {s:g}")
+    if s > 0:
+        axes[0].axvline(s**2, color=color(j), ls=":", lw=1)
+axes[0].set(xscale="log", yscale="log", xlabel="ridge λ", ylabel="mean SPD(ICL, ridge(λ))",
+            title="dotted: λ = σ²")
+axes[0].legend(fontsize=8)
+e = evs[s_main]
+for j, (label, key) in enumerate([("transformer (ICL)", "icl"), ("least squares", "ols"),
+                                  (f"ridge(σ² = {s_main**2:g})", f"ridge({s_main**2:g})")]):
+    axes[1].plot(k_axis, e.mse(key), "o-", color=color(j), label=label)
+axes[1].set(yscale="log", xlabel="number of in-context examples k", ylabel="test MSE",
+            title=f"noisy prompts, σ = {s_main:g}")
+axes[1].legend(fontsize=8)
+plt.show()
+near = (max(d - 1, 0), d + 2)
+near_ratio = (paper.mean_over(e.spd(f"ridge({s_main**2:g})"), *near)
+              / paper.mean_over(e.spd("ols"), *near))
+print("best-matching ridge λ per training σ:", best_lam)
+
+# %% [markdown]
+# ### 7. Depth (full profile only)
+#
+# The paper finds shallow learners closer to one GD step and deep ones closer to least squares.
+# The `full` profile trains extra noise-free models of other depths and compares them.
+
+# %%
+depth_rows = {}
+if cfg.sweep_depths:
+    for depth in sorted({*cfg.sweep_depths, cfg.depth}):
+        if depth == cfg.depth:
+            e_d = ev
+        else:
+            m_d, _ = paper.train_icl(cfg, noise=0.0, seed=ch.seed, device=ch.device, depth=depth)
+            e_d = paper.evaluate(m_d, cfg, noise=0.0, seed=ch.seed, device=ch.device)
+        depth_rows[depth] = {key: paper.mean_over(e_d.spd(key), lo, hi) for key in ("ols", "gd")}
+    ds = sorted(depth_rows)
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for j, (key, label) in enumerate([("ols", "least squares"), ("gd", "1-step GD")]):
+        ax.plot(ds, [depth_rows[dd][key] for dd in ds], "o-", color=color(j), label=label)
+    ax.set(xscale="log", yscale="log", xlabel="depth (blocks)", ylabel="mean SPD(ICL, learner)")
+    ax.legend()
+    plt.show()
+depth_rows
+
+# %% [markdown]
+# ## Reproduction check
+#
+# Thresholds were calibrated at the `ci` profile over seeds 0–4 (values in the Discussion).
+# $k$ counts in-context examples; "over-determined" means $k=d+1,\dots,n-1$.
+
+# %%
+def grid_steps(a, b):
+    """How many steps apart two values are on the λ grid."""
+    return abs(int(np.argmin(abs(lams - a))) - int(np.argmin(abs(lams - b))))
+
+
+c = ch.claims
+c.less("Sherman–Morrison ridge = closed-form ridge (max abs diff, float64)", sm_err, 1e-10,
+       paper="Sec. 3: online rank-one updates compute ridge exactly")
+c.less("min-norm least squares = numpy pinv (max abs diff)", pinv_err, 1e-10,
+       paper="OLS / min-norm interpolant")
+c.holds("Bayes oracle: MC test MSE over the λ grid is minimal exactly at λ = σ²",
+        all(grid_steps(bayes_argmin[s], s**2) == 0 for s in noisy),
+        ours=", ".join(f"σ={s:g}: argmin λ={bayes_argmin[s]:g}" for s in noisy),
+        paper="ridge(σ²) is the posterior mean, hence Bayes-optimal")
+c.less("SPD(ICL, least squares) / SPD(ICL, 1-step GD), over-determined k",
+       spd_mean["ols"] / spd_mean["gd"], 0.6 if ch.profile == "ci" else 0.5,
+       paper="ICL matches OLS far better than one GD step (small vs large SPD)",
+       note="ci: tiny model; the paper's near-exact match needs full scale")
+c.less("SPD(ICL, least squares) / SPD(ICL, 5-NN), over-determined k",
+       spd_mean["ols"] / spd_mean["knn"], 0.3, paper="k-NN is a poor fit to ICL")
+c.less(f"ILWD(ICL, least squares) / ILWD(ICL, 1-step GD) at k = {n - 1}",
+       ilwd_last["least squares"] / ilwd_last["1-step GD"], 0.5,
+       paper="implicit weights closest to OLS")
+c.less(f"MSE(ICL) / MSE(averaging) at k = {n - 1}", ev.mse("icl")[-1] / ev.mse("averaging")[-1],
+       0.35, note="learning happened: far better than the averaging (1-step, η=1) learner")
+c.less(f"MSE(ICL) / MSE(zero) at k = {n - 1}", ev.mse("icl")[-1] / ev.mse("zero")[-1], 0.15,
+       note=f"MSE(zero) = E[y²] ≈ d = {d}")
+c.less(f"σ={s_main:g} model: SPD(ICL, ridge(σ²)) / SPD(ICL, OLS) at k = {near[0]}..{near[1]}",
+       near_ratio, 0.1, paper="noisy ICL ≈ ridge, not OLS, where OLS is unstable (k ≈ d)")
+sig = sorted(cfg.noises)
+c.holds("best-matching ridge λ grows with the training noise",
+        all(best_lam[a] <= best_lam[b] for a, b in zip(sig, sig[1:], strict=False))
+        and best_lam[sig[0]] < best_lam[sig[-1]],
+        ours=", ".join(f"σ={s:g}: λ={best_lam[s]:g}" for s in cfg.noises),
+        paper="ICL tracks ridge with λ ≈ σ² as σ varies")
+if ch.profile == "ci":
+    c.between(f"σ={s_main:g} model: best-matching ridge λ", best_lam[s_main], s_main**2,
+              4 * s_main**2, paper=f"≈ σ² = {s_main**2:g}",
+              note="ci: the small model over-regularises (λ up to 4σ²)")
+else:
+    c.holds("best-matching ridge λ within one grid step of σ² (every σ > 0)",
+            all(grid_steps(best_lam[s], s**2) <= 1 for s in noisy),
+            ours=", ".join(f"σ={s:g}: λ={best_lam[s]:g}" for s in noisy),
+            paper="λ ≈ σ² (Bayes-optimal)")
+    ds = sorted(depth_rows)
+    ratio = {dd: depth_rows[dd]["ols"] / depth_rows[dd]["gd"] for dd in ds}
+    c.holds("shallowest model is more GD-like than the deepest",
+            ratio[ds[0]] > ratio[ds[-1]],
+            ours=", ".join(f"depth {dd}: SPD_OLS/SPD_GD={ratio[dd]:.3g}" for dd in ds),
+            paper="GD-like when shallow, OLS-like when deep")
+
+# %%
+ch.claims.check()
+
+# %% [markdown]
+# ## Discussion
+#
+# **What matched.** Even a 2-block, width-32 GPT trained for about ten CPU-seconds learns an
+# in-context predictor that is far closer to least squares than to the alternatives the paper
+# considers: over the over-determined prefixes its SPD to least squares was 0.17–0.48 of its
+# SPD to a one-step GD learner (whose rate we tune per $k$, a stronger baseline than a fixed
+# rate) and 0.06–0.15 of its SPD to 5-NN; its implicit weights were likewise 3–13× closer to
+# the OLS weights than to the GD weights (seeds 0–4). Learning clearly happened: at $k=n-1$ its
+# error was 10–23% of the averaging learner's and 5–9% of the zero predictor's. The reference
+# learners agree with closed forms to ~1e-13 (and with scikit-learn in the tests), the
+# Sherman–Morrison construction reproduces ridge exactly, and the Monte-Carlo Bayes oracle
+# puts the best ridge penalty at λ = σ² for every seed. With label noise, the learner avoids the
+# double-descent spike of least squares near $k=d$ (SPD ratio ≤ 2e-3), and the ridge penalty
+# that best matches it moves up with the training noise, as in the paper's noise figure.
+#
+# **What did not, at this scale.** The paper's near-exact match to OLS (SPD to OLS orders of
+# magnitude below the others) needs bigger models and longer training; at `ci` the ratio is
+# only a factor 2–6, so `ci` asserts < 0.6 and `full` asserts the brief's factor 2 (< 0.5).
+# The noisy model's best-matching λ is 0.5–1.0, i.e. 2–4 × σ²: the small learner is *more*
+# regularised than the Bayes predictor (it shrinks towards zero, as an under-trained model
+# does), and the noise-free one matches λ = 0.1–0.25 instead of λ → 0. So `ci` checks the
+# ordering and λ ∈ [σ², 4σ²]; only `full` asserts λ within one grid step of σ². The
+# depth sweep (shallow = GD-like, deep = OLS-like) and the probing experiment (Fig. 4) are not
+# run at `ci`; the depth claim is asserted in `full` only, probing is not implemented. The
+# transformer constructions of the theorems are illustrated only by their arithmetic
+# (Sherman–Morrison, one GD step = averaging), not built into attention weights.
+#
+# **Choices and deviations.** The task distribution, tokenisation, read-out position and the
+# online protocol of the learners follow the official `incontext/` code (`sampler_lib.py`,
+# `algos.py`); where the brief and the code differ the code wins: learners fit the $k$
+# earlier examples (there is no "$i-1<d$" special case: min-norm least squares covers it), and
+# online SGD uses the official unnormalised, clipped update. The official `SGD.iterate` window
+# start `min(0, i - window)` makes every window the full prefix; we run the window-1 online SGD
+# that `online_regression` actually exercises. `ci` uses $d=2$, $n=8$ (the official defaults are
+# $d=20$, $n=40$) and initial weights with std 0.1 instead of GPT-2's 0.02 — at width 32 the
+# small initialisation left the model on the loss plateau for most of the CPU budget. The
+# brief's suggested `ci` model (4 blocks × 64, 3000 steps) would take minutes on two CPU cores.
+#
+# **Calibration** (ci, seeds 0–4): SPD ratio OLS/GD 0.17, 0.23, 0.26, 0.48, 0.30 (threshold
+# 0.6); OLS/5-NN 0.06–0.15 (0.3); ILWD ratio 0.08–0.31 (0.5); MSE vs averaging 0.10–0.23
+# (0.35); MSE vs zero 0.046–0.092 (0.15); noisy SPD ratio near $k=d$ 6e-5–2e-3 (0.1); best λ
+# for σ = 0 / 0.5: 0.1–0.25 / 0.5–1.0. Deliberate breakages: replacing the transformer's
+# predictions by the one-step GD learner's makes the SPD, ILWD and both MSE claims fail (SPD
+# ratio ∞, 5-NN ratio 0.52, MSE ratios 0.68 and 0.32); reading the prediction one token early
+# (the model never sees $x_i$) fails them too (MSE ratios 2.1 and 1.0); penalising ridge with
+# $k\lambda$ instead of $\lambda$ moves the Bayes argmin to 0.1 (the claim asks for exactly σ²; a
+# "± one grid step" version, as first written from the brief, did *not* catch this); using
+# the noise-free model as the "noisy" one gives the same best λ (0.1) for both and fails the
+# ordering and the λ-range claims. The near-$k=d$ ridge/OLS ratio is robust to all of these
+# (≈1e-3): it only fails when the learner itself behaves like OLS (ratio 1), so it guards
+# against an OLS-like noisy learner, not against an untrained one. The own compute
+# of the `ci` run is about 20–25 s of CPU time on one core (a shared, heavily loaded machine
+# gave 75–110 s of wall time; the paper-level cost model `estimate_seconds` gives 24 s). The
+# `full` profile has not been run by us (no GPU was available while writing this chapter).
+
+# %% [markdown]
+# ## Cite this chapter
+#
+# Please cite the original paper {cite:p}`akyurek2023learning` and, if this reproduction helped you,
+# the chapter:
+
+# %%
+print(ch.bibtex())
