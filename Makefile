@@ -21,7 +21,6 @@ MATHJAX := book/_vendor/mathjax/tex-mml-chtml.js
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export NONLINLAB_PROGRESS := plain
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
