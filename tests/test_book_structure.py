@@ -143,6 +143,11 @@ def test_chapter_contract(slug):
     assert any("ch.claims.check()" in c.source for c in code), f"{slug}: no claims check"
     assert "ch.bibtex()" in code[-1].source
 
+    # no Python-domain roles: the book has no API pages, so they cannot resolve (-n fails)
+    for c in markdown:
+        assert not re.search(r"\{(py:)?(mod|func|class|meth|attr)\}`", c.source), (
+            f"{slug}: use a code literal, not a {{mod}}/{{func}} role")
+
     # every citation key exists
     keys = bib_keys()
     for c in markdown:

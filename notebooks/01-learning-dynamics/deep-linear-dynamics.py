@@ -108,7 +108,7 @@ cfg
 # (*dynamical isometry*). Scaled Gaussian layers $\mathcal N(0, g^2/N)$ preserve norms only on
 # average: the singular values of their product spread over many decades as depth grows.
 #
-# **Implementation** ({mod}`nonlinlab.papers.deep_linear_dynamics`): the closed forms
+# **Implementation** (`nonlinlab.papers.deep_linear_dynamics`): the closed forms
 # (`mode_strength`, `learning_time`, `half_time`, `deep_learning_time`), the deep-mode ODE
 # integrated with `scipy.integrate.solve_ivp` as an independent oracle (`solve_deep_mode`), the
 # initialisations, and `simulate_gd`, which runs discrete gradient descent on a *batch* of deep
