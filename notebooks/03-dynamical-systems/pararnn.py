@@ -92,7 +92,7 @@ cfg
 # has the diagonal Jacobian
 # $\partial h'/\partial h = z(1-z)(\hat h-h)a_z + z(1-\hat h^2)a_h\,(r + h\,r(1-r)a_r) + 1-z$;
 # ParaLSTM (CIFG with peepholes) has one $2\times2$ block per unit for its $(c,h)$ pair. For
-# other cells the Jacobian comes from autograd (`~nonlinlab.papers.pararnn.cell_jacobian`).
+# other cells the Jacobian comes from autograd (`nonlinlab.papers.pararnn.cell_jacobian`).
 # The parallel depth is $\text{iters}\times(1+\lceil\log_2T\rceil)$ instead of $T$.
 #
 # **Backward pass.** For a loss $\ell(H)$ the adjoint
@@ -100,7 +100,7 @@ cfg
 # recurrence, run backwards with the same scan; the gradients of the parameters and inputs are
 # then one vectorised autograd call of the cell over all $t$ with `grad_outputs` $=\lambda$.
 # Forward and backward are wrapped in a `torch.autograd.Function`
-# (`~nonlinlab.papers.pararnn.parallel_rnn`).
+# (`nonlinlab.papers.pararnn.parallel_rnn`).
 #
 # **What we do not reproduce.** The paper's fused CUDA kernels and its 400M–7B language models
 # (perplexity comparable to Transformers and Mamba2) are far beyond a notebook. We replace the

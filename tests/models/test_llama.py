@@ -368,3 +368,26 @@ def test_smollm2_perplexity_beats_unigram(smollm2):
     unigram = unigram_log_loss(corpus.train, x[:, 1:].reshape(-1), corpus.vocab_size, alpha=0.5)
     assert math.exp(loss) < 60, loss  # measured about 30 on this text
     assert loss < unigram - 2.5, (loss, unigram)  # unigram ppl is about 700
+
+
+def test_set_mlp_swaps_feed_forward_block():
+    model = tiny()
+    ids = torch.randint(0, TINY.vocab_size, (2, 7))
+    before = model(ids)
+
+    class Zero(torch.nn.Module):
+        def forward(self, x):
+            return torch.zeros_like(x)
+
+    new = model.set_mlp(lambda i, cfg: Zero(), layers=[1])
+    assert len(new) == 1 and isinstance(model.layers[1].mlp, Zero)
+    assert not torch.allclose(model(ids), before)
+    # a factory that rebuilds the SwiGLU block with the old weights gives the old logits back
+    model2 = tiny()
+    old = [layer.mlp for layer in model2.layers]
+    model2.set_mlp(lambda i, cfg: old[i])
+    torch.testing.assert_close(model2(ids), before)
+    with pytest.raises(ValueError):
+        model.set_mlp(Zero())
+    with pytest.raises(ValueError):
+        model.set_mlp(lambda i, cfg: 3)

@@ -16,7 +16,8 @@ prefix (``layers.3.self_attn.q_proj.weight`` ...), so state dicts map one-to-one
 The attention *mixing* is delegated to an :class:`~nonlinlab.models.attention.AttentionKernel`
 (softmax by default). ``model.set_attention(factory, layers=...)`` swaps kernels, and
 ``model.record_attention(...)`` captures per-layer q, k, v, outputs (and weights) for
-distillation.
+distillation. ``model.set_mlp(factory, layers=...)`` swaps the feed-forward block (e.g. another
+activation), SwiGLU being the default.
 """
 
 from __future__ import annotations
@@ -334,6 +335,29 @@ class Llama(nn.Module):
                 k = k.to(self.dtype)
             self.layers[i].self_attn.kernel = k
             installed.append(k)
+        return installed
+
+    def set_mlp(self, factory: Callable[[int, LlamaConfig], nn.Module],
+                layers: Iterable[int] | None = None) -> list[nn.Module]:
+        """Replace the feed-forward block of ``layers`` (default all); returns the new blocks.
+
+        ``factory(layer_idx, config)`` must return a fresh module mapping ``(..., d_model)`` to
+        ``(..., d_model)`` (e.g. a non-gated FFN with another activation). It is moved to the
+        model's device and floating dtype; its weights are kept as built (call
+        :meth:`reset_parameters` to re-initialise every Linear with ``init_std``).
+        """
+        if not callable(factory) or isinstance(factory, nn.Module):
+            raise ValueError("set_mlp needs a factory `lambda layer_idx, config: nn.Module`")
+        installed = []
+        for i in self._layer_indices(layers):
+            m = factory(i, self.config)
+            if not isinstance(m, nn.Module):
+                raise ValueError(f"the factory returned {type(m).__name__}, not an nn.Module")
+            m = m.to(self.device)
+            if any(p.is_floating_point() for p in m.parameters()):
+                m = m.to(self.dtype)
+            self.layers[i].mlp = m
+            installed.append(m)
         return installed
 
     def reset_attention(self, layers: Iterable[int] | None = None) -> None:
