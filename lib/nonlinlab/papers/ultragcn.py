@@ -1,0 +1,452 @@
+r"""Mao, Zhu, Xiao, Lu, Wang & He (CIKM 2021), *UltraGCN: Ultra Simplification of Graph
+Convolutional Networks for Recommendation* (arXiv:2110.15114).
+
+What is implemented (official code ``xue-pai/UltraGCN``, ``main.py`` and the per-dataset
+``*_config.ini``; where the brief and the code differ we follow the code)
+----------------------------------------------------------------------------------------
+
+**Infinite-layer limit** (paper §3.1). LightGCN *with self loops* propagates
+:math:`e_u^{(l+1)} = \frac{1}{d_u+1}e_u^{(l)} + \sum_{i\in N(u)}\frac{1}{\sqrt{d_u+1}\sqrt{d_i+1}}
+e_i^{(l)}`, i.e. :math:`E^{(l+1)}=\tilde AE^{(l)}` with
+:math:`\tilde A=(D+I)^{-1/2}(A+I)(D+I)^{-1/2}`. A fixed point :math:`e_u^{(l+1)}=e_u^{(l)}=e_u`
+satisfies (Eq. 6–7)
+
+.. math:: e_u = \sum_{i\in N(u)}\beta_{u,i}\,e_i, \qquad
+          \beta_{u,i} = \frac{1}{d_u}\sqrt{\frac{d_u+1}{d_i+1}},
+
+and :math:`v_n=\sqrt{d_n+1}` is the eigenvector of :math:`\tilde A` with eigenvalue 1
+(:func:`fixed_point_vector`).
+
+**Constraint loss** (Eq. 10–11). Instead of propagating, UltraGCN trains plain ID embeddings
+(score :math:`e_u^\top e_i`) and weights the BCE term of every observed pair by
+:math:`\beta_{u,i}` and of every sampled negative :math:`j` by :math:`\beta_{u,j}`. The official
+code merges this with the main loss :math:`L_O`:
+
+.. math:: L_{O+C} = \sum_{(u,i)}\Big[-(w_1+w_2\beta_{u,i})\log\sigma(e_u^\top e_i)
+          - \nu\,\frac{1}{|N^-|}\sum_{j\in N^-}(w_3+w_4\beta_{u,j})\log\sigma(-e_u^\top e_j)\Big],
+
+with :math:`\nu` = ``negative_weight``, :math:`|N^-|` = ``negative_num`` negatives per positive
+drawn uniformly from *all* items (positives not filtered, ``sampling_sift_pos=no``).
+:math:`\beta_{u,i}` = ``beta_uD[u]·beta_iD[i]`` with ``beta_uD = √(d_u+1)/d_u``,
+``beta_iD = 1/√(d_i+1)`` (training degrees).
+
+**Item–item constraint** (Eq. 12–14, official ``get_ii_constraint_mat``). With
+:math:`G=R^\top R` and :math:`g_i=\sum_kG_{ik}`, the code uses
+:math:`\omega_{i,j}=G_{i,j}\,\frac{\sqrt{g_i+1}}{g_i}\,\frac{1}{\sqrt{g_j+1}}` (the paper writes
+:math:`\frac{G_{ij}}{g_i-G_{ii}}\sqrt{g_i/g_j}`), diagonal kept, and keeps the top
+:math:`K` (``ii_neighbor_num``) neighbours :math:`S(i)` of every item. For each positive
+:math:`(u,i)`: :math:`L_I=-\sum_{j\in S(i)}\omega_{i,j}\log\sigma(e_u^\top e_j)`.
+
+**Objective** (code): :math:`L = L_{O+C} + \gamma\,\tfrac12\|\theta\|^2 + \lambda L_I`, the L2
+term over *all* embedding parameters at every step (code names: ``gamma`` = L2 weight,
+``lambda`` = weight of :math:`L_I`; the paper's Eq. 15 writes :math:`L_O+\lambda L_C+\gamma L_I`).
+Batch loss: a sum over the positives of the batch. Adam.
+
+**Ablations** (paper Table 5): *base* = :math:`L_O` only (``w1=w3=1, w2=w4=0, λ=0``);
+*no L_C* = ``w1=w3=1, w2=w4=0`` with :math:`L_I`; *no L_I* = λ = 0.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..core import ProfileConfig, Profiles, require
+from ..data.implicit import ImplicitData
+from ..models import graphrec as G
+from . import lightgcn as LG
+
+# --------------------------------------------------------------------------------------
+# Paper numbers (official README = paper Table 2/3): (recall@20, ndcg@20)
+# --------------------------------------------------------------------------------------
+
+PAPER_TABLE = {
+    "gowalla": {"UltraGCN": (0.1862, 0.1580), "LightGCN": (0.1830, 0.1554)},
+    "yelp2018": {"UltraGCN": (0.0683, 0.0561), "LightGCN": (0.0649, 0.0530)},
+    "amazon-book": {"UltraGCN": (0.0681, 0.0556), "LightGCN": (0.0411, 0.0315)},
+    "ml-1m": {"UltraGCN": (0.2787, 0.2642), "LightGCN": (0.2576, 0.2427)},
+}
+
+#: Official configs (``*_config.ini``): w1..w4, negative_num/weight, gamma, lambda, lr, batch.
+OFFICIAL = {
+    "gowalla": dict(dim=64, init_std=1e-4, lr=1e-4, batch_size=512, negative_num=1500,
+                    negative_weight=300, w1=1e-6, w2=1.0, w3=1e-6, w4=1.0, gamma=1e-4,
+                    lambda_=5e-4, ii_neighbors=10),
+    "yelp2018": dict(dim=64, init_std=1e-4, lr=1e-3, batch_size=1024, negative_num=800,
+                     negative_weight=300, w1=1e-8, w2=1.0, w3=1e-8, w4=1.0, gamma=1e-4,
+                     lambda_=5e-4, ii_neighbors=10),
+    "amazon-book": dict(dim=64, init_std=1e-4, lr=1e-3, batch_size=1024, negative_num=500,
+                        negative_weight=500, w1=1e-8, w2=1.0, w3=1.0, w4=1e-8, gamma=1e-4,
+                        lambda_=2.75, ii_neighbors=10),
+    "ml-1m": dict(dim=128, init_std=1e-3, lr=1e-3, batch_size=1024, negative_num=200,
+                  negative_weight=200, w1=1e-7, w2=1.0, w3=1e-7, w4=1.0, gamma=1e-4,
+                  lambda_=1e-3, ii_neighbors=10),
+}
+
+# --------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config(ProfileConfig):
+    """ci values are provisional (see the module docstring): with the official small init
+    (1e-4–1e-3) and large ``negative_weight`` (200–300), 10–60 epochs on MovieLens-100k stay
+    at the popularity level (recall@20 ≈ 0.20); ``init_std=0.1`` and ``negative_weight=1``
+    learn in a few epochs."""
+
+    dataset: str = "ml-100k"
+    ablation_dataset: str = "planted"
+    dim: int = 32
+    init_std: float = 0.1  # official 1e-4 (Gowalla) / 1e-3 (ML-1M)
+    lr: float = 1e-2
+    batch_size: int = 1024  # positives per step (the LightGCN comparison uses the same)
+    negative_num: int = 10
+    negative_weight: float = 1.0
+    w1: float = 1e-6
+    w2: float = 1.0
+    w3: float = 1e-6
+    w4: float = 1.0
+    gamma: float = 1e-4  # L2 weight over all embeddings
+    lambda_: float = 1e-2  # weight of L_I
+    ii_neighbors: int = 10
+    epochs: int = 8
+    eval_every: int = 1
+    ablation_epochs: int = 8
+    lgn_layers: int = 3  # the LightGCN baseline (lightgcn chapter's model and BPR loop)
+    lgn_lr: float = 2e-2
+    lgn_epochs: int = 8
+    ks: tuple[int, ...] = (20,)
+    planted_users: int = 600
+    planted_items: int = 900
+
+    def check(self) -> None:
+        require(self.dataset in LG.DATASETS and self.ablation_dataset in LG.DATASETS,
+                f"datasets must be among {LG.DATASETS}")
+        require(self.dim >= 1 and self.init_std > 0 and self.lr > 0, "bad dim/init_std/lr")
+        require(self.batch_size >= 1 and self.negative_num >= 1, "bad batch/negative_num")
+        require(min(self.w1, self.w2, self.w3, self.w4, self.gamma, self.lambda_,
+                    self.negative_weight) >= 0, "weights must be non-negative")
+        require(self.ii_neighbors >= 1, "ii_neighbors must be >= 1")
+        require(min(self.epochs, self.ablation_epochs, self.lgn_epochs, self.eval_every) >= 1,
+                "epochs must be >= 1")
+        require(20 in self.ks, "ks must include 20")
+
+
+CONFIGS = Profiles(
+    ci=Config(),
+    full=Config(dataset="gowalla", ablation_dataset="planted",
+                **{**OFFICIAL["gowalla"], "lr": 1e-3, "batch_size": 4096, "negative_num": 200,
+                   "negative_weight": 200.0}, epochs=40,
+                eval_every=5, ablation_epochs=40, lgn_layers=3, lgn_lr=5e-3, lgn_epochs=40,
+                planted_users=5_000, planted_items=8_000),
+)
+
+
+def _sizes(cfg: Config, dataset: str) -> tuple[int, int, int]:
+    return LG._STATS.get(dataset) or (cfg.planted_users, cfg.planted_items,
+                                      cfg.planted_users * 15)
+
+
+def ultra_epoch_cost(n_users: int, n_items: int, n_train: int, cfg: Config) -> float:
+    """Elements touched by one UltraGCN epoch: ``n_train·(1 + negative_num + ii_neighbors)``
+    dot products of width dim, ≈ 12·dim elements each forward + backward (gather, product,
+    BCE, scatter), plus the full-table L2 and Adam (≈ 20·dim per row per step)."""
+    steps = math.ceil(n_train / cfg.batch_size)
+    per_pair = 1 + cfg.negative_num + (cfg.ii_neighbors if cfg.lambda_ > 0 else 0)
+    return n_train * per_pair * 12 * cfg.dim + steps * 20 * cfg.dim * (n_users + n_items)
+
+
+def estimate_seconds(cfg: Config) -> float:
+    """Cost model on paper with the rates of :func:`lightgcn._rates`: the main UltraGCN run and
+    the LightGCN baseline on ``cfg.dataset`` (evaluated every ``eval_every`` epochs), the four
+    ablation runs on ``cfg.ablation_dataset``."""
+    mem, fl = LG._rates(cfg.dataset)
+    u, i, t = _sizes(cfg, cfg.dataset)
+    ev = 2 * u * i * cfg.dim / fl + u * i * 10 / mem
+    main = cfg.epochs * ultra_epoch_cost(u, i, t, cfg) / mem
+    e, f = LG.epoch_cost(u, i, t, cfg.dim, cfg.batch_size, cfg.lgn_layers)
+    lgn = cfg.lgn_epochs * (e / mem + f / fl)
+    evals = (cfg.epochs + cfg.lgn_epochs) // cfg.eval_every * ev
+    pu, pi, pt = _sizes(cfg, cfg.ablation_dataset)
+    abl = 4 * cfg.ablation_epochs * ultra_epoch_cost(pu, pi, pt, cfg) / mem  # same device
+    return main + lgn + evals + abl + 2.0  # + data, ω and the exact checks
+
+
+# --------------------------------------------------------------------------------------
+# The limit of infinite propagation: β and the fixed point
+# --------------------------------------------------------------------------------------
+
+
+def constraint_weights(data: ImplicitData) -> tuple[np.ndarray, np.ndarray]:
+    """``(beta_u, beta_i)`` with β_{u,i} = beta_u[u]·beta_i[i] = √(d_u+1)/d_u · 1/√(d_i+1)
+    (official ``beta_uD``, ``beta_iD``). Users without training items get 0 (the official code
+    would divide by zero)."""
+    du = data.user_degree.astype(np.float64)
+    di = data.item_degree.astype(np.float64)
+    beta_u = np.zeros_like(du)
+    nz = du > 0
+    beta_u[nz] = np.sqrt(du[nz] + 1.0) / du[nz]
+    return beta_u, 1.0 / np.sqrt(di + 1.0)
+
+
+def self_loop_adjacency(data: ImplicitData) -> sp.csr_matrix:
+    r""":math:`\tilde A=(D+I)^{-1/2}(A+I)(D+I)^{-1/2}` (float64)."""
+    return G.normalized_adjacency_scipy(data.train_csr, norm="sym", self_loops=True)
+
+
+def fixed_point_vector(data: ImplicitData) -> np.ndarray:
+    """:math:`v_n=\\sqrt{d_n+1}` over users then items — :math:`\\tilde Av=v`."""
+    d = np.concatenate([data.user_degree, data.item_degree]).astype(np.float64)
+    return np.sqrt(d + 1.0)
+
+
+def beta_combination(data: ImplicitData, emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(Σ_{i∈N(u)} β_{u,i} e_i  for users,  Σ_{u∈N(i)} β_{i,u} e_u  for items)`` for a
+    stacked (users, items) embedding table — the right-hand side of Eq. 7 and its item twin."""
+    emb = np.asarray(emb, dtype=np.float64)
+    m = data.n_users
+    du = data.user_degree.astype(np.float64)
+    di = data.item_degree.astype(np.float64)
+    R = data.train_csr.astype(np.float64)
+    # β_{u,i} = (1/d_u) √((d_u+1)/(d_i+1));  β_{i,u} = (1/d_i) √((d_i+1)/(d_u+1))
+    with np.errstate(divide="ignore"):
+        inv_u = np.where(du > 0, 1.0 / du, 0.0)
+        inv_i = np.where(di > 0, 1.0 / di, 0.0)
+    users = (inv_u * np.sqrt(du + 1))[:, None] * (R @ (emb[m:] / np.sqrt(di + 1)[:, None]))
+    items = (inv_i * np.sqrt(di + 1))[:, None] * (R.T @ (emb[:m] / np.sqrt(du + 1)[:, None]))
+    return users, items
+
+
+def infinite_propagation(data: ImplicitData, *, dim: int = 8, steps: int = 300,
+                         seed: int = 0) -> np.ndarray:
+    """Run LightGCN-with-self-loops propagation ``steps`` times on a random :math:`E^{(0)}`
+    (float64), renormalising each column to unit norm after every step (the scale would drift
+    otherwise). Returns the final table (users then items)."""
+    A = self_loop_adjacency(data)
+    e = np.random.default_rng(seed).normal(size=(A.shape[0], dim))
+    for _ in range(steps):
+        e = A @ e
+        e /= np.linalg.norm(e, axis=0, keepdims=True)
+    return e
+
+
+def fixed_point_residual(data: ImplicitData, emb: np.ndarray) -> float:
+    """max over nodes with edges of ‖e_n − Σ β e‖ / ‖e_n‖ (relative residual of Eq. 7)."""
+    emb = np.asarray(emb, dtype=np.float64)
+    if emb.ndim == 1:
+        emb = emb[:, None]
+    u, i = beta_combination(data, emb)
+    rhs = np.concatenate([u, i])
+    deg = np.concatenate([data.user_degree, data.item_degree])
+    keep = deg > 0
+    num = np.linalg.norm(emb[keep] - rhs[keep], axis=1)
+    den = np.linalg.norm(emb[keep], axis=1)
+    return float((num / den).max())
+
+
+# --------------------------------------------------------------------------------------
+# The item–item graph ω
+# --------------------------------------------------------------------------------------
+
+
+def item_item_omega(data: ImplicitData, n_neighbors: int = 10, *, zero_diagonal: bool = False,
+                    chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``n_neighbors`` item neighbours by the official ω (see module docstring), computed
+    from sparse row blocks of :math:`G=R^\\top R` (never the dense I×I matrix). Returns
+    ``(neighbors (N, K) int64, omega (N, K) float64)``, rows sorted by decreasing ω (ties: lower
+    index first); rows with fewer than K co-occurring items are padded with index 0, weight 0;
+    items without training interactions get all-zero weights (the official code gives NaN)."""
+    if n_neighbors < 1:
+        raise ValueError("n_neighbors must be >= 1")
+    R = data.train_csr.astype(np.float64)
+    Rt = sp.csr_matrix(R.T)
+    n = data.n_items
+    g = np.asarray(Rt @ np.asarray(R.sum(axis=1)).ravel()).ravel()  # g_i = Σ_k G_ik
+    if zero_diagonal:
+        g = g - data.item_degree
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row_scale = np.where(g > 0, np.sqrt(g + 1) / np.where(g > 0, g, 1.0), 0.0)
+    col_scale = 1.0 / np.sqrt(g + 1)
+    nbr = np.zeros((n, n_neighbors), dtype=np.int64)
+    val = np.zeros((n, n_neighbors), dtype=np.float64)
+    for s in range(0, n, chunk):
+        block = sp.csr_matrix(Rt[s:s + chunk] @ R)  # rows s..s+chunk of G
+        if zero_diagonal:
+            block = block.tolil()
+            block.setdiag(0.0, k=s)
+            block = block.tocsr()
+            block.eliminate_zeros()
+        block = sp.diags(row_scale[s:s + chunk]) @ block @ sp.diags(col_scale)
+        block = sp.csr_matrix(block)
+        block.eliminate_zeros()
+        rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+        order = np.lexsort((block.indices, -block.data, rows))
+        r, c, v = rows[order], block.indices[order], block.data[order]
+        start = np.concatenate([[0], np.cumsum(np.diff(block.indptr))[:-1]])
+        rank = np.arange(len(r)) - start[r]
+        keep = rank < n_neighbors
+        nbr[s + r[keep], rank[keep]] = c[keep]
+        val[s + r[keep], rank[keep]] = v[keep]
+    return nbr, val
+
+
+# --------------------------------------------------------------------------------------
+# Model and loss
+# --------------------------------------------------------------------------------------
+
+
+def weighted_bce(scores: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Elementwise ``−w·[y log σ(s) + (1−y) log(1−σ(s))]`` (what ``binary_cross_entropy_with_
+    logits(weight=w, reduction="none")`` computes)."""
+    return F.binary_cross_entropy_with_logits(scores, labels, weight=weights, reduction="none")
+
+
+class UltraGCN(nn.Module):
+    """ID embeddings trained with :math:`L_{O+C}+\\gamma\\frac12\\|\\theta\\|^2+\\lambda L_I`."""
+
+    def __init__(self, data: ImplicitData, cfg: Config, *, omega=None):
+        super().__init__()
+        self.n_users, self.n_items = data.n_users, data.n_items
+        self.cfg = cfg
+        self.user_emb = nn.Embedding(data.n_users, cfg.dim)
+        self.item_emb = nn.Embedding(data.n_items, cfg.dim)
+        nn.init.normal_(self.user_emb.weight, std=cfg.init_std)
+        nn.init.normal_(self.item_emb.weight, std=cfg.init_std)
+        bu, bi = constraint_weights(data)
+        self.register_buffer("beta_u", torch.as_tensor(bu, dtype=torch.float32))
+        self.register_buffer("beta_i", torch.as_tensor(bi, dtype=torch.float32))
+        if cfg.lambda_ > 0:
+            nbr, om = omega if omega is not None else item_item_omega(data, cfg.ii_neighbors)
+            self.register_buffer("ii_nbr", torch.as_tensor(nbr[:, :cfg.ii_neighbors]))
+            self.register_buffer("ii_w", torch.as_tensor(om[:, :cfg.ii_neighbors],
+                                                         dtype=torch.float32))
+
+    def forward(self):
+        return self.user_emb.weight, self.item_emb.weight
+
+    @torch.no_grad()
+    def final_embeddings(self):
+        return self.user_emb.weight.detach(), self.item_emb.weight.detach()
+
+    def loss(self, users, pos, neg) -> torch.Tensor:
+        c = self.cfg
+        eu = self.user_emb(users)  # (B, d)
+        pos_s = (eu * self.item_emb(pos)).sum(-1)  # (B,)
+        neg_s = torch.einsum("bd,bnd->bn", eu, self.item_emb(neg))  # (B, n_neg)
+        bu = self.beta_u[users]
+        # weights w1 + w2 β_{u,i} and w3 + w4 β_{u,j} (official get_omegas)
+        pw = c.w1 + c.w2 * bu * self.beta_i[pos]
+        nw = c.w3 + c.w4 * bu[:, None] * self.beta_i[neg]
+        pos_l = weighted_bce(pos_s, torch.ones_like(pos_s), pw)
+        neg_l = weighted_bce(neg_s, torch.zeros_like(neg_s), nw).mean(-1)
+        loss = (pos_l + c.negative_weight * neg_l).sum()  # official cal_loss_L
+        # γ · ½ Σ‖θ‖² over all parameters (official norm_loss)
+        loss = loss + c.gamma * 0.5 * (self.user_emb.weight.pow(2).sum()
+                                       + self.item_emb.weight.pow(2).sum())
+        if c.lambda_ > 0:  # λ · L_I  (official cal_loss_I)
+            nb = self.ii_nbr[pos]
+            s = torch.einsum("bd,bkd->bk", eu, self.item_emb(nb))
+            loss = loss - c.lambda_ * (self.ii_w[pos] * F.logsigmoid(s)).sum()
+        return loss
+
+
+def train_ultragcn(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cpu",
+                   epochs: int | None = None, eval_every: int | None = None, omega=None,
+                   name: str = "UltraGCN", progress=None) -> G.RunLog:
+    """One epoch = a shuffled pass over the training pairs in batches of ``cfg.batch_size``,
+    ``cfg.negative_num`` uniform negatives per positive (no filtering), Adam. Timing as
+    :func:`graphrec.train_bpr` (training only, evaluation excluded)."""
+    device = torch.device(device)
+    epochs = epochs or cfg.epochs
+    eval_every = eval_every or cfg.eval_every
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = UltraGCN(data, cfg, omega=omega).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    pairs = torch.as_tensor(data.train, device=device)
+    log = G.RunLog(name)
+    elapsed = 0.0
+    it = range(1, epochs + 1)
+    if progress is not None:
+        it = progress(it, total=epochs, desc=name)
+    for epoch in it:
+        G._sync(device)
+        t0 = time.perf_counter()
+        perm = torch.as_tensor(rng.permutation(len(pairs)), device=device)
+        neg_all = torch.as_tensor(
+            G.sample_negatives(data, data.train[:, 0], rng, cfg.negative_num,
+                               reject_positives=False), device=device)
+        total, steps = 0.0, 0
+        for s in range(0, len(perm), cfg.batch_size):
+            b = perm[s:s + cfg.batch_size]
+            loss = model.loss(pairs[b, 0], pairs[b, 1], neg_all[b])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach())
+            steps += 1
+        G._sync(device)
+        dt = time.perf_counter() - t0
+        elapsed += dt
+        log.epoch_s.append(dt)
+        log.loss.append(total / steps)
+        if epoch % eval_every == 0 or epoch == epochs:
+            ue, ie = model.final_embeddings()
+            log.epoch.append(epoch)
+            log.train_s.append(elapsed)
+            log.metrics.append(G.evaluate_topk(ue, ie, data, ks=cfg.ks))
+    log.model = model
+    return log
+
+
+ABLATIONS = {
+    "UltraGCN": {},
+    "no L_I": {"lambda_": 0.0},
+    "no L_C": {"w1": 1.0, "w2": 0.0, "w3": 1.0, "w4": 0.0},
+    "base (L_O only)": {"w1": 1.0, "w2": 0.0, "w3": 1.0, "w4": 0.0, "lambda_": 0.0},
+}
+
+
+def run_ablation(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cpu", omega=None,
+                 progress=None, variants=tuple(ABLATIONS)) -> dict[str, G.RunLog]:
+    """The paper's ablation: full, without L_I, without L_C, base; same seed, same epochs."""
+    out = {}
+    for name in variants:
+        c = cfg.replace(**ABLATIONS[name])
+        out[name] = train_ultragcn(data, c, seed=seed, device=device, omega=omega,
+                                   epochs=cfg.ablation_epochs, eval_every=cfg.ablation_epochs,
+                                   name=name, progress=progress)
+    return out
+
+
+def train_lightgcn_baseline(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cpu",
+                            progress=None) -> G.RunLog:
+    """LightGCN (the ``lightgcn`` chapter's implementation and BPR loop) with the same dim,
+    batch size and evaluation schedule as the UltraGCN run."""
+    torch.manual_seed(seed)
+    model = LG.LightGCN(data, cfg.dim, cfg.lgn_layers, device=torch.device(device))
+    return G.train_bpr(model, data, epochs=cfg.lgn_epochs, batch_size=cfg.batch_size,
+                       lr=cfg.lgn_lr, decay=1e-4, seed=seed, device=device,
+                       eval_every=cfg.eval_every, ks=cfg.ks, name=f"LightGCN K={cfg.lgn_layers}",
+                       progress=progress)
+
+
+def time_to_target(logs: dict[str, G.RunLog], frac: float = 0.95, key: str = "recall@20") -> dict:
+    """A common accuracy target — ``frac`` × the smaller of the runs' best values — and the
+    training seconds (and epochs) each run needed to first reach it."""
+    target = frac * min(float(l.series(key).max()) for l in logs.values())
+    out = {"target": target}
+    for name, l in logs.items():
+        s = l.series(key)
+        hit = np.flatnonzero(s >= target)
+        out[name] = {"seconds": l.time_to(target, key),
+                     "epoch": int(l.epoch[hit[0]]) if hit.size else None}
+    return out
