@@ -20,7 +20,7 @@ def test_pages_are_generated_from_records(tmp_path):
     board = book_pages.scoreboard(chapters, {"deep-linear-dynamics": record()})
     assert "1 of 1 claims hold" in board and "✓ pass" in board
     status = book_pages.status(chapters, {"deep-linear-dynamics": record(wall=45)}, tmp_path)
-    assert "over budget" in status
+    assert "over its 30 s budget" in status
     assert "planned" in book_pages.roadmap(chapters)
 
 

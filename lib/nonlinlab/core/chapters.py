@@ -1,6 +1,6 @@
 """Chapter metadata: one source of truth (``nonlinlab/chapters.csv``) for slug, part, paper
-title and BibTeX key. The "Cite this chapter" BibTeX, the book's structure tests and the
-scoreboard all read it from here, so they cannot drift apart."""
+title, BibTeX key and the chapter's ci budget. The "Cite this chapter" BibTeX, the book's
+structure tests and the scoreboard all read it from here, so they cannot drift apart."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class ChapterMeta:
     part: str
     title: str  # the paper's title
     bibkey: str  # the paper's key in references.bib
+    ci_budget_s: float = 30.0  # own-compute budget of the ci profile (90 s for 135M-LLM chapters)
 
     @property
     def module(self) -> str:
@@ -44,7 +45,11 @@ class ChapterMeta:
 def all_chapters() -> dict[str, ChapterMeta]:
     text = resources.files("nonlinlab").joinpath("chapters.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
-    chapters = {r["slug"]: ChapterMeta(r["slug"], r["part"], r["title"], r["bibkey"]) for r in rows}
+    chapters = {
+        r["slug"]: ChapterMeta(r["slug"], r["part"], r["title"], r["bibkey"],
+                               float(r.get("ci_budget_s") or 30.0))
+        for r in rows
+    }
     if len(chapters) != len(rows):
         raise ValueError("chapters.csv lists a slug twice")
     return chapters
