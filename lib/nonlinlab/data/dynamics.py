@@ -26,6 +26,8 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
+import sys
 import types
 import warnings
 from collections.abc import Callable
@@ -33,8 +35,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-
-from ..core import require_module
 
 __all__ = [
     "VectorField", "MapStep", "flow_names", "flow_metadata", "vector_field",
@@ -54,13 +54,34 @@ LOZI_MAX_LYAPUNOV = 0.4702  # a=1.7, b=0.5
 # dysts access
 # ------------------------------------------------------------------------------------------
 def _dysts():
-    require_module("dysts", pip_name="dysts", purpose="the catalogue of chaotic systems")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Numba not installed" — we never use its JIT
-        import dysts.base
-        import dysts.flows
-        import dysts.maps
-    return dysts
+    """The ``dysts`` package, imported safely.
+
+    A chapter's notebook source ``notebooks/03-dynamical-systems/dysts.py`` sits in the working
+    directory when that notebook runs, and Jupyter puts the working directory first on
+    ``sys.path``: a plain ``import dysts`` would execute the notebook instead of importing the
+    package. So folders holding a ``dysts.py`` are skipped while the package is imported; after
+    that, ``sys.modules`` serves every ``import dysts``.
+    """
+    mod = sys.modules.get("dysts")
+    if mod is None or not hasattr(mod, "__path__"):
+        sys.modules.pop("dysts", None)
+        saved = list(sys.path)
+        sys.path[:] = [p for p in saved
+                       if not os.path.isfile(os.path.join(p or os.getcwd(), "dysts.py"))]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "Numba not installed" — we never use its JIT
+                import dysts.base
+                import dysts.flows
+                import dysts.maps  # noqa: F401
+        except ImportError as err:
+            raise ImportError(
+                "the optional dependency 'dysts' is not installed (needed for the catalogue of "
+                "chaotic systems): run `pip install dysts 'gluonts[arrow]'`"
+            ) from err
+        finally:
+            sys.path[:] = saved
+    return sys.modules["dysts"]
 
 
 @functools.cache
