@@ -1,0 +1,437 @@
+"""AL-RNN (Brenner, Hemmer, Monfared & Durstewitz, NeurIPS 2024): almost-linear RNNs.
+
+The latent map (paper eq. 2; official ``ALRNN.step``) with M latent units, P of them ReLU:
+
+    z_t = A z_{t-1} + W Φ*(z_{t-1}) + h,       A = diag(a),  W ∈ R^{M×M} (full),  h ∈ R^M,
+    Φ*(z) = (z_1, ..., z_{M-P}, max(0, z_{M-P+1}), ..., max(0, z_M)).
+
+The first N ≤ M-P (linear) units are the read-out ("Identity" observation model), x̂_t =
+z_{1:N,t}; the initial state is z_1 = [x_1; L x_1]. Inside a region Ω (a sign pattern d ∈ {0,1}^P
+of the ReLU units) the map is affine,
+
+    z_t = (diag(a) + W D_Ω) z_{t-1} + h,       D_Ω = diag(1, ..., 1, d_1, ..., d_P),
+
+so it has at most 2^P regions; each has the fixed point z*_Ω = (I - diag(a) - W D_Ω)^{-1} h,
+*real* if its own sign pattern is Ω, else *virtual*. The sign pattern along an orbit is its
+symbolic code; region-to-region transition counts give the symbolic graph.
+
+Training (official ``TFRecur``/``force``): BPTT on sub-sequences with sparse identity teacher
+forcing — step the model, record the prediction, and every τ steps ((t-1) mod τ = 0) overwrite the
+first N units by the (noisy) observation; no gradient flows through overwritten units. Loss: MSE
+of the recorded read-outs at t = 2..T̃. RAdam, learning rate decaying exponentially from
+``lr[0]`` to ``lr[1]``. Initialisation (official ``initialize_A_W_h``): a = diag(K)/λ_max(K),
+K = RᵀR/M + I; W ~ N(0, 0.01²); h = 0; L ~ U(±1/√N).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..core import ProfileConfig, Profiles, progress, require
+from ..data import dynamics, dynamics_metrics
+
+F64 = torch.float64
+
+
+# ------------------------------------------------------------------------------------------
+# configuration
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Config(ProfileConfig):
+    # Lozi map x' = 1 - a|x| + y, y' = b x (exact construction and a small training run)
+    lozi_a: float = 1.7
+    lozi_b: float = 0.5
+    lozi_exact_steps: int = 50
+    lozi_train: int = 6000
+    lozi_test: int = 2000
+    lozi_M: int = 4
+    lozi_seq: int = 10
+    lozi_tau: int = 1
+    lozi_batch: int = 32
+    lozi_steps: int = 600
+    lozi_lr: tuple = (1e-2, 1e-3)
+    # Lorenz-63 (σ=10, ρ=28, β=8/3), Δt = 0.01, z-scored
+    lorenz_n: int = 20000
+    lorenz_dt: float = 0.01
+    lorenz_transient: float = 50.0
+    M: int = 10
+    P_sweep: tuple = (0, 2)
+    seq_len: int = 64
+    tau: int = 16
+    batch: int = 16
+    steps: int = 600
+    lr: tuple = (1e-2, 1e-3)
+    noise: float = 0.05
+    T_gen: int = 5000
+    gen_transient: int = 1000
+    n_bins: int = 30
+    psd_smoothing: float = 10.0
+
+    def check(self) -> None:
+        require(self.lozi_M >= 3, "the Lozi AL-RNN needs lozi_M >= 3 (2 linear read-outs + 1 ReLU)")
+        require(all(0 <= p <= self.M - 3 for p in self.P_sweep),
+                "every P must satisfy 0 <= P <= M - 3 (three linear read-out units)")
+        require(self.seq_len >= 2 and self.lozi_seq >= 2, "sequence lengths must be >= 2")
+        require(self.tau >= 1 and self.lozi_tau >= 1, "forcing intervals must be >= 1")
+        require(self.steps >= 1 and self.lozi_steps >= 1, "need at least one training step")
+        require(self.lorenz_n > self.T_gen + self.seq_len + 100,
+                "lorenz_n must exceed T_gen + seq_len + 100 (train and test segments)")
+        require(self.lr[0] > 0 and self.lr[1] > 0 and self.lozi_lr[0] > 0 and self.lozi_lr[1] > 0,
+                "learning rates must be positive")
+
+
+CONFIGS = Profiles(
+    ci=Config(),
+    full=Config(lorenz_n=100_000, M=20, P_sweep=(0, 1, 2, 3, 5), seq_len=200, batch=16,
+                steps=3000, lr=(1e-3, 1e-5), T_gen=10_000, psd_smoothing=20.0,
+                lozi_steps=5000, lozi_seq=30, lozi_tau=5, lozi_lr=(3e-3, 1e-4)),
+)
+
+
+def estimate_seconds(cfg: Config) -> float:
+    """Conservative on-paper cost. Tiny matrices, so python/kernel-launch overhead dominates:
+    ~30 torch ops per sequence step forward+backward at ~4 µs each on 2 CPU cores (ci;
+    measured ~120 µs per training sequence step in total) and ~6 µs per op on a GPU
+    (launch-bound; full), plus ~6 ops per free-run step, ~2 s for the
+    Lorenz ground truth (scipy DOP853) per 20 000 samples and 2 s of plotting/metrics."""
+    op = 4e-6 if cfg.lorenz_n <= 20_000 else 6e-6
+    train = 30 * op * (len(cfg.P_sweep) * cfg.steps * cfg.seq_len
+                       + 2 * cfg.lozi_steps * cfg.lozi_seq)
+    free = 6 * op * (len(cfg.P_sweep) * (cfg.T_gen + cfg.gen_transient) + 4 * cfg.lozi_test)
+    return train + free + 2.0 * cfg.lorenz_n / 20_000 + 2.0
+
+
+# ------------------------------------------------------------------------------------------
+# model
+# ------------------------------------------------------------------------------------------
+class ALRNN(nn.Module):
+    """z_t = a ⊙ z_{t-1} + W Φ*(z_{t-1}) + h with ReLU on the last ``P`` of ``M`` units; the
+    first ``N`` units are the observations. ``generator`` seeds the official initialisation."""
+
+    def __init__(self, M: int, P: int, N: int, *, generator: torch.Generator | None = None,
+                 dtype: torch.dtype = F64, device=None):
+        super().__init__()
+        if not (isinstance(M, int) and isinstance(P, int) and isinstance(N, int)):
+            raise ValueError("M, P, N must be integers")
+        if N < 1 or P < 0 or N > M - P:
+            raise ValueError(f"need 1 <= N <= M - P and P >= 0, got M={M}, P={P}, N={N}")
+        self.M, self.P, self.N = M, P, N
+        R = torch.randn(M, M, generator=generator, dtype=F64)
+        K = R.T @ R / M + torch.eye(M, dtype=F64)
+        a = torch.diagonal(K) / torch.linalg.eigvalsh(K).abs().max()
+        W = 0.01 * torch.randn(M, M, generator=generator, dtype=F64)
+        r = 1 / math.sqrt(N)
+        L = (2 * torch.rand(M - N, N, generator=generator, dtype=F64) - 1) * r
+        kw = dict(dtype=dtype, device=device)
+        self.a = nn.Parameter(a.to(**kw))
+        self.W = nn.Parameter(W.to(**kw))
+        self.h = nn.Parameter(torch.zeros(M, **kw))
+        self.L = nn.Parameter(L.to(**kw))
+        # Φ*(z) = max(z, lo): lo = -inf on linear units, 0 on ReLU units (one op per step)
+        lo = torch.full((M,), -math.inf, **kw)
+        lo[M - P:] = 0.0
+        self.register_buffer("lo", lo)
+
+    def phi(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.maximum(z, self.lo)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """One step of the latent map on ``(..., M)``."""
+        if z.shape[-1] != self.M:
+            raise ValueError(f"state must end in M={self.M}, got {tuple(z.shape)}")
+        return self.a * z + self.phi(z) @ self.W.T + self.h
+
+    def init_state(self, x1: torch.Tensor) -> torch.Tensor:
+        """z_1 = [x_1; L x_1] (official ``Identity`` observation model)."""
+        if x1.shape[-1] != self.N:
+            raise ValueError(f"observation must end in N={self.N}, got {tuple(x1.shape)}")
+        return torch.cat([x1, x1 @ self.L.T], dim=-1)
+
+    def teacher_forced(self, x: torch.Tensor, tau: int, x_force: torch.Tensor | None = None):
+        """Sparse identity teacher forcing on ``x`` (B, T, N): returns the unforced predictions
+        z_2..z_T (B, T-1, M). Forcing after recording, at (t-1) mod τ = 0 (t = 2..T, 1-based),
+        with ``x_force`` (default ``x``); gradients through the forced units are cut because
+        they are replaced by data."""
+        if x.ndim != 3 or x.shape[-1] != self.N or x.shape[1] < 2:
+            raise ValueError(f"x must be (B, T>=2, N={self.N}), got {tuple(x.shape)}")
+        if tau < 1:
+            raise ValueError("tau must be >= 1")
+        xf = x if x_force is None else x_force
+        z = self.init_state(xf[:, 0])
+        out = []
+        for t in range(1, x.shape[1]):
+            z = self(z)
+            out.append(z)
+            if t % tau == 0:  # (t_1based - 1) mod τ = 0 with t_1based = t + 1
+                z = torch.cat([xf[:, t], z[:, self.N:]], dim=-1)
+        return torch.stack(out, dim=1)
+
+    @torch.no_grad()
+    def generate(self, z1: torch.Tensor, T: int) -> torch.Tensor:
+        """Free run from z_1 (..., M): (..., T, M) including z_1."""
+        if T < 1:
+            raise ValueError("T must be >= 1")
+        zs = [z1]
+        for _ in range(T - 1):
+            zs.append(self(zs[-1]))
+        return torch.stack(zs, dim=-2)
+
+    # ---- region analysis ------------------------------------------------------------------
+    def region_bits(self, z: torch.Tensor) -> torch.Tensor:
+        """Sign pattern d = 1[z_{M-P+i} > 0] of the ReLU units: (..., P) bool."""
+        return z[..., self.M - self.P:] > 0
+
+    def region_ids(self, z: torch.Tensor) -> torch.Tensor:
+        """Symbol (integer region id) Σ_i d_i 2^i ∈ {0, ..., 2^P - 1}."""
+        w = 2 ** torch.arange(self.P, device=z.device)
+        return (self.region_bits(z).long() * w).sum(-1)
+
+    def region_matrix(self, bits) -> torch.Tensor:
+        """A_Ω = diag(a) + W D_Ω for a sign pattern ``bits`` (P,) or a region id."""
+        d = self._bits(bits)
+        D = torch.ones(self.M, dtype=self.W.dtype, device=self.W.device)
+        D[self.M - self.P:] = d.to(D)
+        return torch.diag(self.a) + self.W * D
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        """Analytic Jacobian diag(a) + W D_{Ω(z)} at states (B, M) → (B, M, M)."""
+        D = torch.ones_like(z)
+        D[:, self.M - self.P:] = self.region_bits(z).to(z)
+        return torch.diag(self.a) + self.W[None] * D[:, None, :]
+
+    def _bits(self, bits) -> torch.Tensor:
+        if isinstance(bits, int):
+            if not 0 <= bits < 2 ** self.P:
+                raise ValueError(f"region id must be in [0, {2 ** self.P}), got {bits}")
+            return torch.tensor([(bits >> i) & 1 for i in range(self.P)], dtype=torch.bool)
+        b = torch.as_tensor(bits).bool()
+        if b.shape != (self.P,):
+            raise ValueError(f"bits must have shape ({self.P},), got {tuple(b.shape)}")
+        return b
+
+    @torch.no_grad()
+    def region_fixed_points(self) -> list[dict]:
+        """For every region id: z*_Ω = (I - A_Ω)^{-1} h, whether it is real (its own region is
+        Ω), and the eigenvalues of A_Ω (stability)."""
+        out = []
+        eye = torch.eye(self.M, dtype=self.W.dtype, device=self.W.device)
+        for r in range(2 ** self.P):
+            A = self.region_matrix(r)
+            try:
+                z = torch.linalg.solve(eye - A, self.h)
+            except RuntimeError:  # singular: no isolated fixed point in this region
+                continue
+            real = int(self.region_ids(z)) == r
+            out.append(dict(region=r, z=z, real=real, eig=torch.linalg.eigvals(A)))
+        return out
+
+
+def transition_matrix(ids: torch.Tensor, n_regions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Symbolic graph of a symbol sequence: row-normalised region→region transition
+    probabilities (self-transitions included) and region visit frequencies."""
+    ids = torch.as_tensor(ids).reshape(-1).long().cpu()
+    if ids.numel() < 2 or int(ids.min()) < 0 or int(ids.max()) >= n_regions:
+        raise ValueError("need >= 2 symbols in [0, n_regions)")
+    C = torch.zeros(n_regions, n_regions, dtype=F64)
+    C.index_put_((ids[:-1], ids[1:]), torch.ones(ids.numel() - 1, dtype=F64), accumulate=True)
+    rows = C.sum(1, keepdim=True)
+    T = torch.where(rows > 0, C / rows.clamp_min(1), torch.zeros_like(C))
+    freq = torch.bincount(ids, minlength=n_regions).double() / ids.numel()
+    return T.numpy(), freq.numpy()
+
+
+# ------------------------------------------------------------------------------------------
+# exact Lozi AL-RNN (closed form; |x| = 2 relu(x) - x)
+# ------------------------------------------------------------------------------------------
+def lozi_alrnn(a: float = 1.7, b: float = 0.5, dtype: torch.dtype = F64) -> ALRNN:
+    """M=3, P=1, N=2 AL-RNN with state (x, y, x̃), x̃ ≡ x, that *is* the Lozi map:
+    x' = 1 + a x - 2a relu(x̃) + y,  y' = b x,  x̃' = x'."""
+    m = ALRNN(3, 1, 2, dtype=dtype)
+    with torch.no_grad():
+        m.a.copy_(torch.tensor([a, 0.0, 0.0], dtype=dtype))
+        W = torch.zeros(3, 3, dtype=dtype)
+        W[0, 1], W[0, 2] = 1.0, -2 * a
+        W[1, 0] = b
+        W[2, 0], W[2, 1], W[2, 2] = a, 1.0, -2 * a
+        m.W.copy_(W)
+        m.h.copy_(torch.tensor([1.0, 0.0, 1.0], dtype=dtype))
+        m.L.copy_(torch.tensor([[1.0, 0.0]], dtype=dtype))  # x̃_1 = x_1
+    return m
+
+
+def lozi_fixed_points(a: float = 1.7, b: float = 0.5) -> np.ndarray:
+    """Closed-form fixed points (x*, b x*) of the Lozi map: x* = 1/(1 + a - b) (x > 0) and
+    x* = 1/(1 - a - b) (x < 0), where they lie in their half-plane."""
+    pts = []
+    for s in (1.0, -1.0):
+        den = 1 + s * a - b
+        if den != 0 and s / den > 0:
+            pts.append((1 / den, b / den))
+    return np.array(pts)
+
+
+# ------------------------------------------------------------------------------------------
+# training
+# ------------------------------------------------------------------------------------------
+def train(model: ALRNN, data: torch.Tensor, *, seq_len: int, tau: int, batch: int, steps: int,
+          lr: tuple, noise: float, generator: torch.Generator, desc: str = "train") -> list:
+    """BPTT with sparse identity teacher forcing on random windows of ``data`` (T, N); RAdam,
+    exponential learning-rate decay lr[0] → lr[1]; Gaussian noise ``noise`` (z-scored units)
+    added to the training batch. Returns the loss per step."""
+    if data.ndim != 2 or data.shape[1] != model.N or data.shape[0] <= seq_len:
+        raise ValueError(f"data must be (T > seq_len, N={model.N}), got {tuple(data.shape)}")
+    opt = torch.optim.RAdam(model.parameters(), lr=lr[0])
+    gamma = (lr[1] / lr[0]) ** (1 / max(steps, 1))
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma)
+    idx = torch.arange(seq_len)
+    losses = []
+    for _ in progress(range(steps), total=steps, desc=desc):
+        start = torch.randint(0, data.shape[0] - seq_len, (batch,), generator=generator)
+        x = data[start[:, None] + idx]
+        if noise > 0:
+            x = x + noise * torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x)
+        pred = model.teacher_forced(x, tau)
+        loss = ((pred[..., : model.N] - x[:, 1:]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    return losses
+
+
+@torch.no_grad()
+def one_step_forced(model: ALRNN, x: torch.Tensor, warmup: int = 10):
+    """Run along ``x`` (T, N) forcing the read-outs at every step (τ = 1): returns the one-step
+    MSE after ``warmup`` steps and the latent states z_2..z_T (before forcing)."""
+    Z = model.teacher_forced(x[None], 1)[0]
+    mse = float(((Z[warmup:, : model.N] - x[1 + warmup:]) ** 2).mean())
+    return mse, Z
+
+
+def free_run(model: ALRNN, x1: torch.Tensor, T: int, transient: int) -> torch.Tensor:
+    """Free-running latent trajectory (T, M) after ``transient`` discarded steps."""
+    Z = model.generate(model.init_state(x1), T + transient)
+    return Z[transient:]
+
+
+def dstsp(x_true: torch.Tensor, x_gen: torch.Tensor, n_bins: int = 30) -> float:
+    """Shared D_stsp; a diverged (non-finite) or off-grid free run gets KL(p_true ‖ uniform),
+    the value for a generated histogram carrying no information (finite, for the claim table)."""
+    x_gen = x_gen.detach()
+    if torch.isfinite(x_gen).all():
+        d = dynamics_metrics.state_space_divergence(x_true, x_gen, n_bins)
+        if math.isfinite(d):
+            return d
+    xt = torch.as_tensor(x_true, dtype=F64)
+    mean, std = xt.mean(0), xt.std(0)
+    centres = (torch.arange(n_bins, dtype=F64) + 0.5) / n_bins * 4 - 2  # grid mean ± 2 std
+    grid = torch.cartesian_prod(*[centres] * xt.shape[1]).reshape(-1, xt.shape[1])
+    return dynamics_metrics.state_space_divergence(xt, mean + std * grid, n_bins)
+
+
+def dh(x_true: torch.Tensor, x_gen: torch.Tensor, smoothing: float) -> float:
+    """Shared power-spectrum Hellinger distance; 1 (maximal) for a diverged free run."""
+    if not torch.isfinite(x_gen).all() or float(x_gen.std(0).min()) < 1e-10:
+        return 1.0
+    return dynamics_metrics.power_spectrum_distance(x_true, x_gen, smoothing)
+
+
+# ------------------------------------------------------------------------------------------
+# experiments
+# ------------------------------------------------------------------------------------------
+def lozi_data(cfg: Config, seed: int):
+    """Raw and z-scored Lozi orbit (train + test) after a 1000-step transient."""
+    g = torch.Generator().manual_seed(seed)
+    raw = dynamics.simulate_map("lozi", cfg.lozi_train + cfg.lozi_test, transient=1000,
+                                params=dict(a=cfg.lozi_a, b=cfg.lozi_b), generator=g)
+    z, mean, std = dynamics.standardize(raw[: cfg.lozi_train])
+    ztest = (raw[cfg.lozi_train:] - mean) / std
+    return raw, z, ztest, (mean, std)
+
+
+def lozi_experiment(cfg: Config, seed: int, device=None) -> dict:
+    """Train AL-RNNs with P=0 and P=1 (M = lozi_M) on the Lozi map; one-step forced MSE on
+    the test orbit and agreement of the ReLU unit's sign with 1[x_t > 0] (up to a flip)."""
+    raw, ztr, zte, _ = lozi_data(cfg, seed)
+    ztr, zte = ztr.to(device), zte.to(device)
+    out = {}
+    for P in (0, 1):
+        g = torch.Generator().manual_seed(1000 * seed + P)
+        m = ALRNN(cfg.lozi_M, P, 2, generator=g, device=device)
+        losses = train(m, ztr, seq_len=cfg.lozi_seq, tau=cfg.lozi_tau, batch=cfg.lozi_batch,
+                       steps=cfg.lozi_steps, lr=cfg.lozi_lr, noise=0.0, generator=g,
+                       desc=f"Lozi P={P}")
+        mse, Z = one_step_forced(m, zte)
+        res = dict(model=m, losses=losses, mse=mse, Z=Z)
+        if P == 1:
+            bit = m.region_bits(Z)[:, 0].cpu()
+            sign = raw[cfg.lozi_train + 1:, 0] > 0  # x_t at the same times as z_2..z_T
+            agree = float((bit == sign).double().mean())
+            res.update(bits=bit, sign=sign, agreement=max(agree, 1 - agree))
+        out[P] = res
+    return out
+
+
+def lorenz_data(cfg: Config, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """z-scored Lorenz-63 (scipy DOP853 reference) split into train and the last T_gen test
+    samples; start = dysts' initial condition + 10 % noise, 50 time units discarded."""
+    rng = np.random.default_rng(seed)
+    meta = dynamics.flow_metadata("Lorenz")
+    x0 = np.asarray(meta["initial_conditions"], float)
+    x0 = x0 + 0.1 * np.asarray(meta.get("std", np.ones(3)), float) * rng.standard_normal(3)
+    n_tr = int(round(cfg.lorenz_transient / cfg.lorenz_dt))
+    t = np.arange(n_tr + cfg.lorenz_n) * cfg.lorenz_dt
+    x = dynamics.solve_ivp_reference("Lorenz", x0, t, rtol=1e-9, atol=1e-9)[n_tr:]
+    x = torch.as_tensor(x, dtype=F64)
+    z, _, _ = dynamics.standardize(x)
+    return z[: -cfg.T_gen], z[-cfg.T_gen:]
+
+
+def lorenz_experiment(cfg: Config, seed: int, device=None, P_sweep=None) -> dict:
+    """Train AL-RNNs (M = cfg.M) for each P on Lorenz-63; free run T_gen steps after
+    gen_transient and score with the shared D_stsp and D_H against the held-out segment."""
+    xtr, xte = lorenz_data(cfg, seed)
+    xtr, xte = xtr.to(device), xte.to(device)
+    out = dict(x_train=xtr, x_test=xte, runs={})
+    floor = xtr[-cfg.T_gen:]
+    out["floor_dstsp"] = dstsp(xte, floor, cfg.n_bins)
+    out["floor_dh"] = dh(xte, floor, cfg.psd_smoothing)
+    for P in (cfg.P_sweep if P_sweep is None else P_sweep):
+        g = torch.Generator().manual_seed(1000 * seed + 10 + P)
+        m = ALRNN(cfg.M, P, 3, generator=g, device=device)
+        losses = train(m, xtr, seq_len=cfg.seq_len, tau=cfg.tau, batch=cfg.batch,
+                       steps=cfg.steps, lr=cfg.lr, noise=cfg.noise, generator=g,
+                       desc=f"Lorenz P={P}")
+        Z = free_run(m, xte[0], cfg.T_gen, cfg.gen_transient)
+        X = Z[:, :3]
+        finite = bool(torch.isfinite(Z).all())
+        out["runs"][P] = dict(model=m, losses=losses, Z=Z, finite=finite,
+                              dstsp=dstsp(xte, X, cfg.n_bins),
+                              dh=dh(xte, X, cfg.psd_smoothing))
+    return out
+
+
+@torch.no_grad()
+def region_analysis(model: ALRNN, Z: torch.Tensor, min_freq: float = 1e-3) -> dict:
+    """Symbolic code of a latent orbit Z (T, M): region ids, visited regions (all / those
+    visited ≥ ``min_freq`` of the time), transition matrix, max |autograd Jacobian −
+    region matrix| over the visited states, region fixed points and their residuals."""
+    Z = Z[torch.isfinite(Z).all(-1)]
+    ids = model.region_ids(Z)
+    n = 2 ** model.P
+    T, freq = transition_matrix(ids, n)
+    J_auto = dynamics_metrics.autograd_jacobian(model, Z)
+    mats = torch.stack([model.region_matrix(r) for r in range(n)])
+    J_reg = mats[ids]
+    fps = model.region_fixed_points()
+    for fp in fps:
+        fp["residual"] = float((model(fp["z"]) - fp["z"]).abs().max())
+    return dict(ids=ids, transition=T, freq=freq, visited=int((freq > 0).sum()),
+                visited_major=int((freq >= min_freq).sum()),
+                jac_err=float((J_auto - J_reg).abs().max()), fixed_points=fps)

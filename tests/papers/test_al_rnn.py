@@ -1,0 +1,124 @@
+"""Tests for nonlinlab.papers.al_rnn (Brenner et al., NeurIPS 2024).
+
+Exact oracles (float64): the hand-built AL-RNN of the Lozi map reproduces the direct recursion
+and has the Lozi map's closed-form fixed points; region-wise linear maps equal the autograd
+Jacobian of the full model; region fixed points satisfy F(z*) = z*; bad input raises. The last
+test breaks the construction on purpose and checks that the exactness check then fails.
+"""
+
+import pytest
+import torch
+
+from nonlinlab.core import BUDGET_S
+from nonlinlab.data import dynamics, dynamics_metrics
+from nonlinlab.papers import al_rnn as A
+
+F64 = torch.float64
+
+
+def test_budget_and_configs():
+    for name, cfg in A.CONFIGS.items():
+        assert A.estimate_seconds(cfg) <= BUDGET_S[name], name
+    with pytest.raises(ValueError):
+        A.CONFIGS.ci.replace(P_sweep=(0, 8))
+
+
+def _lozi_error(m, steps=50):
+    x0 = torch.tensor([0.1, 0.1], dtype=F64)
+    g = dynamics.map_step("lozi")
+    x = dynamics.iterate_map(g, x0, steps)
+    Z = m.generate(m.init_state(x0), steps + 1)
+    return float((Z[:, :2] - x).abs().max()), float((Z[:, 2] - x[:, 0]).abs().max())
+
+
+def test_lozi_construction_is_exact():
+    # one step on the attractor: equal to rounding; 50-step orbit: rounding differences grow
+    # like exp(0.47 t) (chaos), so 20 steps stay < 1e-12 and 50 steps < 1e-6
+    m, g = A.lozi_alrnn(), dynamics.map_step("lozi")
+    X = dynamics.simulate_map("lozi", 5000, generator=torch.Generator().manual_seed(0))
+    assert (m(m.init_state(X))[:, :2] - g(X)).abs().max() < 1e-14
+    err20, copy20 = _lozi_error(m, 20)
+    assert err20 < 1e-12 and copy20 < 1e-12
+    assert _lozi_error(m, 50)[0] < 1e-6
+
+
+def test_lozi_fixed_points_match_closed_form():
+    m = A.lozi_alrnn()
+    fps = [fp for fp in m.region_fixed_points() if fp["real"]]
+    got = sorted(tuple(fp["z"][:2].tolist()) for fp in fps)
+    want = sorted(map(tuple, A.lozi_fixed_points().tolist()))
+    assert len(got) == len(want) == 2
+    for g, w in zip(got, want, strict=True):
+        assert max(abs(a - b) for a, b in zip(g, w, strict=True)) < 1e-12
+
+
+@pytest.mark.parametrize("P", [0, 1, 3])
+def test_region_maps_equal_autograd_jacobian_and_fixed_points(P):
+    g = torch.Generator().manual_seed(P)
+    m = A.ALRNN(6, P, 2, generator=g)
+    with torch.no_grad():
+        m.W.mul_(30.0)
+        m.h.normal_(generator=g)
+    z = torch.randn(200, 6, dtype=F64, generator=g)
+    J = dynamics_metrics.autograd_jacobian(m, z)
+    ids = m.region_ids(z)
+    mats = torch.stack([m.region_matrix(r) for r in range(2 ** P)])
+    assert (J - mats[ids]).abs().max() < 1e-12
+    assert (J - m.jacobian(z)).abs().max() < 1e-12
+    assert int(ids.max()) < 2 ** P
+    for fp in m.region_fixed_points():
+        A_r = m.region_matrix(fp["region"])
+        assert (A_r @ fp["z"] + m.h - fp["z"]).abs().max() < 1e-10  # region affine map
+        if fp["real"]:
+            assert (m(fp["z"]) - fp["z"]).abs().max() < 1e-10  # full model
+
+
+def test_teacher_forcing_cuts_gradient_and_matches_free_run():
+    g = torch.Generator().manual_seed(0)
+    m = A.ALRNN(5, 2, 2, generator=g)
+    x = torch.randn(3, 9, 2, dtype=F64, generator=g)
+    # tau larger than the sequence: no forcing, identical to the free run
+    free = m.generate(m.init_state(x[:, 0]), 9)[:, 1:]
+    assert torch.allclose(m.teacher_forced(x, 100), free.detach(), atol=1e-14)
+    # with tau=1 the prediction at t depends on x_{t-1} only through the forced units
+    xr = x.clone().requires_grad_(True)
+    pred = m.teacher_forced(xr, 1)
+    pred[:, 4].sum().backward()
+    assert xr.grad[:, 5:].abs().max() == 0 and xr.grad[:, 4].abs().max() > 0
+
+
+def test_transition_matrix():
+    T, f = A.transition_matrix(torch.tensor([0, 0, 1, 0, 1, 1]), 4)
+    assert torch.allclose(torch.as_tensor(T[:2, :2]), torch.tensor([[1 / 3, 2 / 3], [1 / 2, 1 / 2]],
+                                                                    dtype=F64))
+    assert T[2:].sum() == 0 and abs(f.sum() - 1) < 1e-15
+
+
+def test_bad_input():
+    with pytest.raises(ValueError):
+        A.ALRNN(4, 3, 2)  # N > M - P
+    m = A.ALRNN(4, 1, 2)
+    with pytest.raises(ValueError):
+        m(torch.zeros(3, 5, dtype=F64))
+    with pytest.raises(ValueError):
+        m.init_state(torch.zeros(3, dtype=F64))
+    with pytest.raises(ValueError):
+        m.teacher_forced(torch.zeros(2, 1, 2, dtype=F64), 1)
+    with pytest.raises(ValueError):
+        m.region_matrix(2)
+    with pytest.raises(ValueError):
+        A.transition_matrix(torch.tensor([0, 3]), 2)
+
+
+def test_dstsp_diverged_is_finite_and_identical_is_zero():
+    x = torch.randn(2000, 3, dtype=F64, generator=torch.Generator().manual_seed(1))
+    assert A.dstsp(x, x) == 0.0
+    bad = torch.full_like(x, float("nan"))
+    assert 0 < A.dstsp(x, bad) < 20 and A.dh(x, bad, 10.0) == 1.0
+
+
+def test_broken_construction_fails():
+    m = A.lozi_alrnn()
+    with torch.no_grad():
+        m.W[0, 2] = -1.7  # |x| replaced by relu(x) only: wrong equation
+    assert _lozi_error(m)[0] > 1e-3
