@@ -1,0 +1,129 @@
+"""Oracles for the PolyCom chapter (Zhuo et al., ICLR 2025): closed forms, the official README
+PolyNorm formula re-implemented independently, parameter matching, and the Llama FFN hook."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nonlinlab.core import BUDGET_S
+from nonlinlab.models.llama import Llama, LlamaConfig
+from nonlinlab.papers import polycom as P
+
+
+def readme_polynorm(x, weight=(1 / 3, 1 / 3, 1 / 3), bias=0.0, eps=1e-6):
+    """The official README formula, written out independently."""
+    def norm(z):
+        return z / torch.sqrt((z * z).mean(-1, keepdim=True) + eps)
+    return weight[0] * norm(x**3) + weight[1] * norm(x**2) + weight[2] * norm(x) + bias
+
+
+def test_init_and_weight_order_follow_official_code():
+    for act in (P.PolyReLU(), P.PolyNorm()):
+        assert torch.equal(act.weight.detach(), torch.full((3,), 1 / 3))
+        assert torch.equal(act.bias.detach(), torch.zeros(1))
+    a = P.PolyReLU().set_coefficients([0.5, 1.0, 2.0, 3.0])
+    assert a.weight.tolist() == [3.0, 2.0, 1.0]  # weight[0] multiplies the cube
+    assert a.coefficients().tolist() == [0.5, 1.0, 2.0, 3.0]
+    x = torch.linspace(-2, 2, 101, dtype=torch.float64)
+    r = F.relu(x)
+    torch.testing.assert_close(a.double()(x), 0.5 + r + 2 * r**2 + 3 * r**3)
+
+
+def test_polyrelu_relu_special_case_is_bitwise():
+    x = torch.randn(1000) * 5
+    act = P.PolyReLU().set_coefficients([0.0, 1.0, 0.0, 0.0])
+    assert torch.equal(act(x), F.relu(x))
+
+
+def test_polynorm_matches_readme_formula():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 5, 64, generator=g, dtype=torch.float64) * 2
+    torch.testing.assert_close(P.PolyNorm().double()(x), readme_polynorm(x), atol=1e-6, rtol=0)
+    act = P.PolyNorm().double().set_coefficients([0.1, -0.5, 0.7, 2.0])
+    torch.testing.assert_close(act(x), readme_polynorm(x, (2.0, 0.7, -0.5), 0.1), atol=1e-6,
+                               rtol=0)
+    # normalisation is per token over the last (hidden) dimension
+    y = act(x)
+    torch.testing.assert_close(act(x[1:2, 3:4]), y[1:2, 3:4])
+
+
+def test_polynorm_stays_bounded_for_huge_inputs():
+    x = torch.randn(4, 128) * 1e3
+    y = P.PolyNorm()(x)
+    assert torch.isfinite(y).all()
+    # each N(x^i) has RMS ~1, so |y| <= sum |a_i| sqrt(n) + |a_0|
+    assert y.abs().max() <= math.sqrt(128) + 1e-3
+
+
+def test_exact_square_and_product():
+    x = torch.linspace(-3, 3, 1001, dtype=torch.float64)
+    assert (P.apply_layer(x[:, None], P.square_layer()) - x**2).abs().max() < 1e-12
+    xy = torch.rand(500, 2, dtype=torch.float64) * 6 - 3
+    assert (P.apply_layer(xy, P.product_layer()) - xy.prod(-1)).abs().max() < 1e-12
+
+
+def test_parameter_matching_and_ffn():
+    for w in (172, 344, 5504):
+        assert P.ffn_params(64, P.matched_width(w), False) == P.ffn_params(64, w, True)
+    assert P.matched_width(5504) == 8256  # the official 1.3B config
+    ffn = P.FFN(16, 24, "polynorm")
+    assert sum(p.numel() for p in ffn.parameters()) == P.ffn_params(16, 24, False) + 4
+    assert ffn(torch.randn(2, 3, 16)).shape == (2, 3, 16)
+    with pytest.raises(ValueError):
+        P.make_activation("swish")
+    with pytest.raises(ValueError):
+        P.matched_width(0)
+    with pytest.raises(ValueError):
+        P.PolyReLU(0)
+    with pytest.raises(ValueError):
+        P.PolyReLU().set_coefficients([1.0, 2.0])
+
+
+def test_build_lm_param_matched_and_uses_hook():
+    cfg = P.CONFIGS.ci.replace(d_model=32, n_heads=2, swiglu_width=48)
+    counts = {a: P.build_lm(a, cfg).num_parameters() for a in ("swiglu", "relu", "polynorm")}
+    assert counts["swiglu"] == counts["relu"] == counts["polynorm"] - 4 * cfg.n_layers
+    m = P.build_lm("polyrelu", cfg)
+    assert all(isinstance(layer.mlp, P.FFN) for layer in m.layers)
+    assert len(P.poly_coefficients(m)) == cfg.n_layers
+    ids = torch.randint(0, 256, (2, 9))
+    assert torch.isfinite(m.loss(ids))
+
+
+def test_regression_runs_and_polyrelu_learns_pairs():
+    r = P.fit_regression("pairs", "polyrelu", 300, n_train=256, n_test=256, steps=150)
+    assert r["params"] <= 300 and r["rel_mse"] < 0.2
+    with pytest.raises(ValueError):
+        P.target_fn("nope", torch.zeros(3, 4))
+    assert P.width_for_budget(4, 500, "relu") == 83
+    assert P.shallow_params(4, 83, "relu") <= 500
+
+
+def test_train_lm_tiny_is_deterministic():
+    from nonlinlab.data.text import load_corpus
+
+    cfg = P.CONFIGS.ci.replace(d_model=16, n_heads=2, swiglu_width=16, seq_len=16, batch=4,
+                               lm_steps=6, warmup=2, eval_every=3, val_blocks=4)
+    corpus = load_corpus("pydoc", tokenizer="bytes")
+    a = P.train_lm("polynorm", cfg, corpus, seed=3)
+    b = P.train_lm("polynorm", cfg, corpus, seed=3)
+    assert a["val_loss"] == b["val_loss"] and a["finite"]
+    assert len(a["val_loss"]) == 2 and len(a["train_loss"]) == 6
+
+
+def test_configs_and_budget():
+    for name, cfg in P.CONFIGS.items():
+        assert P.estimate_seconds(cfg) <= BUDGET_S[name], name
+    with pytest.raises(ValueError):
+        P.CONFIGS.ci.replace(warmup=10_000)
+    with pytest.raises(ValueError):
+        P.CONFIGS.ci.replace(reg_targets=("nope",))
+
+
+def test_llama_default_mlp_untouched():
+    cfg = LlamaConfig(vocab_size=20, d_model=16, n_layers=1, n_heads=2, n_kv_heads=2, d_ff=8)
+    assert type(Llama(cfg).layers[0].mlp).__name__ == "LlamaMLP"
