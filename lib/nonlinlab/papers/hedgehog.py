@@ -89,6 +89,8 @@ class Config(ProfileConfig):
     activation: str = "exp"
     performer_features: int = 64
     n_layers_model: int = 30
+    # sequence lengths of the softmax-vs-linear time/memory benchmark (models.linear_attention)
+    bench_lengths: tuple[int, ...] = (128, 256, 512, 1024, 2048)
 
     def check(self) -> None:
         require(self.seq_len >= 8, f"seq_len must be >= 8, got {self.seq_len}")
@@ -116,7 +118,7 @@ CONFIGS = Profiles(
               steps=40, lr=2e-2),
     # full: every layer, longer sequences, more data and steps (one GPU)
     full=Config(distill_layers=None, seq_len=512, train_seqs=8, eval_seqs=8, steps=500,
-                lr=1e-2),
+                lr=1e-2, bench_lengths=(256, 512, 1024, 2048, 4096, 8192, 16384)),
 )
 
 
@@ -146,7 +148,9 @@ def estimate_seconds(cfg: Config) -> float:
     tokens = (cfg.train_seqs + 5 * cfg.eval_seqs) * cfg.seq_len
     forward = tokens * _MODEL_FLOPS_PER_TOKEN
     diag = 7 * cfg.eval_seqs * _HEADS * cfg.n_layers_model * cfg.seq_len**2 * _HEAD_DIM * 4
-    return 5.0 + 2.0 + forward / big + (distill_flops(cfg) + diag) / small
+    # benchmark: 3 repeats of softmax (4 H T^2 d) and linear (4 H T d^2) attention, 4 heads of 64
+    bench = sum(3 * 4 * 4 * (T * T * 64 + T * 64 * 64) for T in cfg.bench_lengths)
+    return 5.0 + 2.0 + forward / big + (distill_flops(cfg) + diag + bench) / small
 
 
 # ------------------------------------------------------------------------------------------
