@@ -176,10 +176,7 @@ class ALRNN(nn.Module):
         """Free run from z_1 (..., M): (..., T, M) including z_1."""
         if T < 1:
             raise ValueError("T must be >= 1")
-        zs = [z1]
-        for _ in range(T - 1):
-            zs.append(self(zs[-1]))
-        return torch.stack(zs, dim=-2)
+        return dynamics.iterate_map(self, z1, T - 1)
 
     # ---- region analysis ------------------------------------------------------------------
     def region_bits(self, z: torch.Tensor) -> torch.Tensor:

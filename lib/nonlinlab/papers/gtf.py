@@ -206,10 +206,7 @@ class ShPLRNN(nn.Module):
         """Free run (K, B, T, M) including z_1 (K, B, M)."""
         if T < 1:
             raise ValueError("T must be >= 1")
-        zs = [z1]
-        for _ in range(T - 1):
-            zs.append(self(zs[-1]))
-        return torch.stack(zs, dim=-2)
+        return dynamics.iterate_map(self, z1, T - 1)
 
 
 # ------------------------------------------------------------------------------------------
