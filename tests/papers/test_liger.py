@@ -152,7 +152,7 @@ def test_lora_starts_at_the_base_model_and_trains_only_adapters():
     ids = torch.randint(0, 50, (2, 12), generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         before = model(ids)
-    params = liger.add_lora(model, [0, 1], r=4, alpha=4.0, seed=0)
+    params = liger.add_lora(model, [0, 1], rank=4, alpha=4.0, seed=0)
     assert len(params) == 2 * 3 * 2
     with torch.no_grad():
         torch.testing.assert_close(model(ids), before, rtol=0, atol=0)
@@ -173,7 +173,7 @@ def test_lora_starts_at_the_base_model_and_trains_only_adapters():
 
 def test_lora_init_matches_peft_defaults():
     base = torch.nn.Linear(64, 16, bias=False)
-    lora = liger.LoRALinear(base, r=8, generator=torch.Generator().manual_seed(0))
+    lora = liger.LoRALinear(base, rank=8, generator=torch.Generator().manual_seed(0))
     assert lora.scaling == 1.0  # peft: lora_alpha=8 (default), r=8
     assert float(lora.lora_B.detach().abs().max()) == 0.0
     assert float(lora.lora_A.detach().abs().max()) <= 64**-0.5

@@ -60,6 +60,8 @@ from ..models.attention import (
     repeat_kv,
 )
 from ..models.llama import Llama
+from ..models.lora import LoRALinear, remove_lora  # noqa: F401
+from ..models.lora import add_lora as _add_lora
 
 GATE_LOGIT_NORMALIZER = 16.0
 PAPER_WINDOW = 65  # FlashAttention window_size=(64, 64) + causal: 64 previous keys + itself
@@ -488,63 +490,11 @@ def cache_numbers(kind: str, length: int, n_layers: int = 30, n_heads: int = 9,
 # ------------------------------------------------------------------------------------------
 
 
-class LoRALinear(nn.Module):
-    """``y = x W^T + (alpha / r) * (x A^T) B^T`` around a frozen ``nn.Linear`` W."""
-
-    def __init__(self, base: nn.Linear, r: int = 8, alpha: float = 8.0, *,
-                 generator: torch.Generator | None = None):
-        super().__init__()
-        if r < 1:
-            raise ValueError(f"LoRA rank must be >= 1, got {r}")
-        self.base = base
-        for p in base.parameters():
-            p.requires_grad_(False)
-        w = base.weight
-        self.lora_A = nn.Parameter(torch.empty(r, base.in_features, dtype=w.dtype, device=w.device))
-        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r, dtype=w.dtype,
-                                               device=w.device))
-        bound = 1.0 / math.sqrt(base.in_features)  # kaiming_uniform_(a=sqrt(5)) bound
-        with torch.no_grad():
-            a = torch.rand(r, base.in_features, generator=generator, dtype=torch.float32)
-            self.lora_A.copy_((a * 2 - 1) * bound)
-        self.r, self.alpha = r, alpha
-        self.scaling = alpha / r
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.base(x) + (x @ self.lora_A.t() @ self.lora_B.t()) * self.scaling
-
-    def merged_weight(self) -> torch.Tensor:
-        return self.base.weight + self.scaling * self.lora_B @ self.lora_A
-
-
-def add_lora(model: Llama, layers: Iterable[int], *, r: int = 8, alpha: float = 8.0,
+def add_lora(model: Llama, layers: Iterable[int], *, rank: int = 8, alpha: float = 8.0,
              targets: Iterable[str] = LORA_TARGETS, seed: int = 0) -> list[nn.Parameter]:
-    """Freeze the model and wrap ``targets`` of the attention of ``layers`` in LoRA; returns the
-    new trainable parameters."""
-    for p in model.parameters():
-        p.requires_grad_(False)
-    gen = torch.Generator().manual_seed(seed)
-    params = []
-    for i in layers:
-        attn = model.layers[i].self_attn
-        for name in targets:
-            base = getattr(attn, name)
-            if isinstance(base, LoRALinear):
-                raise ValueError(f"layer {i} {name} already has LoRA; call remove_lora first")
-            lora = LoRALinear(base, r, alpha, generator=gen)
-            setattr(attn, name, lora)
-            params += [lora.lora_A, lora.lora_B]
-    return params
-
-
-def remove_lora(model: Llama) -> None:
-    """Unwrap every LoRA module (drops the adapters; base weights untouched)."""
-    for layer in model.layers:
-        attn = layer.self_attn
-        for name in LORA_TARGETS + ("o_proj",):
-            mod = getattr(attn, name)
-            if isinstance(mod, LoRALinear):
-                setattr(attn, name, mod.base)
+    """Liger's LoRA (official: q, k, v; peft defaults): freeze the model and adapt
+    ``targets`` of ``layers``; returns the trainable adapter parameters."""
+    return _add_lora(model, layers, rank, alpha, targets=targets, seed=seed, freeze=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -640,7 +590,7 @@ def run(model: Llama, corpus, cfg: Config, seed: int, *, progress=None) -> dict:
         model.reset_attention()
         linearize(model, name, cfg)
         res["val_nolora"][name] = eval_loss(model, h_val, val_ids, start)
-        params = add_lora(model, range(start, len(model.layers)), r=cfg.lora_rank,
+        params = add_lora(model, range(start, len(model.layers)), rank=cfg.lora_rank,
                           alpha=cfg.lora_alpha, seed=seed)
         torch.manual_seed(seed)
         res["train_curves"][name] = train_lora(model, params, zip(train_ids, h_train, strict=True),

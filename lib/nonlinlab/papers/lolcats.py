@@ -43,7 +43,6 @@ Recurrent decoding: the last w keys/values are kept; an evicted key adds
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -53,6 +52,7 @@ from torch import nn
 
 from ..core import ProfileConfig, Profiles, require
 from ..models.attention import AttentionInputs, LinearAttention, WindowLinearAttention
+from ..models.lora import LoRALinear, add_lora, lora_param_count, remove_lora  # noqa: F401
 from .hedgehog import HedgehogFeatureMap
 
 GATE_INIT = 0.1  # sigmoid(-2.1972) (official init_window_factor)
@@ -245,67 +245,6 @@ def attention_transfer(kernels: dict, rec, *, steps: int, lr: float, mse_factor:
 # ------------------------------------------------------------------------------------------
 # Stage 2: LoRA
 # ------------------------------------------------------------------------------------------
-
-
-class LoRALinear(nn.Module):
-    """``base(x) + (alpha / r) * x A^T B^T`` with the base frozen; A Kaiming-uniform
-    (a = sqrt(5), as in peft), B = 0, so the output is unchanged at init."""
-
-    def __init__(self, base: nn.Linear, rank: int = 8, alpha: float = 16.0):
-        super().__init__()
-        if rank < 1:
-            raise ValueError(f"rank must be >= 1, got {rank}")
-        self.base = base
-        for p in base.parameters():
-            p.requires_grad_(False)
-        self.rank, self.scaling = rank, alpha / rank
-        w = base.weight
-        self.lora_A = nn.Parameter(torch.empty(rank, base.in_features, dtype=w.dtype,
-                                               device=w.device))
-        self.lora_B = nn.Parameter(torch.zeros(base.out_features, rank, dtype=w.dtype,
-                                               device=w.device))
-        nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
-
-    def forward(self, x):
-        return self.base(x) + (x @ self.lora_A.t() @ self.lora_B.t()) * self.scaling
-
-
-def add_lora(model, layers, rank: int = 8, alpha: float = 16.0,
-             targets=("q_proj", "k_proj", "v_proj", "o_proj")) -> list[nn.Parameter]:
-    """Wrap the attention projections of ``layers`` with LoRA; returns the LoRA parameters."""
-    params = []
-    for i in layers:
-        attn = model.layers[i].self_attn
-        for name in targets:
-            lin = getattr(attn, name)
-            if isinstance(lin, LoRALinear):
-                raise ValueError(f"layer {i} {name} already has LoRA")
-            mod = LoRALinear(lin, rank, alpha)
-            setattr(attn, name, mod)
-            params += [mod.lora_A, mod.lora_B]
-    return params
-
-
-def remove_lora(model) -> None:
-    """Back to the plain projections (drops the adapters)."""
-    for layer in model.layers:
-        attn = layer.self_attn
-        for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
-            lin = getattr(attn, name)
-            if isinstance(lin, LoRALinear):
-                setattr(attn, name, lin.base)
-
-
-def lora_param_count(model, layers, rank: int,
-                     targets=("q_proj", "k_proj", "v_proj", "o_proj")) -> int:
-    """Closed form: r (d_in + d_out) per adapted matrix."""
-    n = 0
-    for i in layers:
-        for name in targets:
-            lin = getattr(model.layers[i].self_attn, name)
-            lin = lin.base if isinstance(lin, LoRALinear) else lin
-            n += rank * (lin.in_features + lin.out_features)
-    return n
 
 
 # ------------------------------------------------------------------------------------------
