@@ -140,3 +140,24 @@ def test_bad_inputs():
         M.state_space_divergence(np.zeros(5), np.zeros(5))
     with pytest.raises(ValueError):
         M.lyapunov_spectrum_map(lambda x: x, torch.zeros(2), 10, k=3)
+
+
+def test_free_run_scores_of_diverged_runs():
+    import torch
+
+    from nonlinlab.data.dynamics_metrics import (
+        free_run_power_spectrum_distance,
+        free_run_state_space_divergence,
+        state_space_divergence,
+    )
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2000, 2, generator=g, dtype=torch.float64)
+    assert free_run_state_space_divergence(x, x, 10) == state_space_divergence(x, x, 10) == 0.0
+    bad = torch.full_like(x, float("nan"))
+    far = x + 1e6
+    d_bad = free_run_state_space_divergence(x, bad, 10)
+    assert 0 < d_bad < 20 and free_run_state_space_divergence(x, far, 10) == d_bad
+    assert free_run_power_spectrum_distance(x, bad) == 1.0
+    assert free_run_power_spectrum_distance(x, torch.zeros_like(x)) == 1.0
+    assert free_run_power_spectrum_distance(x, x) < 1e-12

@@ -297,3 +297,30 @@ def max_lyapunov_map(g: Callable, x0, n_steps: int, **kw) -> torch.Tensor:
     averaged over a batch of initial conditions."""
     lam = lyapunov_spectrum_map(g, x0, n_steps, k=1, **kw)[..., 0]
     return lam.mean() if lam.ndim else lam
+
+
+# ------------------------------------------------------------------------------------------
+# Scoring free runs of trained models (which may diverge)
+# ------------------------------------------------------------------------------------------
+def free_run_state_space_divergence(x_true, x_gen, n_bins: int = 30) -> float:
+    """D_stsp of a model's free run that may have diverged: a non-finite or entirely off-grid
+    run scores KL(p_true ‖ uniform on the grid), the value for a generated histogram carrying
+    no information, so claim tables stay finite and failures stay failures."""
+    x_gen = torch.as_tensor(x_gen).detach()
+    if torch.isfinite(x_gen).all():
+        d = state_space_divergence(x_true, x_gen, n_bins)
+        if math.isfinite(d):
+            return d
+    xt = torch.as_tensor(x_true, dtype=torch.float64).detach().cpu()
+    mean, std = xt.mean(0), xt.std(0)
+    centres = (torch.arange(n_bins, dtype=torch.float64) + 0.5) / n_bins * 4 - 2  # mean ± 2 std
+    grid = torch.cartesian_prod(*[centres] * xt.shape[1]).reshape(-1, xt.shape[1])
+    return state_space_divergence(xt, mean + std * grid, n_bins)
+
+
+def free_run_power_spectrum_distance(x_true, x_gen, smoothing: float = 1.0) -> float:
+    """Power-spectrum Hellinger distance of a free run; 1 (maximal) if it diverged or froze."""
+    x_gen = torch.as_tensor(x_gen).detach()
+    if not torch.isfinite(x_gen).all() or float(x_gen.std(0).min()) < 1e-10:
+        return 1.0
+    return power_spectrum_distance(x_true, x_gen, smoothing)
