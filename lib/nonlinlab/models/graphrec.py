@@ -380,6 +380,26 @@ def train_bpr(model: EmbeddingRecommender, data: ImplicitData, *, epochs: int, b
     model.to(device)
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+
+    def batches(epoch):
+        u, p, n = (torch.as_tensor(a, device=device) for a in sample_bpr(data, rng=rng))
+        for s in range(0, len(u), batch_size):
+            yield model.loss(u[s:s + batch_size], p[s:s + batch_size], n[s:s + batch_size],
+                             decay)
+
+    return train_epochs(model, opt, batches, data, epochs=epochs, eval_every=eval_every,
+                        ks=ks, device=device, name=name, progress=progress)
+
+
+def train_epochs(model, opt: torch.optim.Optimizer, batches, data: ImplicitData, *,
+                 epochs: int, eval_every: int, ks=(20,), device: torch.device | str = "cpu",
+                 name: str = "model", progress=None) -> RunLog:
+    """The epoch loop shared by the recommenders: ``batches(epoch)`` yields the mini-batch
+    losses of one epoch (sampling included); each is minimised with ``opt``. Epoch times count
+    sampling and training only (device-synchronised), never evaluation, which runs
+    (:func:`evaluate_topk` on ``model.final_embeddings()``) every ``eval_every`` epochs and
+    after the last."""
+    device = torch.device(device)
     log = RunLog(name)
     elapsed = 0.0
     it = range(1, epochs + 1)
@@ -388,11 +408,8 @@ def train_bpr(model: EmbeddingRecommender, data: ImplicitData, *, epochs: int, b
     for epoch in it:
         _sync(device)
         t0 = time.perf_counter()
-        u, p, n = (torch.as_tensor(a, device=device) for a in sample_bpr(data, rng=rng))
         total, steps = 0.0, 0
-        for s in range(0, len(u), batch_size):
-            loss = model.loss(u[s:s + batch_size], p[s:s + batch_size], n[s:s + batch_size],
-                              decay)
+        for loss in batches(epoch):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -49,7 +49,6 @@ Batch loss: a sum over the positives of the batch. Adam.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -375,37 +374,18 @@ def train_ultragcn(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cp
     model = UltraGCN(data, cfg, omega=omega).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     pairs = torch.as_tensor(data.train, device=device)
-    log = G.RunLog(name)
-    elapsed = 0.0
-    it = range(1, epochs + 1)
-    if progress is not None:
-        it = progress(it, total=epochs, desc=name)
-    for epoch in it:
-        G._sync(device)
-        t0 = time.perf_counter()
+
+    def batches(epoch):
         perm = torch.as_tensor(rng.permutation(len(pairs)), device=device)
         neg_all = torch.as_tensor(
             G.sample_negatives(data, data.train[:, 0], rng, cfg.negative_num,
                                reject_positives=False), device=device)
-        total, steps = 0.0, 0
         for s in range(0, len(perm), cfg.batch_size):
             b = perm[s:s + cfg.batch_size]
-            loss = model.loss(pairs[b, 0], pairs[b, 1], neg_all[b])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += float(loss.detach())
-            steps += 1
-        G._sync(device)
-        dt = time.perf_counter() - t0
-        elapsed += dt
-        log.epoch_s.append(dt)
-        log.loss.append(total / steps)
-        if epoch % eval_every == 0 or epoch == epochs:
-            ue, ie = model.final_embeddings()
-            log.epoch.append(epoch)
-            log.train_s.append(elapsed)
-            log.metrics.append(G.evaluate_topk(ue, ie, data, ks=cfg.ks))
+            yield model.loss(pairs[b, 0], pairs[b, 1], neg_all[b])
+
+    log = G.train_epochs(model, opt, batches, data, epochs=epochs, eval_every=eval_every,
+                         ks=cfg.ks, device=device, name=name, progress=progress)
     log.model = model
     return log
 
