@@ -594,13 +594,6 @@ def descent_directions(weights: Sequence[torch.Tensor], sigma31: torch.Tensor,
     return directions, p, e
 
 
-def gd_step(weights: Sequence[torch.Tensor], sigma31: torch.Tensor, lr: float,
-            sigma11: torch.Tensor | None = None) -> list[torch.Tensor]:
-    """One full-batch gradient-descent step on every layer at once (a new list)."""
-    directions, _, _ = descent_directions(weights, sigma31, sigma11)
-    return [w + lr * g for w, g in zip(weights, directions, strict=True)]
-
-
 def loss_of(p: torch.Tensor, sigma31: torch.Tensor, sigma11: torch.Tensor | None = None,
             loss_const: float | None = None, e: torch.Tensor | None = None) -> torch.Tensor:
     r"""Per-network loss :math:`c - \langle\Sigma^{31},P\rangle + \frac12\langle P\Sigma^{11},
