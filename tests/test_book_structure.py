@@ -191,3 +191,39 @@ def test_every_paper_module_belongs_to_a_chapter():
     assert modules <= known, f"paper modules without a chapter: {sorted(modules - known)}"
     for m in modules:
         assert (ROOT / "tests" / "papers" / f"test_{m}.py").exists(), f"no tests for {m}"
+
+
+def _profile_blocks(source: str) -> list[str]:
+    """The bodies of ``if ch.profile ...:`` / ``if profile ...:`` blocks of a notebook."""
+    lines, blocks = source.splitlines(), []
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)(el)?if\b.*\b(ch\.)?profile\b.*:\s*$", line)
+        if not m:
+            continue
+        indent, body = len(m.group(1)), []
+        for nxt in lines[i + 1:]:
+            if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent:
+                break
+            body.append(nxt)
+        blocks.append("\n".join(body))
+    return blocks
+
+
+@pytest.mark.parametrize("slug", CHAPTERS)
+def test_chapter_ledger_rules(slug):
+    """Every claim is recorded at every profile (``asserted_at`` says where it is asserted),
+    the chapter marks a headline claim, and the page never talks of internal planning notes."""
+    py, _ = paths(slug)
+    source = py.read_text(encoding="utf-8")
+    for block in _profile_blocks(source):
+        assert "claims." not in block, (
+            f"{slug}: a claim inside an `if ...profile...:` block; record it at every profile "
+            "with asserted_at='full' instead")
+    assert re.search(r"kind\s*=\s*[\"']headline[\"']", source), f"{slug}: no headline claim"
+    assert not re.search(r"\bbriefs?\b", source, re.I), (
+        f"{slug}: the page mentions 'the brief'; say what the chapter chose and why")
+
+
+def test_profile_block_finder():
+    src = "if ch.profile == 'full':\n    ch.claims.less('x', 1, 2)\nx = 1\n"
+    assert _profile_blocks(src) == ["    ch.claims.less('x', 1, 2)"]

@@ -3,12 +3,17 @@
 ``python tools/book_pages.py --stage _build/stage --claims _build/claims`` writes, into the staged
 book (never into the committed tree):
 
-- ``book/scoreboard.md``: every claim of every chapter (paper, ours, check, pass/fail, profile);
+- ``book/scoreboard.md``: the headline ledger — one row per chapter (headline claims verified,
+  reported only, other paper results, sanity checks, seeds, time, full-profile result), then
+  every check of every chapter, verdict first; the book's total also replaces the marker line
+  of the staged ``book/intro.md``;
 - ``book/status.md``: per chapter, wall time, machine and versions of the run that built it;
 - ``book/roadmap.md``: all papers of the book by part, with the chapters available so far.
 
-With ``--check`` it instead exits non-zero if a chapter in ``_toc.yml`` has no record, a claim
-failed, or a chapter's ci run took far more than its budget.
+With ``--check`` it instead exits non-zero if a chapter in ``_toc.yml`` has no record or no
+headline claim, an asserted claim failed, a chapter's ci run took far more than its budget, or an
+executed page shows internal output (warnings, object reprs, paths). ``--noise NB...`` lists that
+internal output for single executed notebooks.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -23,6 +29,7 @@ import nbformat
 import yaml
 
 from nonlinlab.core import BUDGET_S, all_chapters
+from nonlinlab.core.claims import claim_from_dict, claims_table, summarize
 
 GENERATED = ("book/scoreboard", "book/status", "book/roadmap")
 #: A ci run may overshoot the nominal budget on a slow or busy machine by this factor before
@@ -89,6 +96,49 @@ def notebook_seconds(path: Path) -> float | None:
     return total or None
 
 
+
+#: Output that must never reach a page: object reprs, paths, kernel file names, warnings.
+NOISE = [
+    (re.compile(r"PosixPath\(|WindowsPath\("), "a path object repr"),
+    (re.compile(r"\bClaim\(|<nonlinlab\."), "a nonlinlab object repr"),
+    (re.compile(r"/tmp/ipykernel_|ipykernel_\d+/"), "a kernel file path (a warning?)"),
+    (re.compile(r"\w+Warning:"), "a warning"),
+    (re.compile(r"<(matplotlib|Figure|Axes)[^>]* at 0x|^\[?<matplotlib\.", re.M),
+     "a matplotlib object repr (end the line with ;)"),
+    (re.compile(r"\r(?!\n)"), "a carriage return (a live progress bar)"),
+]
+
+
+def page_noise(path: Path) -> list[str]:
+    """What an executed notebook would show that a reader should not see: stderr output,
+    object reprs, kernel paths, warnings, live progress bars."""
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                text = out.get("text", "")
+                if out.get("name") == "stderr" and text.strip():
+                    found.append(f"cell {i}: stderr output: {text.strip()[:120]!r}")
+                    continue
+            elif out.get("output_type") in ("execute_result", "display_data"):
+                text = out.get("data", {}).get("text/plain", "")
+                if "text/markdown" in out.get("data", {}) or "image/png" in out.get("data", {}):
+                    text = ""  # rich output; its text/plain fallback is not shown
+            elif out.get("output_type") == "error":
+                found.append(f"cell {i}: error {out.get('ename')}")
+                continue
+            else:
+                continue
+            text = "".join(text) if isinstance(text, list) else text
+            for pattern, what in NOISE:
+                m = pattern.search(text)
+                if m:
+                    start = max(0, m.start() - 40)
+                    found.append(f"cell {i}: {what}: {text[start:m.end() + 40].strip()!r}")
+    return found
+
+
 def _fmt(value) -> str:
     if value is None:
         return "—"
@@ -102,33 +152,128 @@ def _link(slug: str) -> str:
     return f"{{doc}}`{slug} </{ch.notebook}>`"
 
 
-def scoreboard(chapters: list[str], records: dict[str, dict]) -> str:
-    n_claims = sum(len(records[s]["claims"]) for s in chapters if s in records)
-    n_pass = sum(c["passed"] for s in chapters if s in records for c in records[s]["claims"])
+def _claims(record: dict) -> list:
+    return [claim_from_dict(c) for c in record["claims"]]
+
+
+def _summary(record: dict) -> dict:
+    return summarize(record["claims"])
+
+
+def machine_phrase(records: dict[str, dict]) -> str:
+    """``a 2-core CPU`` or the GPU names of the runs behind these records."""
+    cards = [r.get("run_card", {}) for r in records.values()]
+    if cards and all(r.get("device", "cpu") == "cpu" for r in records.values()):
+        cores = sorted({c.get("cpu_count") for c in cards if c.get("cpu_count")})
+        return f"a {cores[-1]}-core CPU" if len(cores) == 1 else "CPUs"
+    names = sorted({c.get("device_name") or "?" for c in cards})
+    return ", ".join(names) or "no machine"
+
+
+def ledger_sentence(chapters: list[str], records: dict[str, dict]) -> str:
+    """The book's total, e.g. "12 of 25 headline claims of 19 papers verified on a 2-core CPU"."""
+    ran = {s: records[s] for s in chapters if s in records}
+    h = [_summary(r)["headline"] for r in ran.values()]
+    total, verified = sum(x["total"] for x in h), sum(x["pass"] for x in h)
+    elsewhere = sum(x["reported"] + x["not_run"] for x in h)
+    profiles = sorted({r["profile"] for r in ran.values()}) or ["ci"]
+    text = (f"**{verified} of {total} headline claims of {len(chapters)} papers verified "
+            f"on {machine_phrase(ran)}** (profile {', '.join(profiles)})")
+    if elsewhere:
+        text += (f"; {elsewhere} more are computed and reported but asserted only at the full "
+                 "profile (one GPU), so they are not counted as verified")
+    missing = len(chapters) - len(ran)
+    if missing:
+        text += f"; {missing} chapter(s) did not run"
+    return text + "."
+
+
+def _full_cell(record: dict | None) -> str:
+    if record is None:
+        return "not run yet"
+    h = _summary(record)["headline"]
+    when = (record.get("finished") or "")[:10]
+    commit = (record.get("commit") or "?")[:7]
+    return (f"{h['pass']} / {h['total']} headline verified ({_fmt(record.get('device_name'))}, "
+            f"{when}, `{commit}`)")
+
+
+def scoreboard(chapters: list[str], records: dict[str, dict],
+               full: dict[str, dict] | None = None) -> str:
+    full = full or {}
     lines = [
         "# Reproduction scoreboard",
         "",
-        "Generated by the build from the claim records `_build/claims/<slug>.json` written by",
-        "each chapter's reproduction check. Do not edit by hand.",
+        "Generated by the build from the claim records that each chapter's reproduction check",
+        "writes. Do not edit by hand.",
         "",
-        f"**{len(chapters)} chapter(s), {n_pass} of {n_claims} claims hold.**",
+        ledger_sentence(chapters, records),
         "",
-        "| chapter | claim | paper | ours | check | result | profile | seed |",
+        "**How to read it.** *Headline* claims are what the paper is cited for. *Verified* means",
+        "the claim was asserted in the run that built this page and held. *Reported* claims were",
+        "computed in this run and are shown with their values, but are asserted only at the `full`",
+        "profile (paper-like scale on one GPU), so they are **not** verified here. *Sanity* checks",
+        "hold by construction when the code is right (identities, exact oracles, counts); they",
+        "guard the code and say nothing about the paper.",
+        "",
+        "## Chapters",
+        "",
+        "| chapter | headline verified | reported only | other paper results | sanity checks "
+        "| seeds calibrated | own compute (s) | full profile |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for slug in chapters:
         record = records.get(slug)
         if record is None:
-            lines.append(f"| {_link(slug)} | *no record: the notebook did not finish* "
-                         "| | | | ✗ | | |")
+            lines.append(f"| {_link(slug)} | ✗ did not run | | | | | "
+                         f"| {_full_cell(full.get(slug))} |")
             continue
-        for c in record["claims"]:
-            result = "✓ pass" if c["passed"] else "✗ FAIL"
-            lines.append(
-                f"| {_link(slug)} | {_fmt(c['name'])} | {_fmt(c['paper'])} | {_fmt(c['ours'])} | "
-                f"{_fmt(c['comparison'])} | {result} | {record['profile']} | {record['seed']} |"
-            )
+        s = _summary(record)
+        h, p, z = s["headline"], s["paper"], s["sanity"]
+        mark = "✓" if h["pass"] == h["total"] and h["total"] else ("✗" if h["fail"] else "◐")
+        seeds = _calibrated(slug, record)
+        lines.append(
+            f"| {_link(slug)} | {mark} {h['pass']} / {h['total']} | "
+            f"{h['reported'] + h['not_run'] or '—'} | {p['pass']} / {p['total']} | "
+            f"{z['pass']} / {z['total']} | {seeds} | {record['wall_time_s']:.0f} | "
+            f"{_full_cell(full.get(slug))} |")
+    lines += ["", "## Claims by chapter", ""]
+    for slug in chapters:
+        record = records.get(slug)
+        ch = all_chapters()[slug]
+        lines += [f"### {slug}", "", f"{_link(slug)} reproduces {{cite:t}}`{ch.bibkey}`.", ""]
+        if record is None:
+            lines += ["*No record: the notebook did not finish.*", ""]
+            continue
+        items = _claims(record)
+        claims = sorted((c for c in items if c.kind != "sanity"), key=lambda c: not c.headline)
+        sanity = [c for c in items if c.kind == "sanity"]
+        lines += [f"Profile `{record['profile']}`, seed {record['seed']}.", ""]
+        lines += claims_table(claims) + [""]
+        if sanity:
+            lines += [f"Sanity checks of {slug}:", ""] + claims_table(sanity) + [""]
+        if slug in full:
+            rec = full[slug]
+            lines += [f"At the full profile ({_full_cell(rec)}):", ""]
+            lines += claims_table([c for c in _claims(rec) if c.kind != "sanity"]) + [""]
     return "\n".join(lines) + "\n"
+
+
+def _calibrated(slug: str, record: dict | None) -> str:
+    seeds = getattr(all_chapters()[slug], "calibrated_seeds", "") or (
+        record or {}).get("calibrated_seeds", "")
+    return seeds or "—"
+
+
+INTRO_MARKER = "<!-- ledger-total -->"
+
+
+def inject_total(intro: Path, chapters: list[str], records: dict[str, dict]) -> None:
+    """Replace the marker line of the staged intro page by the book's total."""
+    text = intro.read_text()
+    if INTRO_MARKER not in text:
+        raise SystemExit(f"{intro}: the marker {INTRO_MARKER!r} is missing")
+    intro.write_text(text.replace(INTRO_MARKER, ledger_sentence(chapters, records)))
 
 
 def status(chapters: list[str], records: dict[str, dict], stage: Path) -> str:
@@ -190,7 +335,9 @@ def roadmap(chapters: list[str]) -> str:
     return "\n".join(lines)
 
 
-def check(chapters: list[str], records: dict[str, dict]) -> list[str]:
+def check(chapters: list[str], records: dict[str, dict], stage: Path | None = None) -> list[str]:
+    """Problems that fail the build: a chapter without a record or without a headline claim, an
+    asserted claim that failed, a ci run far over budget, internal output on an executed page."""
     problems = []
     for slug in chapters:
         record = records.get(slug)
@@ -198,31 +345,53 @@ def check(chapters: list[str], records: dict[str, dict]) -> list[str]:
             problems.append(f"{slug}: no claim record (did the notebook run to its check?)")
             continue
         for c in record["claims"]:
-            if not c["passed"]:
+            if c.get("status", "pass" if c["passed"] else "fail") == "fail":
                 problems.append(f"{slug}: claim failed: {c['name']}")
+        if not any(c.get("kind") == "headline" for c in record["claims"]):
+            problems.append(f"{slug}: no headline claim (mark the paper's headline claims with "
+                            "kind='headline')")
         limit = all_chapters()[slug].ci_budget_s * BUDGET_SLACK
         if record["profile"] == "ci" and record["wall_time_s"] > limit:
             problems.append(f"{slug}: ci run took {record['wall_time_s']:.0f} s (> {limit:.0f} s)")
+        if stage is not None:
+            nb = stage / f"{all_chapters()[slug].notebook}.ipynb"
+            if nb.exists():
+                problems += [f"{slug}: on the page: {n}" for n in page_noise(nb)]
     return problems
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", type=Path, required=True)
-    parser.add_argument("--claims", type=Path, required=True)
+    parser.add_argument("--stage", type=Path)
+    parser.add_argument("--claims", type=Path)
+    parser.add_argument("--full-claims", type=Path, default=None,
+                        help="claim records of full-profile runs (tools/run_book.py), shown "
+                             "beside the ci ones when the folder exists")
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--noise", type=Path, nargs="+", metavar="IPYNB",
+                        help="only list what these executed notebooks would show a reader that "
+                             "they should not (warnings, reprs, paths); exit 1 if anything")
     args = parser.parse_args()
+    if args.noise:
+        problems = [f"{p}: {n}" for p in args.noise for n in page_noise(p)]
+        print("\n".join(problems) or "no internal output on these pages")
+        sys.exit(1 if problems else 0)
+    if args.stage is None or args.claims is None:
+        parser.error("--stage and --claims are required")
     chapters = toc_chapters(args.stage / "_toc.yml")
     records = load_records(args.claims)
     if args.check:
-        problems = check(chapters, records)
+        problems = check(chapters, records, stage=args.stage)
         for p in problems:
             print("ERROR:", p)
         if problems:
             sys.exit(1)
-        print(f"{len(chapters)} chapter(s): all claims hold, within budget")
+        print(f"{len(chapters)} chapter(s): every asserted claim holds, within budget, no "
+              "internal output on the pages; " + ledger_sentence(chapters, records))
         return
-    (args.stage / "book" / "scoreboard.md").write_text(scoreboard(chapters, records))
+    full = load_records(args.full_claims) if args.full_claims and args.full_claims.is_dir() else {}
+    (args.stage / "book" / "scoreboard.md").write_text(scoreboard(chapters, records, full))
+    inject_total(args.stage / "book" / "intro.md", chapters, records)
     (args.stage / "book" / "status.md").write_text(status(chapters, records, args.stage))
     (args.stage / "book" / "roadmap.md").write_text(roadmap(chapters))
     print(f"wrote scoreboard, status and roadmap pages for {len(chapters)} chapter(s)")

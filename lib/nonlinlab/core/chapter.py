@@ -33,7 +33,8 @@ class Chapter:
         self.rng = seed_everything(seed, deterministic=deterministic)
         use_style()
         self.card = run_card(slug=slug, profile=self.profile, device=self.device, seed=self.seed)
-        self.claims = Claims(slug, profile=self.profile, seed=self.seed, run_card=self.card)
+        self.claims = Claims(slug, profile=self.profile, seed=self.seed, run_card=self.card,
+                             calibrated_seeds=getattr(self.meta, "calibrated_seeds", ""))
         if verbose:
             print(format_run_card(self.card))
 

@@ -67,7 +67,9 @@ def _latex_escape(text: str) -> str:
 
 
 def chapter_bibtex(slug: str, commit: str | None = None) -> str:
-    """BibTeX entry for citing the chapter (not the paper: cite that too)."""
+    """BibTeX entry for citing the chapter (not the paper: cite that too). Its title names the
+    paper; it holds no ``\\cite`` (a BibTeX field is not LaTeX that a bibliography style
+    expands)."""
     ch = get_chapter(slug)
     key = "nonlinlab-" + slug
     lines = [
@@ -77,7 +79,7 @@ def chapter_bibtex(slug: str, commit: str | None = None) -> str:
         f"  booktitle = {{{_latex_escape(meta.BOOK_TITLE)}}},",
         f"  year      = {{{meta.BOOK_YEAR}}},",
         f"  url       = {{{ch.url}}},",
-        f"  note      = {{Reproduction of \\cite{{{ch.bibkey}}}; code at {meta.REPO_URL}"
+        f"  note      = {{Code: \\url{{{meta.REPO_URL}}}"
         + (f", commit {commit}" if commit and commit != "unknown" else "") + "},",
         "}",
     ]
