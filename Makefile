@@ -67,7 +67,7 @@ execute:
 
 # The scoreboard and execution-status pages are generated from the claim records.
 pages:
-	$(PY) tools/book_pages.py --stage $(STAGE) --claims _build/claims
+	$(PY) tools/book_pages.py --stage $(STAGE) --claims _build/claims --full-claims _build/full/claims
 
 html:
 	$(BIN)/jupyter-book build $(STAGE) --path-output . --keep-going

@@ -296,8 +296,10 @@ class Claims:
         if h["reported"] or h["not_run"]:
             parts.append(f"{h['reported'] + h['not_run']} only at another profile (not verified "
                          "here)")
-        parts.append(f"other results of the paper: {p['pass']} of {p['total']} verified")
-        parts.append(f"sanity checks: {z['pass']} of {z['total']}")
+        if p["total"]:
+            parts.append(f"other results of the paper: {p['pass']} of {p['total']} verified")
+        if z["total"]:
+            parts.append(f"sanity checks: {z['pass']} of {z['total']} hold")
         if self.failed:
             parts.append(f"**{len(self.failed)} FAILED**")
         return "; ".join(parts) + "."
