@@ -35,14 +35,16 @@
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
 
 # %%
-# Setup. On Colab, %pip install nonlinlab from the same git ref as this page;
-# locally, `make book` (or `pip install -e lib`) has installed it already.
+# Setup, on Colab only: install nonlinlab from the same git ref as this page (or from
+# $NONLINLAB_PIP_SOURCE). Locally, `make setup` has installed everything.
+import os
 import sys
 
 if "google.colab" in sys.modules:
     from IPython import get_ipython
 
-    get_ipython().run_line_magic("pip", 'install -q "nonlinlab @ git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib"')
+    src = os.environ.get("NONLINLAB_PIP_SOURCE", "git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib")
+    get_ipython().run_line_magic("pip", f'install -q "nonlinlab @ {src}"')
 
 # %% tags=["parameters"]
 profile = "auto"  # "ci" (CPU, seconds), "full" (one GPU, paper-like scale) or "auto"
@@ -178,9 +180,14 @@ ax.axvline(eta_exact, color=color(1), ls="--",
 ax.plot([eta_ls], [loss_ls], "o", color=color(2), label=f"line search η = {eta_ls:.2f}")
 ax.set_xlabel("step size η")
 ax.set_ylabel("loss ½E(ŷ − y_q)²")
-ax.legend(fontsize=8)
+ax.legend()
 plt.show()
 print(f"η*: exact {eta_exact:.4f}, line search {eta_ls:.4f}, MC closed form {eta_mc:.4f}")
+
+# %% [markdown]
+# **Figure 1.** The loss of one GD step from $W_0 = 0$ on sampled tasks against the step size
+# η (a parabola), with the exact $\eta^*$ derived above (dashed) and the optimum of the line
+# search (dot). No counterpart in the paper; the line search is the official `scan_lrs`.
 
 # %% [markdown]
 # ### 3. A trained single LSA layer becomes GD with $\eta^*$ (mirrors Fig. 2)
@@ -195,7 +202,7 @@ print(f"η*: exact {eta_exact:.4f}, line search {eta_ls:.4f}, MC closed form {et
 one = paper.one_layer_experiment(cfg, seed=seed, device=ch.device)
 h = one.history
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 ax = axes[0]
 ax.plot(h.steps("eval_loss"), h["eval_loss"], color=color(0), label="trained LSA (1 layer)")
 ax.axhline(one.loss_gd, color=color(1), ls="--", label=f"GD, η* (loss {one.loss_gd:.3f})")
@@ -218,6 +225,13 @@ ax.legend(lines, [ln.get_label() for ln in lines], loc="center right")
 axes[0].set_title("loss (Fig. 2 left)")
 axes[1].set_title("trained LSA vs GD (Fig. 2 right)")
 plt.show()
+
+# %% [markdown]
+# **Figure 2.** Training one LSA layer on fresh regression tasks. Left: its held-out loss
+# against the loss of one GD step with $\eta^*$ (dashed). Right: its alignment with GD($\eta^*$)
+# on held-out tasks — the cosine between the two models' sensitivities $\partial\hat y/\partial x_q$
+# (left axis) and the mean distances between their predictions and sensitivities (right axis).
+# Mirrors Fig. 2 of {cite:t}`vonoswald2023transformers`.
 
 # %% [markdown]
 # Final numbers on the held-out tasks, with the baselines (predicting 0; exact least squares
@@ -254,16 +268,23 @@ scale = torch.diagonal(kq)[: cfg.dim].mean()
 kq_c, pv_c = paper.gd_construction(cfg.dim, cfg.n, one.eta)
 mats = [(kq / scale, "trained $W_{KQ}$ (normalised)"), (kq_c, "construction $W_{KQ}$"),
         (pv * scale, "trained $W_{PV}$ (rescaled)"), (pv_c, "construction $W_{PV}$")]
-fig, axes = plt.subplots(1, 4, figsize=(13, 3.2))
-for ax, (m, title) in zip(axes, mats, strict=True):
+fig, axes = plt.subplots(2, 2, figsize=(8, 6.6))
+for ax, (m, title) in zip(axes.ravel(), mats, strict=True):
     v = float(m.abs().max())
     im = ax.imshow(m.numpy(), cmap="RdBu_r", vmin=-v, vmax=v)
-    ax.set_title(title, fontsize=10)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set(title=title, xlabel="column (token entry)", ylabel="row (token entry)")
+    ax.set_xticks([0, cfg.dim], ["1", f"{cfg.dim + 1}"])
+    ax.set_yticks([0, cfg.dim], ["1", f"{cfg.dim + 1}"])
     ax.grid(False)
     fig.colorbar(im, ax=ax, fraction=0.046)
 plt.show()
+
+# %% [markdown]
+# **Figure 3.** The effective products $W_{KQ}$ (top) and $W_{PV}$ (bottom) of the trained layer
+# (left, rescaled as described above) next to Proposition 1's construction with the same
+# $\eta$ (right); rows and columns index the $d+1$ entries of a token, the last one being the
+# $y$ slot. Mirrors the comparison of trained and constructed weights in
+# {cite:t}`vonoswald2023transformers`; the layout is ours.
 
 # %% [markdown]
 # ### 5. Out of distribution: larger or smaller inputs
@@ -281,10 +302,15 @@ ax.plot(ood["range"], ood["tf"], "x--", color=color(0), label="trained LSA")
 ax.axvline(cfg.x_range, color="gray", lw=0.8)
 ax.set_yscale("log")
 ax.set_xlabel("test input range α")
-ax.set_ylabel("loss")
+ax.set_ylabel("held-out loss")
 ax.legend()
 plt.show()
 ood_rel = max(abs(a - b) / b for a, b in zip(ood["tf"], ood["gd"], strict=True))
+
+# %% [markdown]
+# **Figure 4.** Held-out loss of the trained layer and of GD with the training-time $\eta^*$ on
+# inputs $x\sim U(-\alpha/2, \alpha/2)^d$, against the range α (training: α = 1, grey line).
+# The test follows the official notebook; no counterpart in the paper's figures.
 
 # %% [markdown]
 # ### 6. $K$ layers vs $K$ steps of GD and GD$^{++}$ (mirrors Fig. 3)
@@ -307,7 +333,7 @@ for k in cfg.depths:
                "cos(LSA, GD)": r.align_gd["model_cos"], "cos(LSA, GD++)": r.align_gdpp["model_cos"]}
 table = pd.DataFrame(rows).T.rename_axis("K")
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 ax = axes[0]
 for i, name in enumerate(["GD", "GD++", "trained LSA"]):
     ax.plot(table.index, table[name], "o-" if name != "trained LSA" else "s--",
@@ -325,53 +351,80 @@ for k in cfg.depths:
 ax.set_ylim(0, 0.3)
 ax.set_xlabel("training step")
 ax.set_ylabel("held-out loss")
-ax.set_title("dashed: K-step GD, dotted: GD++", fontsize=9)
+ax.set_title("dashed: K-step GD, dotted: GD++")
 ax.legend()
 plt.show()
 table.style.format("{:.4f}")
 
 # %% [markdown]
+# **Figure 5.** Left: held-out loss against the number $K$ of layers (trained weight-shared LSA)
+# or steps (GD with a tuned $\eta$; GD$^{++}$ with tuned $(\eta,\gamma)$). Right: training
+# curves of the $K$-layer LSAs, with the $K$-step GD (dashed) and GD$^{++}$ (dotted) losses.
+# Mirrors Fig. 3 of {cite:t}`vonoswald2023transformers` (there $K$ up to 5; `ci`: $K = 2$).
+
+# %% [markdown]
 # ## Reproduction check
 #
 # Thresholds live in `paper.TOL` (shared with the tests) and were calibrated over seeds 0–4
-# (see the discussion).
+# (see the discussion). The paper's headline claims are that a trained single LSA layer *is*
+# GD with the best step size — same loss, same sensitivity to the query, the construction's
+# weights up to scale — and that deeper trained LSAs implement the curvature-corrected
+# GD$^{++}$. Proposition 1 and the closed-form $\eta^*$ hold by construction once the code is
+# right (an identity to rounding; a Monte-Carlo estimate of an exact expectation): they are
+# listed apart as sanity checks. Depths beyond `ci`'s $K = 2$ are trained only in `full`
+# (shown here as not run), and the GD$^{++}$ match is asserted only in `full`: at `ci` its
+# value is reported (see the discussion).
 
 # %%
 c = ch.claims
-c.less("Prop. 1: LSA construction = one GD step, query prediction, W0 = 0 (max abs err, float64)",
-       exact["query_zero"], tol.exact, paper="exact")
-c.less("Prop. 1 from W0 ≠ 0: query (x_q, −W0 x_q) reads out (W0 + ΔW) x_q (max abs err)",
-       exact["query_w0"], tol.exact, paper="exact")
-c.less("Prop. 1: every context token becomes (x_j, y_j − ΔW x_j), W0 = 0 and ≠ 0 (max abs err)",
+c.less(r"Prop. 1: LSA construction = one GD step, query prediction, $W_0 = 0$ "
+       "(max abs err, float64)", exact["query_zero"], tol.exact, paper="exact", kind="sanity")
+c.less(r"Prop. 1 from $W_0 \neq 0$: query $(x_q, -W_0 x_q)$ reads out $(W_0 + \Delta W) x_q$ "
+       "(max abs err)", exact["query_w0"], tol.exact, paper="exact", kind="sanity")
+c.less(r"Prop. 1: every context token becomes $(x_j, y_j - \Delta W x_j)$, $W_0 = 0$ and "
+       r"$\neq 0$ (max abs err)",
        max(exact["context_zero"], exact["context_w0"], exact["x_slots_zero"],
-           exact["x_slots_w0"]), tol.exact, paper="exact")
-c.less("Line-searched η (official scan_lrs) vs exact η* = Nσ²/(μ4+(d+N−2)σ⁴) (relative error)",
+           exact["x_slots_w0"]), tol.exact, paper="exact", kind="sanity")
+c.less(r"Line-searched $\eta$ (official scan_lrs) vs exact "
+       r"$\eta^* = N\sigma^2/(\mu_4+(d+N-2)\sigma^4)$ (relative error)",
        abs(eta_ls - eta_exact) / eta_exact, tol.eta_rel,
-       paper="best η found by grid search", note="line search on sampled tasks: MC noise")
-c.between("Trained 1-layer LSA: held-out loss / loss of GD(η*)", one.loss_tf / one.loss_gd,
-          2 - tol.loss_ratio, tol.loss_ratio, paper="TF loss = GD loss (Fig. 2)")
-c.greater("Trained 1-layer LSA vs GD(η*): model cos (mean cosine of ∂ŷ/∂x_q)",
-          one.align["model_cos"], tol.model_cos, paper="≈ 1 (Fig. 2)")
-c.less("Trained 1-layer LSA vs GD(η*): preds diff / RMS(y_q)",
+       paper="best η found by grid search", kind="sanity",
+       note="line search on sampled tasks: Monte-Carlo noise around an exact expectation")
+c.between(r"Trained 1-layer LSA: held-out loss / loss of GD($\eta^*$)", one.loss_tf / one.loss_gd,
+          2 - tol.loss_ratio, tol.loss_ratio, paper="TF loss = GD loss (Fig. 2)",
+          kind="headline")
+c.greater(r"Trained 1-layer LSA vs GD($\eta^*$): model cos (mean cosine of "
+          r"$\partial\hat y/\partial x_q$)", one.align["model_cos"], tol.model_cos,
+          paper="≈ 1 (Fig. 2)", kind="headline")
+c.less(r"Trained 1-layer LSA vs GD($\eta^*$): preds diff / RMS($y_q$)",
        one.align["preds_diff"] / one.rms_y, tol.preds_diff, paper="≈ 0 (Fig. 2)")
-c.less("Trained weights: M = −(cA + ubᵀ) vs (η*/N) I (relative Frobenius error)",
-       one.weights["rel_err"], tol.weight_rel, paper="weights match the construction up to scale")
-c.less("Trained weights: nuisance terms max(‖u‖‖A‖, |c|‖b‖) / ‖M‖",
+c.less(r"Trained weights: $M = -(cA + ub^\top)$ vs $(\eta^*/N) I$ (relative Frobenius error)",
+       one.weights["rel_err"], tol.weight_rel, paper="weights match the construction up to scale",
+       kind="headline")
+c.less(r"Trained weights: nuisance terms "
+       r"$\max(\lVert u\rVert\lVert A\rVert, \lvert c\rvert\lVert b\rVert) / \lVert M\rVert$",
        max(one.weights["u_rel"], one.weights["b_rel"]), tol.nuisance,
        paper="other entries ≈ 0")
-c.between("Interpolated model (LSA + construction)/2: loss / GD(η*) loss",
+c.between(r"Interpolated model (LSA + construction)/2: loss / GD($\eta^*$) loss",
           one.loss_interp / one.loss_gd, 2 - tol.interp_ratio, tol.interp_ratio,
           paper="interpolation keeps the loss")
-c.less(f"Out of distribution, x ~ U(−α/2, α/2), α ∈ [{min(cfg.ood_ranges)}, "
-       f"{max(cfg.ood_ranges)}]: max |L_LSA − L_GD| / L_GD", ood_rel, tol.ood_rel,
+c.less(r"Out of distribution, $x \sim U(-\alpha/2, \alpha/2)$, "
+       f"$\\alpha \\in [{min(cfg.ood_ranges)}, {max(cfg.ood_ranges)}]$: "
+       r"max $\lvert L_\mathrm{LSA} - L_\mathrm{GD}\rvert / L_\mathrm{GD}$", ood_rel, tol.ood_rel,
        paper="trained TF behaves like GD out of distribution")
-for k in cfg.depths:
-    c.less(f"{k}-layer (recurrent) LSA loss / {k}-step tuned GD loss", depth[k].loss_tf /
-           depth[k].loss_gd, tol.depth_margin, paper="K-layer TF outperforms K steps of GD (Fig. 3)")
-if ch.profile == "full":
-    for k in cfg.depths:
-        c.less(f"full: {k}-layer LSA loss / {k}-step GD++ loss", depth[k].loss_tf /
-               depth[k].loss_gdpp, tol.gdpp_ratio_full, paper="TF ≈ GD++ (Fig. 3)")
+for k in paper.CONFIGS.full.depths:  # ci trains K = 2 only; K = 3..5 are not run there
+    run = depth.get(k)
+    c.less(f"{k}-layer (recurrent) LSA loss / {k}-step tuned GD loss",
+           None if run is None else run.loss_tf / run.loss_gd, tol.depth_margin,
+           paper="K-layer TF outperforms K steps of GD (Fig. 3)",
+           asserted_at=("ci", "full") if k in paper.CONFIGS.ci.depths else "full")
+for k in paper.CONFIGS.full.depths:
+    run = depth.get(k)
+    c.less(f"{k}-layer LSA loss / {k}-step GD$^{{++}}$ loss",
+           None if run is None else run.loss_tf / run.loss_gdpp, tol.gdpp_ratio_full,
+           paper="TF ≈ GD++ (Fig. 3)", kind="headline", asserted_at="full",
+           note="needs the longer `full` training: at `ci` the 2-layer model is still on a "
+                "plateau between GD and GD$^{++}$")
 
 # %%
 ch.claims.check()
@@ -398,11 +451,20 @@ ch.claims.check()
 # whose sensitivities are still closer to plain GD (cos ≈ 0.99) than to GD$^{++}$ (≈ 0.95);
 # longer runs leave it (a 3000-step two-layer run reached 0.111 in a calibration run; three
 # layers 0.085 vs GD$^{++}$ 0.076). A three-layer model at 800 steps was not reliably below
-# three GD steps (ratios 0.87–1.00 over seeds), so `ci` checks $K=2$ only and the `full`
-# profile asserts $K=2..5$ and the GD$^{++}$ match (within 15 %); that threshold is set on paper
-# from these CPU runs — no GPU was available to calibrate it.
+# three GD steps (ratios 0.87–1.00 over seeds), so `ci` trains $K=2$ only; the `full` profile
+# trains $K=2..5$.
 #
-# **Where we follow the official code rather than the paper/brief.** Inputs are
+# **What the ledger asserts, and where.** The three headline claims about the single layer
+# (loss ratio, model cosine, weights) and every other one-layer result are asserted at both
+# profiles, and so is "the 2-layer LSA beats 2 GD steps"; the same comparison for $K=3..5$ is
+# asserted in `full` and shown as not run at `ci`. The GD$^{++}$ headline is asserted only in
+# `full` (LSA loss within 15 % of GD$^{++}$ for $K=2..5$): at `ci` the 2-layer ratio is
+# reported, 1.31 at seed 0 — it fails the `full` threshold because 800 steps leave the model on
+# the plateau described above. The 15 % threshold was set on paper from these CPU runs; no GPU
+# was available to calibrate it. The four sanity checks (Proposition 1 three ways, and the line
+# search against the closed-form $\eta^*$) hold by construction and say nothing about training.
+#
+# **Where we follow the official code rather than the paper.** Inputs are
 # $U(-0.5,0.5)$ (code `input_range = 1`), not the text's $U(-1,1)$; the query is not a key/value
 # (`include_query=False`); the prediction is read out as $-h_{q,d+1}$; Adam uses
 # $\beta_2=0.98$, $\epsilon=10^{-9}$; the init scale is $0.002/K$; multi-layer models share weights
@@ -423,11 +485,11 @@ ch.claims.check()
 #
 # **Thresholds after calibration** (seeds 0–4, `ci`): loss ratio in $[0.99, 1.01]$ (seen
 # 0.9999–1.0025), model cos $>0.99$ (0.9993–0.9997), preds diff $<0.05$ RMS (0.013–0.018),
-# weight error $<0.15$ (0.019–0.025), nuisance $<0.2$ (0.035–0.09; the brief's 0.05 was too
+# weight error $<0.15$ (0.019–0.025), nuisance $<0.2$ (0.035–0.09; 0.05 would be too
 # tight: $u$ receives only noise-driven Adam steps and decays slowly), interpolation ratio in
-# $[0.99, 1.01]$ (≈1.0005), 2-layer/2-step-GD loss $<0.97$ (0.90–0.93). The brief's η tolerance of
-# 1 % between line search and closed form holds exactly on a shared sample (a unit test, 1e-5);
-# against the exact $\eta^*$ the sample noise needs 3 %. Breaking the method makes claims fail:
+# $[0.99, 1.01]$ (≈1.0005), 2-layer/2-step-GD loss $<0.97$ (0.90–0.93). Line search and the
+# Monte-Carlo closed form agree on a shared sample far below 1 % (a unit test, 1e-5); against
+# the exact $\eta^*$ the sample noise needs 3 %. Breaking the method makes claims fail:
 # flipping the sign of $W_{PV}$ breaks Prop. 1 (error ≈ 2); a GD reference without the $1/N$
 # breaks the loss ratio and preds diff; an (almost) untrained LSA (100 steps) fails every
 # training claim; a one-layer model in place of the two-layer one fails the depth claim

@@ -24,7 +24,8 @@ def test_configs_fit_their_budgets(profile):
 
 
 @pytest.mark.parametrize("kw", [{"n": 3}, {"heads": 3}, {"noises": (0.5,)}, {"lr": 0.0},
-                                {"ridge_lambdas": (0.1,)}, {"ilwd_probes": 1}, {"steps": 0}])
+                                {"ridge_lambdas": (0.1,)}, {"ilwd_probes": 1}, {"steps": 0},
+                                {"spd_ratio_max": 1.0}])
 def test_bad_config_raises(kw):
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(**kw)
