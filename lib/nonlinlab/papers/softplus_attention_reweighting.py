@@ -361,7 +361,7 @@ def train_model(model: Llama, train_ids: torch.Tensor, cfg: Config, *, seed: int
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     model.eval()
     return losses
 
