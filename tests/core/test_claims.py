@@ -146,3 +146,7 @@ def test_numbers_are_not_rounded_onto_their_threshold():
     c.greater("ratio", 1.00003, 1.0, kind="headline")
     (claim,) = c.items
     assert claim.ours_text() == "1.00003" and claim.check_text() == "> 1"
+    c.less("tight", 0.999, 1 + 1e-9)
+    assert c.items[1].check_text() == "< 1.000000001"
+    c.less("third", 0.1, 0.02)
+    assert c.items[2].check_text() == "< 0.02"

@@ -84,6 +84,18 @@ def fmt_number(x: float, other: float | None = None, digits: int = 4) -> str:
     return repr(x)
 
 
+def fmt_threshold(x: float) -> str:
+    """A threshold as written: the fewest significant digits (at least 1) that give it back,
+    so that ``1 + 1e-9`` never prints as ``1``."""
+    if not math.isfinite(x) or x == 0:
+        return str(x) if x else "0"
+    for d in range(1, 17):
+        s = f"{x:.{d}g}"
+        if abs(float(s) - x) <= 1e-12 * abs(x):
+            return s
+    return repr(x)
+
+
 @dataclass
 class Claim:
     name: str
@@ -116,14 +128,15 @@ class Claim:
     def check_text(self) -> str:
         if isinstance(self.threshold, float) and self.comparison[:2].strip() in _OPS:
             op = self.comparison.split(" ", 1)[0]
-            other = self.ours if isinstance(self.ours, float) else None
-            return f"{op} {fmt_number(self.threshold, other)}"
+            return f"{op} {fmt_threshold(self.threshold)}"
         return self.comparison
 
 
 def claims_dir() -> Path:
     """``$NONLINLAB_CLAIMS_DIR``, else ``_build/claims`` at the book root above the working
-    directory (the folder holding ``_toc.yml``), else ``./_build/claims``."""
+    directory (the folder holding ``_toc.yml``), else the working directory itself: the
+    notebook's folder (Jupyter and papermill run a notebook there; ``/content`` on Colab), so a
+    notebook run outside the book leaves its record next to it."""
     env = os.environ.get(CLAIMS_DIR_ENV)
     if env:
         return Path(env)
@@ -131,7 +144,7 @@ def claims_dir() -> Path:
     for folder in (cwd, *cwd.parents):
         if (folder / "_toc.yml").exists():
             return folder / "_build" / "claims"
-    return cwd / "_build" / "claims"
+    return cwd
 
 
 def summarize(claims: list[dict]) -> dict:
