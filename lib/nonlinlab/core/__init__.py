@@ -12,7 +12,7 @@ from .device import (
     resolve_device,
     to_device,
 )
-from .optional import require_module
+from .optional import GROUPS, check_chapter_requirements, require_module
 from .plotting import COLORS, color, use_style
 from .profiles import BUDGET_S, ProfileConfig, ProfileError, Profiles, require, resolve_profile
 from .progress import progress
@@ -21,9 +21,10 @@ from .seeding import seed_everything
 from .train import History, fit
 
 __all__ = [
-    "BUDGET_S", "COLORS", "Chapter", "ChapterMeta", "Claim", "ClaimFailed", "Claims",
+    "BUDGET_S", "COLORS", "GROUPS", "Chapter", "ChapterMeta", "Claim", "ClaimFailed", "Claims",
     "DeviceError", "History", "ProfileConfig", "ProfileError", "Profiles", "all_chapters",
-    "amp_dtype", "autocast", "chapter_bibtex", "claims_dir", "color", "device_name", "fit",
+    "amp_dtype", "autocast", "chapter_bibtex", "check_chapter_requirements", "claims_dir",
+    "color", "device_name", "fit",
     "format_run_card", "get_chapter", "git_commit", "grad_scaler", "progress", "require",
     "require_module", "resolve_device", "resolve_profile", "run_card", "seed_everything",
     "to_device", "use_style",

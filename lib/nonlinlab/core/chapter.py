@@ -8,6 +8,7 @@ from typing import TypeVar
 from .chapters import chapter_bibtex, get_chapter
 from .claims import Claims
 from .device import resolve_device
+from .optional import check_chapter_requirements
 from .plotting import use_style
 from .profiles import Profiles, resolve_profile
 from .runcard import format_run_card, run_card
@@ -29,6 +30,7 @@ class Chapter:
         self.slug = slug
         self.device = resolve_device(device)
         self.profile = resolve_profile(profile, device=self.device)
+        check_chapter_requirements(self.meta, self.profile)  # one ImportError, before any compute
         self.seed = int(seed)
         self.rng = seed_everything(seed, deterministic=deterministic)
         use_style()

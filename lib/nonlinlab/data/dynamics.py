@@ -75,9 +75,11 @@ def _dysts():
                 import dysts.flows
                 import dysts.maps  # noqa: F401
         except ImportError as err:
+            from ..core.optional import install_lines
+
             raise ImportError(
                 "the optional dependency 'dysts' is not installed (needed for the catalogue of "
-                "chaotic systems): run `pip install dysts 'gluonts[arrow]'`"
+                f"chaotic systems); in a notebook cell run:\n{install_lines(['dysts'])[0]}"
             ) from err
         finally:
             sys.path[:] = saved
@@ -177,8 +179,11 @@ class _TorchProxy:
 
 
 def _rebind(fn):
-    """``fn`` with its global ``np`` replaced by the torch look-alike."""
+    """``fn`` with its global ``np`` replaced by the torch look-alike. Where numba is installed
+    (as on Colab) dysts JIT-compiles its right-hand sides: re-bind the Python function behind
+    the dispatcher (``py_func``)."""
     fn = getattr(fn, "__func__", fn)
+    fn = getattr(fn, "py_func", fn)
     glb = dict(fn.__globals__)
     glb["np"] = _TORCH_NP
     return types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)

