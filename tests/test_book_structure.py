@@ -64,7 +64,9 @@ def test_chapter_metadata_is_complete():
         assert re.fullmatch(r"\d\d-[a-z0-9-]+", ch.part), ch.part
         assert ch.bibkey in keys, f"{ch.slug}: {ch.bibkey} missing from references.bib"
         assert ch.title.strip()
-        assert ch.ci_budget_s in (30.0, 90.0), f"{ch.slug}: ci budget is 30 s (90 s with the LLM)"
+        assert ch.ci_budget_s in (30.0, 60.0, 90.0), (
+            f"{ch.slug}: ci budget is 30 s, up to 60 s where the headline needs it, 90 s with "
+            "the 135M LLM")
 
 
 def test_references_parse():

@@ -26,10 +26,12 @@
 # embeddings and turns that limit into a *constraint loss* (β-weighted BCE on the observed and
 # sampled pairs) plus an item–item constraint on a top-$K$ co-occurrence graph ω. We check the
 # mathematics exactly (the fixed point $\sqrt{d+1}$, the infinite-layer limit, ω, the merged
-# loss) and run the paper's comparison and ablation on **real data** (MovieLens-100k). At ci
-# scale the ablation reproduces (each term helps, full UltraGCN beats its own BCE base and
-# MF-BPR), but UltraGCN does **not** beat LightGCN and is **not** faster per epoch or to a
-# target accuracy on a CPU here — we report those numbers as measured.
+# loss) and run the paper's comparison and ablation on **real data** (MovieLens-100k), with
+# hyper-parameters and epochs chosen on a validation split and test read once. At ci scale the
+# ablation reproduces (each term helps; full UltraGCN beats its own BCE base, MF-BPR and
+# popularity by wide margins), but UltraGCN does **not** beat LightGCN (it stays 2–4 % below)
+# and is **not** faster to a target accuracy on a CPU here — the paper's two headline claims
+# are reported as measured.
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -99,10 +101,15 @@ cfg
 # %% [markdown]
 # ## Experiments
 #
-# ### Data
+# ### Data and the validation split
 #
 # MovieLens-100k exactly as in the `lightgcn` chapter (ratings ≥ 4 as positives, users with ≥ 5
-# positives, a fixed 80/20 split per user; read offline). The `full` profile downloads Gowalla.
+# positives, a fixed 80/20 train/test split per user; read offline). From each user's *training*
+# interactions we hold out 10 % more (at least one; fixed seed `cfg.val_seed`) as a
+# **validation** set. Every model is trained on the rest (the *fit* pairs — its graph, degrees,
+# β and ω included), its hyper-parameters and its epoch are chosen on validation, and the test
+# split is only read at the chosen epoch (training and validation items are masked there). The
+# `full` profile downloads Gowalla and splits it the same way.
 
 # %%
 import matplotlib.pyplot as plt
@@ -114,33 +121,41 @@ from nonlinlab.core import color, progress
 from nonlinlab.models import graphrec as G
 
 data = paper.LG.load_dataset(paper.LG.CONFIGS.ci.replace(dataset=cfg.dataset))
-pd.DataFrame([data.summary()]).set_index("name").round(4)
+split = paper.validation_split(data, cfg.val_frac, cfg.val_seed)
+fit = split.fit
+summary = pd.DataFrame([data.summary()]).set_index("name")
+summary["fit (train − validation)"] = len(fit.train)
+summary["validation"] = len(fit.test)
+summary.round(4)
 
 # %% [markdown]
 # ### Exact checks: fixed point, infinite-layer limit, ω and the merged loss
 #
-# (1) $\tilde Av=v$ for $v=\sqrt{d+1}$ and $v_u=\sum_i\beta_{u,i}v_i$, cross-checked with
-# `scipy.sparse.linalg.eigsh` (largest eigenvalue of $\tilde A$ is 1; it is repeated once per
-# item without training edges, each its own component, so eigsh's vector is not unique). (2) 600
-# self-loop
-# propagations of random embeddings (columns renormalised) satisfy the β relation of the
-# limit, while 3 layers — what LightGCN uses — are far from it. (3) Our sparse top-$K$ ω equals
-# a dense brute-force evaluation of the official formula. (4) The model's loss on a random batch
-# equals the objective written out in numpy from the paper's β (degrees counted from $R$).
+# On the graph of the fit pairs: (1) $\tilde Av=v$ for $v=\sqrt{d+1}$ and
+# $v_u=\sum_i\beta_{u,i}v_i$, cross-checked with `scipy.sparse.linalg.eigsh` (largest eigenvalue
+# of $\tilde A$ is 1; it is repeated once per item without training edges, each its own
+# component, so eigsh's vector is not unique). (2) 600 self-loop propagations of random
+# embeddings (columns renormalised) satisfy the β relation of the limit, while 3 layers — what
+# LightGCN uses — are far from it. (3) Our sparse top-$K$ ω equals a dense brute-force
+# evaluation of the official formula. (4) The model's loss on a random batch equals the
+# objective written out in numpy from the paper's β (degrees counted from $R$). The dense
+# oracles of (3) and (4) are quadratic in the number of items: on the `full` profile's graphs
+# they run on a random subgraph of at most 4000 items (on MovieLens-100k, on the whole graph).
 
 # %%
-A = paper.self_loop_adjacency(data)
-v = paper.fixed_point_vector(data)
+A = paper.self_loop_adjacency(fit)
+v = paper.fixed_point_vector(fit)
 fp_err = float(np.abs(A @ v - v).max() / v.max())
-beta_err = paper.fixed_point_residual(data, v)
+beta_err = paper.fixed_point_residual(fit, v)
 lam, vec = spla.eigsh(A, k=1, which="LA")
-n_isolated = int((data.item_degree == 0).sum() + (data.user_degree == 0).sum())
-limit_res = paper.fixed_point_residual(data, paper.infinite_propagation(data, steps=600,
-                                                                        seed=ch.seed))
-three_res = paper.fixed_point_residual(data, paper.infinite_propagation(data, steps=3,
-                                                                        seed=ch.seed))
-om_err = paper.omega_error(data, cfg.ii_neighbors)
-loss_ours, loss_ref = paper.loss_oracle(data, cfg, seed=ch.seed)
+n_isolated = int((fit.item_degree == 0).sum() + (fit.user_degree == 0).sum())
+limit_res = paper.fixed_point_residual(fit, paper.infinite_propagation(fit, steps=600,
+                                                                       seed=ch.seed))
+three_res = paper.fixed_point_residual(fit, paper.infinite_propagation(fit, steps=3,
+                                                                       seed=ch.seed))
+small = paper.exact_subgraph(fit, seed=ch.seed)  # the dense oracles are quadratic in items
+om_err = paper.omega_error(small, cfg.ii_neighbors)
+loss_ours, loss_ref = paper.loss_oracle(small, cfg, seed=ch.seed)
 loss_rel = abs(loss_ours - loss_ref) / abs(loss_ref)
 pd.Series({"‖Ãv − v‖∞/‖v‖∞": fp_err, "β-relation residual of v": beta_err,
            "eigsh: top eigenvalue": float(lam[0]), "nodes without training edges": n_isolated,
@@ -154,10 +169,10 @@ pd.Series({"‖Ãv − v‖∞/‖v‖∞": fp_err, "β-relation residual of v":
 # for negatives, $\beta_{u,j}\propto1/\sqrt{d_j+1}$) pushes rare items more than popular ones.
 
 # %%
-bu, bi = paper.constraint_weights(data)
-uu, ii = data.train[:, 0], data.train[:, 1]
+bu, bi = paper.constraint_weights(fit)
+uu, ii = fit.train[:, 0], fit.train[:, 1]
 fig, ax = plt.subplots(figsize=(5, 3.2))
-sc = ax.scatter(data.user_degree[uu], data.item_degree[ii], c=np.log10(bu[uu] * bi[ii]), s=3,
+sc = ax.scatter(fit.user_degree[uu], fit.item_degree[ii], c=np.log10(bu[uu] * bi[ii]), s=3,
                 cmap="viridis")
 ax.set(xscale="log", yscale="log", xlabel="user degree $d_u$", ylabel="item degree $d_i$",
        title=r"$\log_{10}\beta_{u,i}$ of the training pairs")
@@ -165,35 +180,38 @@ fig.colorbar(sc, ax=ax, label=r"$\log_{10}\beta_{u,i}$")
 plt.show()
 
 # %% [markdown]
-# **Figure 1.** Constraint weight $\beta_{u,i}$ (colour, $\log_{10}$) of every training pair of
+# **Figure 1.** Constraint weight $\beta_{u,i}$ (colour, $\log_{10}$) of every fit pair of
 # MovieLens-100k against the user's degree $d_u$ and the item's degree $d_i$ (log–log): rare
 # users and rare items get the largest weights. No counterpart in the paper.
 
 # %% [markdown]
 # ### Headline and ablation on MovieLens-100k (mirrors Tables 2–3 and Table 5)
 #
-# UltraGCN and its three ablations (same seed, sampler, epochs), LightGCN ($K$ =
-# `cfg.lgn_layers`) and MF-BPR (the same code with $K=0$) trained with BPR as in the `lightgcn`
-# chapter. All runs use batches of `cfg.batch_size` positives, dimension `cfg.dim`, and are
-# evaluated every epoch (evaluation time excluded from training time); the table reports each
-# model at its best recall@20 evaluation, as the papers do. The popularity ranking is the
+# UltraGCN and its three ablations (same seed, sampler, epochs, hyper-parameters), LightGCN
+# ($K$ = `cfg.lgn_layers`) and MF-BPR (the same code with $K=0$) trained with BPR as in the
+# `lightgcn` chapter. All runs use batches of `cfg.batch_size` positives and dimension
+# `cfg.dim`, and are evaluated every `cfg.eval_every` epoch on validation and on test
+# (evaluation time excluded from training time). Each model is reported on **test at the epoch
+# with its best validation recall@20**; its learning rate (and UltraGCN's ν and λ) was chosen
+# on validation too (grid in the discussion). The popularity ranking (training degrees) is the
 # floor. The paper's numbers are on its own datasets (not comparable in absolute value).
 
 # %%
-omega = paper.item_item_omega(data, cfg.ii_neighbors)
-runs = paper.run_ablation(data, cfg, seed=ch.seed, device=ch.device, omega=omega,
+omega = paper.item_item_omega(fit, cfg.ii_neighbors)
+runs = paper.run_ablation(split, cfg, seed=ch.seed, device=ch.device, omega=omega,
                           progress=progress)
-runs["LightGCN"] = paper.train_lightgcn_baseline(data, cfg, seed=ch.seed, device=ch.device,
+runs["LightGCN"] = paper.train_lightgcn_baseline(split, cfg, seed=ch.seed, device=ch.device,
                                                  progress=progress)
-runs["MF-BPR"] = paper.train_lightgcn_baseline(data, cfg, seed=ch.seed, device=ch.device,
+runs["MF-BPR"] = paper.train_lightgcn_baseline(split, cfg, seed=ch.seed, device=ch.device,
                                                progress=progress, layers=0)
 pop = G.evaluate_topk(*G.popularity_scores(data), data, ks=cfg.ks)
-best = {n: log.best() for n, log in runs.items()}
+sel = {n: paper.selected(log) for n, log in runs.items()}
 ref = paper.PAPER_TABLE
 rows = [{"model": "popularity", "recall@20": pop["recall@20"], "ndcg@20": pop["ndcg@20"]}]
 for n, log in runs.items():
-    rows.append({"model": n, "recall@20": best[n]["recall@20"], "ndcg@20": best[n]["ndcg@20"],
-                 "s/epoch": log.mean_epoch_s,
+    rows.append({"model": n, "val recall@20": sel[n]["val recall@20"],
+                 "epoch (val)": sel[n]["epoch"], "recall@20": sel[n]["recall@20"],
+                 "ndcg@20": sel[n]["ndcg@20"], "s/epoch": log.mean_epoch_s,
                  "paper recall@20 (ML-1M)": ref["ml-1m"].get(n, (np.nan,))[0],
                  "paper recall@20 (Gowalla)": ref["gowalla"].get(n, (np.nan,))[0],
                  "paper ndcg@20 (Gowalla)": ref["gowalla"].get(n, (np.nan, np.nan))[1]})
@@ -205,7 +223,8 @@ table.round(4)
 #
 # Both models on the same data, the same device and thread count
 # (`torch.get_num_threads()` below), the same batch size of positives. The target is 95 % of
-# the smaller of the two best recall@20 values; time is training time only.
+# the smaller of the two best *validation* recall@20 values; time is training time only,
+# measured in this run (the two ratios below compare timings of the same run).
 
 # %%
 import torch
@@ -214,8 +233,11 @@ ttt = paper.time_to_target({"UltraGCN": runs["UltraGCN"], "LightGCN": runs["Ligh
 eff = pd.DataFrame({n: {"s/epoch": runs[n].mean_epoch_s,
                         "seconds to target": ttt[n]["seconds"],
                         "epochs to target": ttt[n]["epoch"]} for n in ("UltraGCN", "LightGCN")}).T
+epoch_ratio = runs["UltraGCN"].mean_epoch_s / runs["LightGCN"].mean_epoch_s
+ttt_ratio = ttt["UltraGCN"]["seconds"] / ttt["LightGCN"]["seconds"]
 print(f"device {ch.device}, torch threads {torch.get_num_threads()}, batch {cfg.batch_size}, "
-      f"target recall@20 {ttt['target']:.4f}")
+      f"target validation recall@20 {ttt['target']:.4f}; UltraGCN / LightGCN: s/epoch "
+      f"{epoch_ratio:.2f}, seconds to target {ttt_ratio:.2f}")
 eff.round(3)
 
 # %%
@@ -227,62 +249,69 @@ def tex(name):
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 for j, n in enumerate(("UltraGCN", "LightGCN", "MF-BPR", "base (L_O only)")):
     log = runs[n]
-    axes[0].plot(log.train_s, log.series("recall@20"), "o-", color=color(j), label=tex(n))
-axes[0].axhline(pop["recall@20"], color="grey", ls=":", label="popularity")
+    axes[0].plot(log.train_s, log.series("val recall@20"), "o-", color=color(j), label=tex(n))
 axes[0].axhline(ttt["target"], color="k", lw=0.6, ls="--")
-axes[0].set(xlabel="training seconds", ylabel="test recall@20",
+axes[0].set(xlabel="training seconds", ylabel="validation recall@20",
             title="recall@20 vs wall-clock (cf. Table 4)")
 axes[0].legend()
 names = list(paper.ABLATIONS)
-axes[1].bar([tex(n).replace(" (", "\n(") for n in names], [best[n]["recall@20"] for n in names],
+axes[1].bar([tex(n).replace(" (", "\n(") for n in names], [sel[n]["recall@20"] for n in names],
             color=[color(j) for j in range(4)])
+axes[1].axhline(sel["LightGCN"]["recall@20"], color="k", lw=0.8, ls="--", label="LightGCN")
 axes[1].set_ylim(pop["recall@20"], None)
-axes[1].set(xlabel="variant", ylabel="best recall@20", title="ablation (cf. Table 5)")
+axes[1].set(xlabel="variant", ylabel="test recall@20 (epoch chosen on validation)",
+            title="ablation (cf. Table 5)")
+axes[1].legend(loc="lower right")
 plt.show()
 
 # %% [markdown]
-# **Figure 2.** Left: test recall@20 against training seconds (evaluation excluded) of UltraGCN,
-# LightGCN, MF-BPR and UltraGCN's base ($L_O$ only) on MovieLens-100k; dotted: the popularity
-# ranking, dashed: the common target of the time-to-target comparison (mirrors Table 4 of
-# {cite:t}`mao2021ultragcn`, efficiency, as curves). Right: best recall@20 of UltraGCN and its
-# ablations, the axis starting at the popularity level (mirrors Table 5 of the paper).
+# **Figure 2.** Left: validation recall@20 against training seconds (evaluation excluded) of
+# UltraGCN, LightGCN, MF-BPR and UltraGCN's base ($L_O$ only) on MovieLens-100k; dashed: the
+# common target of the time-to-target comparison (mirrors Table 4 of {cite:t}`mao2021ultragcn`,
+# efficiency, as curves). Right: test recall@20 of UltraGCN and its ablations at the epoch
+# chosen on validation, the axis starting at the popularity level; dashed: LightGCN (mirrors
+# Table 5 of the paper).
 
 # %% [markdown]
 # ## Reproduction check
 #
-# The paper's headline claims — UltraGCN beats LightGCN, and converges much faster — are
-# reported at ci with their values and asserted only in the `full` profile: at ci scale they do
-# not hold (see the efficiency table above and the discussion). The ablation and baseline
-# comparisons are asserted at both profiles, with thresholds set from seeds 0–2 (values in the
-# discussion); the exact checks of the mathematics are sanity checks.
+# The paper's headline claims — UltraGCN beats LightGCN, and converges more than 10× faster —
+# do not hold at ci scale (see the tables above and the discussion): they are reported here with
+# their values and asserted only in the `full` profile. What holds at ci is asserted at both
+# profiles: UltraGCN is within a few per cent of LightGCN, far above popularity and MF-BPR, and
+# each of its loss terms helps (Table 5). All accuracies are test values at the epoch chosen on
+# validation; thresholds were calibrated on seeds 0–4 (values in the discussion). The exact
+# checks of the mathematics are sanity checks.
 
 # %%
-r = {n: b["recall@20"] for n, b in best.items()}
+r = {n: s["recall@20"] for n, s in sel.items()}
 ch.claims.greater("recall@20: UltraGCN − LightGCN", r["UltraGCN"] - r["LightGCN"], 0.0,
                   kind="headline", asserted_at="full",
                   paper="UltraGCN > LightGCN on all four datasets",
-                  note="ci seeds 0-2: UltraGCN / LightGCN = 0.973, 1.012, 0.983")
-ch.claims.less("time to target: UltraGCN / LightGCN",
-               ttt["UltraGCN"]["seconds"] / ttt["LightGCN"]["seconds"], 1.0,
+                  note="test at the epoch chosen on validation; ci seeds 0-4: "
+                       "UltraGCN / LightGCN = 0.969, 0.953, 0.983, 0.971, 0.973")
+ch.claims.less("time to target: UltraGCN / LightGCN", ttt_ratio, 1.0,
                kind="headline", asserted_at="full", paper="> 10× faster convergence (Table 4)",
-               note="training seconds to 95 % of the smaller best recall@20; CPU timings on a "
-                    "shared machine at ci")
-ratio = r["UltraGCN"] / r["LightGCN"]
-ch.claims.greater("recall@20: UltraGCN / LightGCN", ratio, 0.93,
+               note="training seconds of the same run to 95 % of the smaller best validation "
+                    "recall@20; full asserts only 'faster'")
+ch.claims.less("seconds per epoch: UltraGCN / LightGCN", epoch_ratio, 1.0, asserted_at="full",
+               paper="UltraGCN epochs are MF-cheap (no propagation)",
+               note="same run, same device and batch")
+ch.claims.greater("recall@20: UltraGCN / LightGCN", r["UltraGCN"] / r["LightGCN"], 0.93,
                   paper=f"{ref['gowalla']['UltraGCN'][0]} / {ref['gowalla']['LightGCN'][0]} "
                         "= 1.017 (Gowalla)",
                   note="not worse by more than 7 %; the paper's '>' is the headline above")
-ch.claims.greater("recall@20: UltraGCN − MF-BPR", r["UltraGCN"] - r["MF-BPR"], 0.03,
-                  paper="0.1862 vs 0.1291 (Gowalla, MF-BPR from the LightGCN paper)")
-ch.claims.greater("recall@20: UltraGCN − base ($L_O$ only)",
-                  r["UltraGCN"] - r["base (L_O only)"], 0.01,
-                  paper="removing $L_C$ and $L_I$ lowers recall (Table 5)")
-ch.claims.greater("recall@20: UltraGCN − no $L_C$", r["UltraGCN"] - r["no L_C"], 0.004,
-                  paper="removing $L_C$ lowers recall (Table 5)")
-ch.claims.greater("recall@20: UltraGCN − no $L_I$", r["UltraGCN"] - r["no L_I"], 0.015,
-                  paper="removing $L_I$ lowers recall (Table 5)")
 ch.claims.greater("recall@20: UltraGCN − popularity", r["UltraGCN"] - pop["recall@20"], 0.1,
                   paper="—", note=f"popularity {pop['recall@20']:.4f}")
+ch.claims.greater("recall@20: UltraGCN − MF-BPR", r["UltraGCN"] - r["MF-BPR"], 0.02,
+                  paper="0.1862 vs 0.1291 (Gowalla, MF-BPR from the LightGCN paper)")
+ch.claims.greater("recall@20: UltraGCN − base ($L_O$ only)",
+                  r["UltraGCN"] - r["base (L_O only)"], 0.025,
+                  paper="removing $L_C$ and $L_I$ lowers recall (Table 5)")
+ch.claims.greater("recall@20: UltraGCN − no $L_C$", r["UltraGCN"] - r["no L_C"], 0.015,
+                  paper="removing $L_C$ lowers recall (Table 5)")
+ch.claims.greater("recall@20: UltraGCN − no $L_I$", r["UltraGCN"] - r["no L_I"], 0.02,
+                  paper="removing $L_I$ lowers recall (Table 5)")
 ch.claims.less("fixed point: $\\lVert\\tilde Av-v\\rVert_\\infty/\\lVert v\\rVert_\\infty$ "
                "for $v=\\sqrt{d+1}$", fp_err, 1e-12, kind="sanity",
                paper="$e_u=\\sum_i\\beta_{u,i}e_i$ at convergence (Eq. 6–7)",
@@ -308,56 +337,83 @@ ch.claims.check()
 # %% [markdown]
 # ## Discussion
 #
+# **Protocol.** Every number below is a *test* value at the epoch with the best *validation*
+# recall@20 (10 % of each user's training interactions held out, fixed seed), and every
+# hyper-parameter was chosen on validation; the test split was never used to choose anything.
+# (An earlier version of this chapter tuned on the test split and reported each model at its
+# best test epoch.)
+#
 # **What matched.** The mathematics holds exactly: $\sqrt{d+1}$ is the fixed point of the
-# self-loop propagation (error 7e-15; eigsh's top eigenvalue is 1), it satisfies the β relation
-# to 2e-16, 600 propagations of random embeddings satisfy it to 3–4e-12 (3 layers: residual ≈ 2),
-# our top-$K$ ω equals the dense official formula (1e-17, identical indices), and the model's loss
-# equals the β-weighted objective written out independently (3–7e-9, float32 buffers). On
-# MovieLens-100k the ablation goes the paper's way on seeds 0–2: full UltraGCN (recall@20
-# 0.3145–0.3147, NDCG@20 0.271–0.274) beats its own BCE base by 0.017–0.022, *no L_C* by
-# 0.010–0.018 and *no L_I* by 0.035–0.039, MF-BPR by 0.051–0.057 and popularity (0.177) by 0.137.
-# One detail differs from the paper: the constraint alone (*no L_I*, 0.276–0.279) is *worse* than
-# the base here; only together with $L_I$ does the β weighting help.
+# self-loop propagation (error 5e-15; eigsh's top eigenvalue is 1), it satisfies the β relation
+# to 2e-16, 600 propagations of random embeddings satisfy it to 2e-13 (3 layers: residual ≈ 2),
+# our top-$K$ ω equals the dense official formula (1e-17, identical indices), and the model's
+# loss equals the β-weighted objective written out independently (1e-9, float32 buffers). On
+# MovieLens-100k the ablation goes the paper's way on every seed: over seeds 0–4 full UltraGCN
+# (recall@20 0.307–0.312) beats its own BCE base by 0.046–0.057, *no L_C* by 0.035–0.050 and
+# *no L_I* by 0.036–0.059, MF-BPR (0.271–0.280) by 0.029–0.039 and the popularity ranking
+# (0.177) by 0.130–0.135 (seeds 7 and 11: similar; base by 0.043 and 0.054). As
+# in the paper's Table 5, neither term alone carries the gain: *no L_I* (the constraint alone)
+# is within −0.009…+0.018 of the base and *no L_C* within +0.001…+0.014 — only together do
+# the β weighting and the item–item term lift UltraGCN to LightGCN's level.
 #
-# **What did not reproduce at ci scale.** (1) *UltraGCN > LightGCN*: LightGCN ($K=3$, BPR, same
-# epochs) reaches 0.311–0.323, so UltraGCN / LightGCN = 0.973, 1.012, 0.983 on seeds 0, 1, 2 (paper:
-# 1.017 on Gowalla, 1.08 on ML-1M); we assert "> 0.93" at both profiles, and the paper's ">" — a
-# headline claim — is reported at ci with its value and asserted only in `full`. (2) *Efficiency*
-# (paper: > 10× faster to convergence): on one CPU thread with batches of 1024 positives, an
-# UltraGCN epoch (10 negatives + 10 ω-neighbours per positive) took 0.36–0.62 s against LightGCN's
-# 0.27–0.52 s (ratio 1.2–1.4), and both reached the common target (95 % of the smaller best
-# recall@20) after 3–5 epochs: 2.5 vs 2.1 s, 1.1 vs 1.3 s and 1.5 vs 1.3 s — about equal, not 10×
-# (timings on a shared machine, ±30 %). On a graph this small LightGCN's propagation is cheap, and
-# the paper's speed-up comes from large graphs and from LightGCN's ~1000-epoch schedule; this
-# headline is reported at ci (the ratio of the two times) and asserted only in `full`. (3) *Official
-# hyper-parameters*: with the official small initialisation (1e-4–1e-3), lr 1e-3–1e-2 and negative
-# weight 20–300 (with 50–200 negatives), 10–60 epochs on MovieLens-100k stay near popularity level
-# (recall@20 ≈ 0.20) — the official configs are tuned for hundreds of epochs.
+# **What did not reproduce at ci scale — the two headline claims.** (1) *UltraGCN > LightGCN*:
+# LightGCN ($K=3$, BPR, same epochs and batch, its own validated lr) reaches 0.314–0.322, so
+# UltraGCN / LightGCN = 0.969, 0.953, 0.983, 0.971, 0.973 on seeds 0–4 (0.955 and 0.950 on
+# seeds 7 and 11), i.e. UltraGCN is 2–5 % *below* LightGCN on every seed (paper: +1.7 % on
+# Gowalla, +8 % on ML-1M). We assert the weaker "> 0.93" at both profiles; the paper's ">" is
+# reported at ci with its value and asserted only in `full`. (2) *Efficiency* (paper: > 10×
+# faster to convergence): on one CPU thread with batches of 2048 positives, an UltraGCN epoch
+# (10 negatives + 10 ω-neighbours per positive) took 1.3–2.7× as long as a LightGCN epoch in
+# the same run, and reaching the common target (95 % of the smaller best validation recall@20)
+# took UltraGCN 4–7 epochs against LightGCN's 3–4, so its time to target was 1.6–4.7× *longer*
+# (seeds 0–4; CPU timings on a shared machine). On a graph this small three sparse propagations
+# per step are cheap next to UltraGCN's 21 dot products per positive, and the paper's speed-up
+# comes from large graphs and from LightGCN's ~1000-epoch schedule; the two timing ratios are
+# reported at ci and asserted (only "< 1", not "10×") in `full`. (3) *Official
+# hyper-parameters*: with the official small initialisation (1e-4–1e-3), lr 1e-3–1e-2 and
+# negative weight 20–300 (with 50–200 negatives), 10–60 epochs on MovieLens-100k stay near the
+# popularity level (recall@20 ≈ 0.20) — the official configs are tuned for hundreds of epochs.
 #
-# **Calibration (changed settings).** The ci profile uses init std 0.1 (official 1e-4/1e-3),
-# Adam lr 3e-2, 10 negatives with negative weight 5 (official 200–1500 / 200–500), λ = 1 for
-# $L_I$ (official 5e-4–2.75), $w_1=w_3=10^{-6}$, $w_2=w_4=1$, γ = 1e-4, dimension 32, 6 epochs.
-# With lr 1e-2 the ablation ordering was not stable (base ≥ full on seed 0 after 8 epochs); with
-# lr 3e-2 the β-weighted, ω-regularised model keeps improving while the base overfits after 2–3
-# epochs — part of the measured "constraint helps" is this regularisation effect at short
-# budgets. Thresholds (values on seeds 0–2): exact checks < 1e-12 / 1e-9 / 1e-6; UltraGCN −
-# popularity > 0.1 (0.137); − MF-BPR > 0.03 (0.051–0.057); − base > 0.01 (0.017–0.022); − no L_C
-# > 0.004 (0.010–0.018); − no L_I > 0.015 (0.035–0.039); UltraGCN / LightGCN > 0.93 (0.973–1.012).
+# **Model selection (validation, seed 0).** UltraGCN, batches of 1024 and 12 epochs:
+# lr ∈ {1e-2, 3e-2} × negative weight ν ∈ {5, 20} × λ ∈ {0.3, 1, 3} gave validation recall@20
+# 0.284–0.305, best at lr 3e-2, ν = 5, λ = 1. To fit the ci budget we then moved to batches of
+# 2048 and 8 epochs and re-selected: lr 3e-2 / 5e-2 / 1e-1 gave 0.289 / 0.298 / 0.279
+# (λ = 0.3: 0.289; ν = 20: 0.285), so lr 5e-2, ν = 5, λ = 1, 10 negatives, init std 0.1,
+# $w_1=w_3=10^{-6}$, $w_2=w_4=1$, γ = 1e-4, dimension 32. LightGCN lr 2e-2 / 5e-2 / 1e-1:
+# 0.291 / 0.312 / 0.305 (5e-2 kept); MF-BPR lr 5e-3 / 1e-2 / 2e-2: 0.256 / 0.266 / 0.249
+# (1e-2 kept). The selected epochs over seeds were 6–8 for UltraGCN and 5–8 for LightGCN, so
+# 8 epochs is close to, but not past, the peak; with longer training (12 epochs at batch 1024,
+# seed 0) UltraGCN reached 0.314 and LightGCN 0.324 — both ≈ 0.004 higher, ratio still 0.97.
 #
-# **Breaking the method.** Removing the β weights from the loss (weights $w_1+w_2$ and
-# $w_3+w_4$ instead of $w_1+w_2\beta_{u,i}$, $w_3+w_4\beta_{u,j}$) fails the exact loss claim
-# (relative error 18) and the three ablation claims (UltraGCN − no L_C becomes 0, − base 0.007,
-# − no L_I 0.007).
+# **Thresholds and margins** (seeds 0–4; worst value, then seeds 7 and 11): UltraGCN / LightGCN
+# > 0.93 (worst 0.953, margin 0.023; 0.955, 0.950); − popularity > 0.1 (0.130, margin 0.030);
+# − MF-BPR > 0.02 (0.029, margin 0.009; 0.041, 0.035); − base > 0.025 (0.046, margin 0.021;
+# 0.043, 0.054); − no L_C > 0.015 (0.035, margin 0.020; 0.041, 0.044); − no L_I > 0.02
+# (0.036, margin 0.016; 0.052, 0.049); exact checks < 1e-12 / 1e-9 / 1e-6.
 #
-# **Where we follow the code, and other choices.** We follow the official code for ω (with $g+1$,
-# diagonal kept), the merged $L_{O+C}$ and the naming (`gamma` = L2, `lambda` = $L_I$). The
-# ablations run on MovieLens-100k rather than on the planted graph (on the planted data $L_C$ did
-# not help). The `full` profile (Gowalla headline and efficiency with official-like settings — 200
-# negatives, negative weight 200, 40 epochs — ablations on a 5k×8k planted graph) is written but was
-# not run; its two headline claims (UltraGCN > LightGCN, time to target) are untested.
+# **Breaking the method.** Each sabotage was run on the whole notebook (seed 0), then removed.
+# (1) β removed from the loss (β ≡ 1, so the weights are $w_1+w_2$ and $w_3+w_4$ instead of
+# $w_1+w_2\beta_{u,i}$, $w_3+w_4\beta_{u,j}$): the exact loss check fails (relative error 16),
+# and so do the three ablation claims (UltraGCN − no L_C becomes 0.000, − base 0.001, − no L_I
+# 0.001), UltraGCN / LightGCN (0.81), − popularity (0.083) and − MF-BPR (−0.015). (2) UltraGCN's
+# negatives drawn from the user's own positives (LightGCN's sampler untouched): recall@20 falls
+# to 0.044, failing UltraGCN / LightGCN (0.14), − popularity (−0.134) and − MF-BPR (−0.232);
+# the ablation differences still pass, since every variant is broken the same way. The two
+# headline rows are reported, not asserted, at ci, so no sabotage can fail them here: the
+# accuracy headline moved from −0.010 to −0.059 and −0.276.
 #
-# **Cost.** ci `wall_time_s` 14–25 s over seeds 0–2 (one thread, shared machine); estimate on
-# paper 28 s (`paper.estimate_seconds`).
+# **Where we follow the code, and other choices.** We follow the official code for ω (with
+# $g+1$, diagonal kept), the merged $L_{O+C}$ and the naming (`gamma` = L2, `lambda` =
+# $L_I$), but select the epoch on a validation split where the official code early-stops on
+# the test metric. The ablations run on the headline data at both profiles (on a planted
+# community graph $L_C$ did not help). The `full` profile (Gowalla, the same 10 % validation
+# split, official-like settings — 200 negatives, negative weight 200, 40 epochs, evaluation
+# every 5 — for UltraGCN, its ablations, LightGCN and MF-BPR) is written but was not run; its
+# two headline claims (UltraGCN > LightGCN, faster to target) are untested.
+#
+# **Cost.** ci `wall_time_s` 35 s and 49 s for seed 0 and 39 s for seed 7, measured while the
+# shared 2-core machine ran other jobs (load average 6–7 on 2 cores); the estimate on paper is
+# 28 s (`paper.estimate_seconds`). Training the six models takes about three quarters of it.
 
 # %% [markdown]
 # ## Cite this chapter

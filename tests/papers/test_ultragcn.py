@@ -110,14 +110,41 @@ def test_loss_equals_official_formula(data):
     torch.testing.assert_close(m.loss(users, pos, neg), total)
 
 
+def test_validation_split_is_carved_from_train(data):
+    split = P.validation_split(data, 0.1, seed=3)
+    fit = split.fit
+
+    def key(pairs):
+        return set(map(tuple, pairs.tolist()))
+
+    assert key(fit.train) | key(fit.test) == key(data.train)  # fit + validation = train
+    assert not key(fit.test) & key(data.test)  # the test split is untouched
+    assert split.full is data
+    has_two = data.user_degree >= 2
+    assert (np.bincount(fit.test[:, 0], minlength=data.n_users)[has_two] >= 1).all()
+    assert abs(len(fit.test) / len(data.train) - 0.1) < 0.05
+    again = P.validation_split(data, 0.1, seed=3)
+    assert np.array_equal(again.fit.test, fit.test)  # seeded
+
+
 def test_short_training_runs_and_is_deterministic(data):
+    split = P.validation_split(data)
     cfg = P.CONFIGS.ci.replace(epochs=3, batch_size=256, negative_num=10)
-    a = P.train_ultragcn(data, cfg, seed=0)
-    b = P.train_ultragcn(data, cfg, seed=0)
-    assert a.series().tolist() == b.series().tolist()
+    a = P.train_ultragcn(split, cfg, seed=0)
+    b = P.train_ultragcn(split, cfg, seed=0)
+    assert a.series("val recall@20").tolist() == b.series("val recall@20").tolist()
     assert a.loss[-1] < a.loss[0]
     t = P.time_to_target({"a": a, "b": b})
     assert t["a"]["seconds"] <= a.train_s[-1]
+    # the reported test value is the one at the best *validation* epoch
+    s = P.selected(a)
+    j = int(np.argmax(a.series("val recall@20")))
+    assert s["epoch"] == a.epoch[j] and s["val recall@20"] == a.series("val recall@20").max()
+    ue, ie = a.model.final_embeddings()  # the last epoch's embeddings, evaluated on test
+    last = P.G.evaluate_topk(ue, ie, data, ks=cfg.ks)
+    assert (s["recall@20"] == last["recall@20"]) == (s["epoch"] == a.epoch[-1])
+    mf = P.train_lightgcn_baseline(split, cfg.replace(lgn_epochs=2), seed=0, layers=0)
+    assert mf.name == "MF-BPR" and len(mf.metrics) == 2
 
 
 def test_ablation_variants_switch_terms_off():
@@ -133,3 +160,10 @@ def test_configs_and_budgets():
         P.CONFIGS.ci.replace(negative_num=0)
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(w2=-1.0)
+
+
+def test_exact_subgraph_is_small_and_consistent(data):
+    assert P.exact_subgraph(data, max_items=data.n_items) is data
+    sub = P.exact_subgraph(data, max_items=60, seed=1)
+    assert sub.n_items <= 60 and len(sub.test) == 0 and len(sub.train) > 0
+    assert P.omega_error(sub, 5)["value"] < 1e-12  # the dense oracles run on it

@@ -44,11 +44,18 @@ Batch loss: a sum over the positives of the batch. Adam.
 
 **Ablations** (paper Table 5): *base* = :math:`L_O` only (``w1=w3=1, w2=w4=0, λ=0``);
 *no L_C* = ``w1=w3=1, w2=w4=0`` with :math:`L_I`; *no L_I* = λ = 0.
+
+**Model selection** (official code: early stopping on the test metric; here on validation).
+:func:`validation_split` holds out 10 % of each user's training interactions; every model is
+trained on the rest, its epoch (and, offline, its hyper-parameters) is chosen on validation
+recall@20, and the test split is evaluated once, with the embeddings of that epoch
+(:func:`train_epochs_val`).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +65,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import ProfileConfig, Profiles, require
-from ..data.implicit import ImplicitData
+from ..data.implicit import ImplicitData, split_per_user
 from ..models import graphrec as G
 from . import lightgcn as LG
 
@@ -96,17 +103,21 @@ OFFICIAL = {
 
 @dataclass(frozen=True)
 class Config(ProfileConfig):
-    """ci values (calibrated on MovieLens-100k, see the chapter): with the official small init
-    (1e-4–1e-3) and large ``negative_weight`` (50–300), 10–60 epochs on MovieLens-100k stay
-    near the popularity level (recall@20 ≈ 0.20); ``init_std=0.1``, ``lr=3e-2``,
-    ``negative_weight=5`` and ``lambda_=1`` learn in 8 epochs."""
+    """ci values, selected on the *validation* split (10 % of each user's training interactions
+    of MovieLens-100k, never the test split; grid in the chapter's discussion): with the official
+    small init (1e-4–1e-3) and large ``negative_weight`` (50–300), 10–60 epochs stay near the
+    popularity level (recall@20 ≈ 0.20); with ``init_std=0.1``, batches of 2048 and 8 epochs,
+    ``lr=5e-2``, ``negative_weight=5`` and ``lambda_=1`` were the best on validation,
+    LightGCN ``lgn_lr=5e-2`` of {2e-2, 5e-2, 1e-1} and MF-BPR ``mf_lr=1e-2`` of
+    {5e-3, 1e-2, 2e-2}. Every run is evaluated each ``eval_every`` epochs on
+    validation and reported on test at its best validation epoch. The ablations run on
+    ``dataset`` (the headline data), with the headline settings."""
 
     dataset: str = "ml-100k"
-    ablation_dataset: str = "ml-100k"
     dim: int = 32
     init_std: float = 0.1  # official 1e-4 (Gowalla) / 1e-3 (ML-1M)
-    lr: float = 3e-2
-    batch_size: int = 1024  # positives per step (the LightGCN comparison uses the same)
+    lr: float = 5e-2
+    batch_size: int = 2048  # positives per step (the LightGCN comparison uses the same)
     negative_num: int = 10
     negative_weight: float = 5.0
     w1: float = 1e-6
@@ -116,19 +127,23 @@ class Config(ProfileConfig):
     gamma: float = 1e-4  # L2 weight over all embeddings
     lambda_: float = 1.0  # weight of L_I (official 5e-4 Gowalla, 1e-3 ML-1M, 2.75 Amazon)
     ii_neighbors: int = 10
-    epochs: int = 6
+    epochs: int = 8
     eval_every: int = 1
-    ablation_epochs: int = 6
+    ablation_epochs: int = 8
     lgn_layers: int = 3  # the LightGCN baseline (lightgcn chapter's model and BPR loop)
-    lgn_lr: float = 2e-2
-    lgn_epochs: int = 6
+    lgn_lr: float = 5e-2
+    mf_lr: float = 1e-2  # MF-BPR (LightGCN with K = 0), selected on validation separately
+    lgn_epochs: int = 8
+    lgn_decay: float = 1e-4  # BPR L2 weight λ of the lightgcn chapter
+    val_frac: float = 0.1  # per-user share of the training interactions held out for validation
+    val_seed: int = 2021  # the validation split is fixed (like the 2020 test split)
     ks: tuple[int, ...] = (20,)
     planted_users: int = 600
     planted_items: int = 900
 
     def check(self) -> None:
-        require(self.dataset in LG.DATASETS and self.ablation_dataset in LG.DATASETS,
-                f"datasets must be among {LG.DATASETS}")
+        require(self.dataset in LG.DATASETS, f"dataset must be one of {LG.DATASETS}")
+        require(0 < self.val_frac < 0.5, "val_frac must be in (0, 0.5)")
         require(self.dim >= 1 and self.init_std > 0 and self.lr > 0, "bad dim/init_std/lr")
         require(self.batch_size >= 1 and self.negative_num >= 1, "bad batch/negative_num")
         require(min(self.w1, self.w2, self.w3, self.w4, self.gamma, self.lambda_,
@@ -141,11 +156,11 @@ class Config(ProfileConfig):
 
 CONFIGS = Profiles(
     ci=Config(),
-    full=Config(dataset="gowalla", ablation_dataset="planted",
+    full=Config(dataset="gowalla",
                 **{**OFFICIAL["gowalla"], "lr": 1e-3, "batch_size": 4096, "negative_num": 200,
                    "negative_weight": 200.0}, epochs=40,
-                eval_every=5, ablation_epochs=40, lgn_layers=3, lgn_lr=5e-3, lgn_epochs=40,
-                planted_users=5_000, planted_items=8_000),
+                eval_every=5, ablation_epochs=40, lgn_layers=3, lgn_lr=5e-3, mf_lr=5e-3,
+                lgn_epochs=40),
 )
 
 
@@ -157,8 +172,9 @@ def _sizes(cfg: Config, dataset: str) -> tuple[int, int, int]:
 def ultra_epoch_cost(n_users: int, n_items: int, n_train: int, cfg: Config) -> float:
     """Elements touched by one UltraGCN epoch: ``n_train·(1 + negative_num + ii_neighbors)``
     dot products of width dim, ≈ 6·dim elements each forward + backward (gather, product, BCE,
-    scatter — calibrated: a full ci epoch on MovieLens-100k took 0.36–0.86 s on one shared
-    core, the model gives 0.82 s), plus the full-table L2 and Adam (≈ 20·dim per row per step)."""
+    scatter — calibrated: a full ci epoch on the MovieLens-100k fit pairs, batch 2048, took
+    0.72 s on one core of the shared 2-core machine at load ≈ 6; the model gives 0.64 s), plus
+    the full-table L2 and Adam (≈ 20·dim per row per step)."""
     steps = math.ceil(n_train / cfg.batch_size)
     per_pair = 1 + cfg.negative_num + (cfg.ii_neighbors if cfg.lambda_ > 0 else 0)
     return n_train * per_pair * 6 * cfg.dim + steps * 20 * cfg.dim * (n_users + n_items)
@@ -166,19 +182,20 @@ def ultra_epoch_cost(n_users: int, n_items: int, n_train: int, cfg: Config) -> f
 
 def estimate_seconds(cfg: Config) -> float:
     """Cost model on paper with the rates of :func:`lightgcn._rates`: the four ablation runs
-    (the full one is the headline UltraGCN run) on ``cfg.ablation_dataset``, LightGCN and
-    MF-BPR on ``cfg.dataset``, all evaluated every ``eval_every`` epochs."""
+    (the full one is the headline UltraGCN run), LightGCN and MF-BPR, all on ``cfg.dataset``
+    (its fit part, ``1 − val_frac`` of the training pairs), each evaluated on validation every
+    ``eval_every`` epochs and once on test."""
     mem, fl = LG._rates(cfg.dataset)
     u, i, t = _sizes(cfg, cfg.dataset)
-    ev = 2 * u * i * cfg.dim / fl + u * i * 10 / mem
+    t = int(t * (1 - cfg.val_frac))
+    ev = 2 * u * i * cfg.dim / fl + u * i * 10 / mem  # one all-ranking evaluation
     base = 0.0
     for layers in (cfg.lgn_layers, 0):  # LightGCN and MF-BPR
         e, f = LG.epoch_cost(u, i, t, cfg.dim, cfg.batch_size, layers)
         base += cfg.lgn_epochs * (e / mem + f / fl)
-    pu, pi, pt = _sizes(cfg, cfg.ablation_dataset)
-    abl = sum(cfg.ablation_epochs * ultra_epoch_cost(pu, pi, pt, cfg.replace(**kw)) / mem
-              for kw in ABLATIONS.values())  # same device as the headline runs
-    n_evals = (4 * cfg.ablation_epochs + 2 * cfg.lgn_epochs) // cfg.eval_every
+    abl = sum(cfg.ablation_epochs * ultra_epoch_cost(u, i, t, cfg.replace(**kw)) / mem
+              for kw in ABLATIONS.values())
+    n_evals = (4 * cfg.ablation_epochs + 2 * cfg.lgn_epochs) // cfg.eval_every + 6
     return abl + base + n_evals * ev + 3.0  # + data, ω, the exact checks and loss oracle
 
 
@@ -301,6 +318,80 @@ def item_item_omega(data: ImplicitData, n_neighbors: int = 10, *, zero_diagonal:
 
 
 # --------------------------------------------------------------------------------------
+# Validation: hyper-parameters and the epoch are selected on interactions held out from train
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """``fit``: the training interactions minus a per-user validation set (its ``test``), what
+    every model is trained on (graph, degrees, β and ω included); ``full``: the original data —
+    its ``train`` (fit + validation) is masked and its ``test`` scored at test time."""
+
+    fit: ImplicitData
+    full: ImplicitData
+
+
+def validation_split(data: ImplicitData, frac: float = 0.1, seed: int = 2021) -> Split:
+    """Carve ``max(1, round(frac·n))`` of each user's ``n ≥ 2`` training interactions (chosen
+    uniformly, seeded) into a validation set (:func:`~nonlinlab.data.implicit.split_per_user`);
+    the test split is untouched."""
+    fit = split_per_user(data.train[:, 0], data.train[:, 1], data.n_users, data.n_items,
+                         test_frac=frac, seed=seed, name=f"{data.name} (fit)")
+    return Split(fit=fit, full=data)
+
+
+def train_epochs_val(model, opt, batches, split: Split, *, epochs: int, eval_every: int,
+                     ks=(20,), device="cpu", name: str = "model",
+                     key: str = "val recall@20", progress=None) -> G.RunLog:
+    """:func:`graphrec.train_epochs` with model selection on validation: every ``eval_every``
+    epochs (and after the last) the embeddings are evaluated on the validation pairs
+    (``log.metrics``, keys ``"val recall@20"``, …; fit items masked) and kept when ``key``
+    improves; after training, the kept embeddings — those of the best validation epoch,
+    ``log.selected_epoch`` — are evaluated once on test (``log.test``, keys ``"recall@20"``,
+    …; fit and validation items masked). Test never influences a choice."""
+    device = torch.device(device)
+    log = G.RunLog(name)
+    elapsed, best, kept = 0.0, -math.inf, None
+    it = range(1, epochs + 1)
+    if progress is not None:
+        it = progress(it, total=epochs, desc=name)
+    for epoch in it:
+        G._sync(device)
+        t0 = time.perf_counter()
+        total, steps = 0.0, 0
+        for loss in batches(epoch):
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach())
+            steps += 1
+        G._sync(device)
+        dt = time.perf_counter() - t0
+        elapsed += dt
+        log.epoch_s.append(dt)
+        log.loss.append(total / steps)
+        if epoch % eval_every == 0 or epoch == epochs:
+            ue, ie = model.final_embeddings()
+            val = G.evaluate_topk(ue, ie, split.fit, ks=ks)
+            log.epoch.append(epoch)
+            log.train_s.append(elapsed)
+            log.metrics.append({f"val {k}": v for k, v in val.items()})
+            if log.metrics[-1][key] > best:
+                best, kept = log.metrics[-1][key], (ue.clone(), ie.clone(), epoch)
+    log.selected_epoch = kept[2]
+    log.test = G.evaluate_topk(kept[0], kept[1], split.full, ks=ks)
+    return log
+
+
+def selected(log: G.RunLog) -> dict:
+    """Validation metrics at the selected (best validation) epoch, the test metrics of that
+    epoch's embeddings, and ``"epoch"``."""
+    j = log.epoch.index(log.selected_epoch)
+    return {**log.metrics[j], **log.test, "epoch": log.selected_epoch}
+
+
+# --------------------------------------------------------------------------------------
 # Model and loss
 # --------------------------------------------------------------------------------------
 
@@ -342,7 +433,9 @@ class UltraGCN(nn.Module):
         c = self.cfg
         eu = self.user_emb(users)  # (B, d)
         pos_s = (eu * self.item_emb(pos)).sum(-1)  # (B,)
-        neg_s = torch.einsum("bd,bnd->bn", eu, self.item_emb(neg))  # (B, n_neg)
+        # (B, n_neg); a broadcast product, not einsum: on CPU einsum lowers to many tiny bmm
+        # calls whose backward took 2.5x longer
+        neg_s = (eu[:, None, :] * self.item_emb(neg)).sum(-1)
         bu = self.beta_u[users]
         # weights w1 + w2 β_{u,i} and w3 + w4 β_{u,j} (official get_omegas)
         pw = c.w1 + c.w2 * bu * self.beta_i[pos]
@@ -355,18 +448,20 @@ class UltraGCN(nn.Module):
                                        + self.item_emb.weight.pow(2).sum())
         if c.lambda_ > 0:  # λ · L_I  (official cal_loss_I)
             nb = self.ii_nbr[pos]
-            s = torch.einsum("bd,bkd->bk", eu, self.item_emb(nb))
+            s = (eu[:, None, :] * self.item_emb(nb)).sum(-1)
             loss = loss - c.lambda_ * (self.ii_w[pos] * F.logsigmoid(s)).sum()
         return loss
 
 
-def train_ultragcn(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cpu",
+def train_ultragcn(split: Split, cfg: Config, *, seed: int = 0, device="cpu",
                    epochs: int | None = None, eval_every: int | None = None, omega=None,
                    name: str = "UltraGCN", progress=None) -> G.RunLog:
-    """One epoch = a shuffled pass over the training pairs in batches of ``cfg.batch_size``,
-    ``cfg.negative_num`` uniform negatives per positive (no filtering), Adam. Timing as
+    """One epoch = a shuffled pass over the fit pairs in batches of ``cfg.batch_size``,
+    ``cfg.negative_num`` uniform negatives per positive (no filtering), Adam; β and ω from the
+    fit pairs. Evaluated on validation and test (:func:`train_epochs_val`). Timing as
     :func:`graphrec.train_bpr` (training only, evaluation excluded)."""
     device = torch.device(device)
+    data = split.fit
     epochs = epochs or cfg.epochs
     eval_every = eval_every or cfg.eval_every
     torch.manual_seed(seed)
@@ -384,8 +479,8 @@ def train_ultragcn(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cp
             b = perm[s:s + cfg.batch_size]
             yield model.loss(pairs[b, 0], pairs[b, 1], neg_all[b])
 
-    log = G.train_epochs(model, opt, batches, data, epochs=epochs, eval_every=eval_every,
-                         ks=cfg.ks, device=device, name=name, progress=progress)
+    log = train_epochs_val(model, opt, batches, split, epochs=epochs, eval_every=eval_every,
+                           ks=cfg.ks, device=device, name=name, progress=progress)
     log.model = model
     return log
 
@@ -398,7 +493,7 @@ ABLATIONS = {
 }
 
 
-def run_ablation(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cpu", omega=None,
+def run_ablation(split: Split, cfg: Config, *, seed: int = 0, device="cpu", omega=None,
                  progress=None, variants=tuple(ABLATIONS),
                  reuse: dict[str, G.RunLog] | None = None) -> dict[str, G.RunLog]:
     """The paper's ablation (Table 5): full, without L_I, without L_C, base; same seed, same
@@ -410,28 +505,41 @@ def run_ablation(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cpu"
             out[name] = reuse[name]
             continue
         c = cfg.replace(**ABLATIONS[name])
-        out[name] = train_ultragcn(data, c, seed=seed, device=device, omega=omega,
+        out[name] = train_ultragcn(split, c, seed=seed, device=device, omega=omega,
                                    epochs=cfg.ablation_epochs, eval_every=cfg.eval_every,
                                    name=name, progress=progress)
     return out
 
 
-def train_lightgcn_baseline(data: ImplicitData, cfg: Config, *, seed: int = 0, device="cpu",
+def train_lightgcn_baseline(split: Split, cfg: Config, *, seed: int = 0, device="cpu",
                             progress=None, layers: int | None = None) -> G.RunLog:
-    """LightGCN (the ``lightgcn`` chapter's implementation and BPR loop) with the same dim,
-    batch size and evaluation schedule as the UltraGCN run; ``layers=0`` is MF-BPR."""
+    """LightGCN (the ``lightgcn`` chapter's model, sampler and BPR loss, as
+    :func:`graphrec.train_bpr`) on the fit pairs, with the same dim, batch size and evaluation
+    schedule as the UltraGCN run; ``layers=0`` is MF-BPR."""
     layers = cfg.lgn_layers if layers is None else layers
+    device = torch.device(device)
+    data = split.fit
     torch.manual_seed(seed)
-    model = LG.LightGCN(data, cfg.dim, layers, device=torch.device(device))
-    return G.train_bpr(model, data, epochs=cfg.lgn_epochs, batch_size=cfg.batch_size,
-                       lr=cfg.lgn_lr, decay=1e-4, seed=seed, device=device,
-                       eval_every=cfg.eval_every, ks=cfg.ks,
-                       name=f"LightGCN K={layers}" if layers else "MF-BPR",
-                       progress=progress)
+    rng = np.random.default_rng(seed)
+    model = LG.LightGCN(data, cfg.dim, layers, device=device).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lgn_lr if layers else cfg.mf_lr)
+
+    def batches(epoch):
+        u, p, n = (torch.as_tensor(a, device=device) for a in G.sample_bpr(data, rng=rng))
+        for s in range(0, len(u), cfg.batch_size):
+            sl = slice(s, s + cfg.batch_size)
+            yield model.loss(u[sl], p[sl], n[sl], cfg.lgn_decay)
+
+    return train_epochs_val(model, opt, batches, split, epochs=cfg.lgn_epochs,
+                            eval_every=cfg.eval_every, ks=cfg.ks, device=device,
+                            name=f"LightGCN K={layers}" if layers else "MF-BPR",
+                            progress=progress)
 
 
-def time_to_target(logs: dict[str, G.RunLog], frac: float = 0.95, key: str = "recall@20") -> dict:
-    """A common accuracy target — ``frac`` × the smaller of the runs' best values — and the
+def time_to_target(logs: dict[str, G.RunLog], frac: float = 0.95,
+                   key: str = "val recall@20") -> dict:
+    """A common accuracy target — ``frac`` × the smaller of the runs' best values of ``key``
+    (validation recall@20 by default) — and the
     training seconds (and epochs) each run needed to first reach it."""
     target = frac * min(float(l.series(key).max()) for l in logs.values())
     out = {"target": target}
@@ -446,6 +554,28 @@ def time_to_target(logs: dict[str, G.RunLog], frac: float = 0.95, key: str = "re
 # --------------------------------------------------------------------------------------
 # Independent oracles (dense numpy, straight from the paper's / the official formulas)
 # --------------------------------------------------------------------------------------
+
+
+def exact_subgraph(data: ImplicitData, max_items: int = 4000, *, seed: int = 0) -> ImplicitData:
+    """``data`` itself when it has at most ``max_items`` items, else the training pairs of a
+    random subset of users (halved until their items number at most ``max_items``), ids
+    remapped, no test pairs: a graph small enough for the dense oracles (:func:`omega_dense`
+    and :func:`loss_oracle` are quadratic in the number of items)."""
+    if data.n_items <= max_items:
+        return data
+    users = np.random.default_rng(seed).permutation(data.n_users)
+    m = data.n_users
+    while True:
+        m = max(1, m // 2)
+        keep = np.isin(data.train[:, 0], users[:m])
+        items = np.unique(data.train[keep, 1])
+        if len(items) <= max_items or m == 1:
+            break
+    pairs = data.train[keep]
+    uid = np.unique(pairs[:, 0])
+    train = np.stack([np.searchsorted(uid, pairs[:, 0]), np.searchsorted(items, pairs[:, 1])], 1)
+    return ImplicitData(len(uid), len(items), train, np.zeros((0, 2), dtype=np.int64),
+                        name=f"{data.name} (subgraph)")
 
 
 def omega_dense(data: ImplicitData) -> np.ndarray:
