@@ -122,3 +122,36 @@ def test_broken_construction_fails():
     with torch.no_grad():
         m.W[0, 2] = -1.7  # |x| replaced by relu(x) only: wrong equation
     assert _lozi_error(m)[0] > 1e-3
+
+
+def test_stacked_step_equals_models_and_prediction_error_of_exact_model():
+    g = torch.Generator().manual_seed(3)
+    ms = [A.ALRNN(6, P, 2, generator=g) for P in (0, 2)]
+    with torch.no_grad():
+        for m in ms:
+            m.h.normal_(generator=g)
+    z = torch.randn(2, 5, 6, dtype=F64, generator=g)
+    stk = [torch.stack([getattr(m, k) for m in ms]) for k in ("a", "W", "h", "lo")]
+    out = A._stacked_step(*stk, z)
+    for k, m in enumerate(ms):
+        assert (out[k] - m(z[k])).abs().max() < 1e-14
+    # the exact Lozi AL-RNN predicts the Lozi map: 20 free steps agree to rounding × chaos
+    x = dynamics.simulate_map("lozi", 400, generator=torch.Generator().manual_seed(0))
+    assert A.prediction_error(A.lozi_alrnn(), x, 5, 20) < 1e-12
+
+
+def test_stacked_training_trains_each_model_on_its_own_loss():
+    g = torch.Generator().manual_seed(0)
+    x = dynamics.simulate_map("lozi", 300, generator=g)
+    ms = [A.ALRNN(4, P, 2, generator=g) for P in (0, 1)]
+    before = [m.W.detach().clone() for m in ms]
+    losses = A.train(ms, x, seq_len=5, tau=1, batch=4, steps=3, lr=(1e-2, 1e-3), noise=0.0,
+                     generator=g)
+    assert len(losses) == 2 and all(len(ls) == 3 for ls in losses)
+    assert all((m.W - b).abs().max() > 0 for m, b in zip(ms, before, strict=True))
+    single = A.train(ms[0], x, seq_len=5, tau=1, batch=4, steps=2, lr=(1e-2, 1e-3), noise=0.0,
+                     generator=g)
+    assert len(single) == 2 and isinstance(single[0], float)
+    with pytest.raises(ValueError):
+        A.train([ms[0], A.ALRNN(5, 1, 2)], x, seq_len=5, tau=1, batch=4, steps=1,
+                lr=(1e-2, 1e-3), noise=0.0, generator=g)

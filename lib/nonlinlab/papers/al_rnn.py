@@ -19,8 +19,13 @@ Training (official ``TFRecur``/``force``): BPTT on sub-sequences with sparse ide
 forcing — step the model, record the prediction, and every τ steps ((t-1) mod τ = 0) overwrite the
 first N units by the (noisy) observation; no gradient flows through overwritten units. Loss: MSE
 of the recorded read-outs at t = 2..T̃. RAdam, learning rate decaying exponentially from
-``lr[0]`` to ``lr[1]``. Initialisation (official ``initialize_A_W_h``): a = diag(K)/λ_max(K),
-K = RᵀR/M + I; W ~ N(0, 0.01²); h = 0; L ~ U(±1/√N).
+``lr[0]`` to ``lr[1]``. All models of one experiment (several P, several initialisations) are
+trained at once as one stacked model (parameters with a leading model axis): each has its own
+windows and loss and RAdam acts elementwise, so this equals separate runs. Lozi: the best of
+``lozi_restarts`` initialisations per P by training loss. Short-horizon prediction error: forced
+warm-up at every step, then ``pe_horizon`` free steps. Initialisation (official
+``initialize_A_W_h``): a = diag(K)/λ_max(K), K = RᵀR/M + I; W ~ N(0, 0.01²); h = 0;
+L ~ U(±1/√N).
 """
 
 from __future__ import annotations
@@ -52,8 +57,9 @@ class Config(ProfileConfig):
     lozi_M: int = 4
     lozi_seq: int = 10
     lozi_tau: int = 1
-    lozi_batch: int = 32
-    lozi_steps: int = 600
+    lozi_batch: int = 64
+    lozi_steps: int = 1500
+    lozi_restarts: int = 8
     lozi_lr: tuple = (1e-2, 1e-3)
     # Lorenz-63 (σ=10, ρ=28, β=8/3), Δt = 0.01, z-scored
     lorenz_n: int = 20000
@@ -64,13 +70,15 @@ class Config(ProfileConfig):
     seq_len: int = 64
     tau: int = 16
     batch: int = 16
-    steps: int = 600
+    steps: int = 400
     lr: tuple = (1e-2, 1e-3)
     noise: float = 0.05
     T_gen: int = 5000
     gen_transient: int = 1000
     n_bins: int = 30
     psd_smoothing: float = 10.0
+    pe_warmup: int = 20
+    pe_horizon: int = 20
 
     def check(self) -> None:
         require(self.lozi_M >= 3, "the Lozi AL-RNN needs lozi_M >= 3 (2 linear read-outs + 1 ReLU)")
@@ -89,20 +97,22 @@ CONFIGS = Profiles(
     ci=Config(),
     full=Config(lorenz_n=100_000, M=20, P_sweep=(0, 1, 2, 3, 5), seq_len=200, batch=16,
                 steps=3000, lr=(1e-3, 1e-5), T_gen=10_000, psd_smoothing=20.0,
-                lozi_steps=5000, lozi_seq=30, lozi_tau=5, lozi_lr=(3e-3, 1e-4)),
+                lozi_steps=5000),
 )
 
 
 def estimate_seconds(cfg: Config) -> float:
-    """Conservative on-paper cost. Tiny matrices, so python/kernel-launch overhead dominates:
-    ~30 torch ops per sequence step forward+backward at ~4 µs each on 2 CPU cores (ci;
-    measured ~120 µs per training sequence step in total) and ~6 µs per op on a GPU
-    (launch-bound; full), plus ~6 ops per free-run step, ~2 s for the
-    Lorenz ground truth (scipy DOP853) per 20 000 samples and 2 s of plotting/metrics."""
+    """Conservative on-paper cost. Tiny matrices, so python/kernel-launch overhead dominates,
+    and all models of one experiment are trained as one stacked model (one Python loop):
+    ~60 torch ops per stacked sequence step forward+backward at ~4 µs each on 2 CPU cores (ci;
+    measured ~0.2 ms per step for Lorenz, ~0.5 ms for the 16 stacked Lozi models of batch 64)
+    and ~6 µs per op on a GPU (launch-bound; full), ×2 for the Lozi stack; ~6 ops per free-run
+    and prediction-error step, ~2 s for the Lorenz ground truth (scipy DOP853) per 20 000
+    samples and 2 s of plotting/metrics."""
     op = 4e-6 if cfg.lorenz_n <= 20_000 else 6e-6
-    train = 30 * op * (len(cfg.P_sweep) * cfg.steps * cfg.seq_len
-                       + 2 * cfg.lozi_steps * cfg.lozi_seq)
-    free = 6 * op * (len(cfg.P_sweep) * (cfg.T_gen + cfg.gen_transient) + 4 * cfg.lozi_test)
+    train = 60 * op * (cfg.steps * cfg.seq_len + 2 * cfg.lozi_steps * cfg.lozi_seq)
+    free = 6 * op * (len(cfg.P_sweep) * (cfg.T_gen + cfg.gen_transient
+                                         + cfg.pe_warmup + cfg.pe_horizon) + 4 * cfg.lozi_test)
     return train + free + 2.0 * cfg.lorenz_n / 20_000 + 2.0
 
 
@@ -275,31 +285,60 @@ def lozi_fixed_points(a: float = 1.7, b: float = 0.5) -> np.ndarray:
 # ------------------------------------------------------------------------------------------
 # training
 # ------------------------------------------------------------------------------------------
-def train(model: ALRNN, data: torch.Tensor, *, seq_len: int, tau: int, batch: int, steps: int,
+def _stacked_step(a, W, h, lo, z):
+    """One latent step for K stacked models at once: z (K, B, M) → (K, B, M)."""
+    return a[:, None] * z + torch.maximum(z, lo[:, None]) @ W.transpose(1, 2) + h[:, None]
+
+
+def train(models, data: torch.Tensor, *, seq_len: int, tau: int, batch: int, steps: int,
           lr: tuple, noise: float, generator: torch.Generator, desc: str = "train") -> list:
     """BPTT with sparse identity teacher forcing on random windows of ``data`` (T, N); RAdam,
     exponential learning-rate decay lr[0] → lr[1]; Gaussian noise ``noise`` (z-scored units)
-    added to the training batch. Returns the loss per step."""
-    if data.ndim != 2 or data.shape[1] != model.N or data.shape[0] <= seq_len:
-        raise ValueError(f"data must be (T > seq_len, N={model.N}), got {tuple(data.shape)}")
-    opt = torch.optim.RAdam(model.parameters(), lr=lr[0])
+    added to the training batch. ``models`` is one :class:`ALRNN` or a list of K of them with
+    the same M and N (e.g. different P): they are trained together as one stacked model — each
+    on its own random windows, with its own loss, and since RAdam acts elementwise exactly as if
+    trained one at a time, but with one Python loop. The trained parameters are written back.
+    Returns the loss per step (a list of K lists for a list of models)."""
+    single = isinstance(models, ALRNN)
+    ms = [models] if single else list(models)
+    M, N = ms[0].M, ms[0].N
+    if any(m.M != M or m.N != N for m in ms):
+        raise ValueError("stacked models must share M and N")
+    if data.ndim != 2 or data.shape[1] != N or data.shape[0] <= seq_len:
+        raise ValueError(f"data must be (T > seq_len, N={N}), got {tuple(data.shape)}")
+    K = len(ms)
+    a, W, h, L = (nn.Parameter(torch.stack([getattr(m, k).detach() for m in ms]).clone())
+                  for k in ("a", "W", "h", "L"))
+    lo = torch.stack([m.lo for m in ms])
+    opt = torch.optim.RAdam([a, W, h, L], lr=lr[0])
     gamma = (lr[1] / lr[0]) ** (1 / max(steps, 1))
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma)
     idx = torch.arange(seq_len)
     losses = []
     for _ in progress(range(steps), total=steps, desc=desc):
-        start = torch.randint(0, data.shape[0] - seq_len, (batch,), generator=generator)
-        x = data[start[:, None] + idx]
+        start = torch.randint(0, data.shape[0] - seq_len, (K, batch), generator=generator)
+        x = data[start[..., None] + idx]  # (K, B, T, N)
         if noise > 0:
             x = x + noise * torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x)
-        pred = model.teacher_forced(x, tau)
-        loss = ((pred[..., : model.N] - x[:, 1:]) ** 2).mean()
+        z = torch.cat([x[:, :, 0], x[:, :, 0] @ L.transpose(1, 2)], dim=-1)  # z_1 = [x_1; L x_1]
+        out = []
+        for t in range(1, seq_len):
+            z = _stacked_step(a, W, h, lo, z)
+            out.append(z[..., :N])
+            if t % tau == 0:  # force after recording, as in ALRNN.teacher_forced
+                z = torch.cat([x[:, :, t], z[..., N:]], dim=-1)
+        per_model = ((torch.stack(out, dim=2) - x[:, :, 1:]) ** 2).mean(dim=(1, 2, 3))
         opt.zero_grad()
-        loss.backward()
+        per_model.sum().backward()  # parameters are disjoint: each model gets its own gradient
         opt.step()
         sched.step()
-        losses.append(loss.item())
-    return losses
+        losses.append(per_model.tolist())
+    with torch.no_grad():
+        for k, m in enumerate(ms):
+            for name, p in (("a", a), ("W", W), ("h", h), ("L", L)):
+                getattr(m, name).copy_(p[k])
+    per = [list(col) for col in zip(*losses, strict=True)]
+    return per[0] if single else per
 
 
 @torch.no_grad()
@@ -309,6 +348,30 @@ def one_step_forced(model: ALRNN, x: torch.Tensor, warmup: int = 10):
     Z = model.teacher_forced(x[None], 1)[0]
     mse = float(((Z[warmup:, : model.N] - x[1 + warmup:]) ** 2).mean())
     return mse, Z
+
+
+@torch.no_grad()
+def prediction_error(model: ALRNN, x: torch.Tensor, warmup: int, horizon: int,
+                     stride: int = 10) -> float:
+    """Short-horizon prediction error on a test series ``x`` (T, N): from every ``stride``-th
+    start, run ``warmup`` steps forced at every step (τ = 1, which sets the unobserved units),
+    then ``horizon`` steps freely; MSE of the read-out over the free steps 1..horizon."""
+    n = warmup + horizon
+    starts = torch.arange(0, x.shape[0] - n, stride, device=x.device)
+    if warmup < 1 or horizon < 1 or starts.numel() == 0:
+        raise ValueError("need warmup >= 1, horizon >= 1 and a series longer than both")
+    w = x[starts[:, None] + torch.arange(n, device=x.device)]  # (S, n, N)
+    z = model.init_state(w[:, 0])
+    for t in range(1, warmup):
+        z = model(z)
+        z = torch.cat([w[:, t], z[:, model.N:]], dim=-1)
+    err = []
+    for t in range(warmup, n):
+        z = model(z)
+        err.append(((z[:, : model.N] - w[:, t]) ** 2).mean(-1))
+    e = torch.stack(err, 1)
+    e = torch.where(torch.isfinite(e), e, torch.full_like(e, 1e6)).clamp(max=1e6)
+    return float(e.mean())
 
 
 def free_run(model: ALRNN, x1: torch.Tensor, T: int, transient: int) -> torch.Tensor:
@@ -345,15 +408,25 @@ def lozi_experiment(cfg: Config, seed: int, device=None) -> dict:
     the test orbit and agreement of the ReLU unit's sign with 1[x_t > 0] (up to a flip)."""
     raw, ztr, zte, _ = lozi_data(cfg, seed)
     ztr, zte = ztr.to(device), zte.to(device)
+    g = torch.Generator().manual_seed(1000 * seed)
+    R = cfg.lozi_restarts
+    cand = [(P, ALRNN(cfg.lozi_M, P, 2, generator=g, device=device)) for P in (0, 1)
+            for _ in range(R)]
+    losses = train([m for _, m in cand], ztr, seq_len=cfg.lozi_seq, tau=cfg.lozi_tau,
+                   batch=cfg.lozi_batch, steps=cfg.lozi_steps, lr=cfg.lozi_lr, noise=0.0,
+                   generator=g, desc=f"Lozi P=0 and P=1, {R} initialisations each")
     out = {}
     for P in (0, 1):
-        g = torch.Generator().manual_seed(1000 * seed + P)
-        m = ALRNN(cfg.lozi_M, P, 2, generator=g, device=device)
-        losses = train(m, ztr, seq_len=cfg.lozi_seq, tau=cfg.lozi_tau, batch=cfg.lozi_batch,
-                       steps=cfg.lozi_steps, lr=cfg.lozi_lr, noise=0.0, generator=g,
-                       desc=f"Lozi P={P}")
+        # keep the initialisation with the lowest training loss (mean over the last 10 % of
+        # steps): model selection on training data only
+        tail = max(1, cfg.lozi_steps // 10)
+        k = min((k for k in range(len(cand)) if cand[k][0] == P),
+                key=lambda k: float(np.mean(losses[k][-tail:])))
+        m = cand[k][1]
         mse, Z = one_step_forced(m, zte)
-        res = dict(model=m, losses=losses, mse=mse, Z=Z)
+        res = dict(model=m, losses=losses[k], mse=mse, Z=Z,
+                   final_losses=[float(np.mean(losses[j][-tail:])) for j in range(len(cand))
+                                 if cand[j][0] == P])
         if P == 1:
             bit = m.region_bits(Z)[:, 0].cpu()
             sign = raw[cfg.lozi_train + 1:, 0] > 0  # x_t at the same times as z_2..z_T
@@ -387,18 +460,20 @@ def lorenz_experiment(cfg: Config, seed: int, device=None, P_sweep=None) -> dict
     floor = xtr[-cfg.T_gen:]
     out["floor_dstsp"] = dstsp(xte, floor, cfg.n_bins)
     out["floor_dh"] = dh(xte, floor, cfg.psd_smoothing)
-    for P in (cfg.P_sweep if P_sweep is None else P_sweep):
-        g = torch.Generator().manual_seed(1000 * seed + 10 + P)
-        m = ALRNN(cfg.M, P, 3, generator=g, device=device)
-        losses = train(m, xtr, seq_len=cfg.seq_len, tau=cfg.tau, batch=cfg.batch,
-                       steps=cfg.steps, lr=cfg.lr, noise=cfg.noise, generator=g,
-                       desc=f"Lorenz P={P}")
+    Ps = tuple(cfg.P_sweep if P_sweep is None else P_sweep)
+    g = torch.Generator().manual_seed(1000 * seed + 10)
+    models = [ALRNN(cfg.M, P, 3, generator=g, device=device) for P in Ps]
+    losses = train(models, xtr, seq_len=cfg.seq_len, tau=cfg.tau, batch=cfg.batch,
+                   steps=cfg.steps, lr=cfg.lr, noise=cfg.noise, generator=g,
+                   desc=f"Lorenz P={Ps}")
+    for P, m, ls in zip(Ps, models, losses, strict=True):
         Z = free_run(m, xte[0], cfg.T_gen, cfg.gen_transient)
         X = Z[:, :3]
         finite = bool(torch.isfinite(Z).all())
-        out["runs"][P] = dict(model=m, losses=losses, Z=Z, finite=finite,
+        out["runs"][P] = dict(model=m, losses=ls, Z=Z, finite=finite,
                               dstsp=dstsp(xte, X, cfg.n_bins),
-                              dh=dh(xte, X, cfg.psd_smoothing))
+                              dh=dh(xte, X, cfg.psd_smoothing),
+                              pe=prediction_error(m, xte, cfg.pe_warmup, cfg.pe_horizon))
     return out
 
 
