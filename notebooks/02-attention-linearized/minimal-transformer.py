@@ -294,6 +294,28 @@ ch.claims.check()
 # 1,000 test digits, whose sampling error alone is about 1.5 points. Own compute in ci: about
 # 21 s CPU on one thread (wall time is longer on a shared machine).
 #
+# **Training the original past the linear baseline does not bring parity.** Parity between
+# undertrained models says little, so we also trained every variant with five seeds at once
+# (the library's seed-vectorised trainer, `train_variant_seeds`: the same initialisations,
+# batches and updates as five separate runs, equal to them up to floating-point round-off,
+# which grows over a run — seed 0's original ends at 89.8 % instead of 89.6 %) and compared
+# the five-seed means on the same 1,000 test digits (logistic regression: 90.4 %):
+#
+# | five-seed mean, test accuracy | original | no MLP | + merged $W_{QK}$ | + no $W_{VO}$ | symmetric minimum | CPU for 25 trainings |
+# |---|---|---|---|---|---|---|
+# | this chapter's ci settings (width 32, 10 epochs, lr 1e-2) | 87.8 % | — | — | — | 84.2 % (−3.5) | ≈ 70 s (estimated) |
+# | width 24, 15 epochs, lr 3e-3 | 88.9 % | −3.9 | −4.0 | −5.7 | −8.5 | 75 s |
+# | width 24, 20 epochs, lr 1e-2 | **91.7 %** | −1.0 | −1.9 | −4.6 | −6.1 | 100 s |
+#
+# (differences in points; CPU seconds on a shared, loaded 2-core machine). Only the last
+# setting trains the original clearly past logistic regression (all five seeds ≥ 90.0 %), and
+# there dropping the MLP costs 1 point and the stronger reductions 2-6 points: the paper's
+# parity is not reproduced on 4,000 digits, and the better-trained the original, the more the
+# reductions cost. Smaller batches (32: 88.8 %), a lower learning rate at 10 epochs (85.6 %),
+# standardised inputs without weight decay (89.6 %) and 4×4 patches (49 tokens, three times
+# the cost: 78.5 % on two seeds) did not help. The headline therefore stays asserted only at
+# `full` (60,000 digits).
+#
 # **Choices not fixed by the paper's abstract:** one head, pre-LN, mean pooling, 7×7 patches
 # in ci, free-symmetric rather than PSD similarity, AdamW with warm-up and cosine decay.
 

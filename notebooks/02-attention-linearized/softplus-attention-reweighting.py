@@ -25,8 +25,8 @@
 # normalised rows with a power re-weighting (LSSAR) to extrapolate to sequences much longer
 # than those seen in training. We swap these kernels into the book's small Llama, train
 # byte-level models from scratch on short windows of the pydoc corpus, and evaluate the
-# held-out loss at 1x-16x the training length against softmax attention and softmax with the
-# same $\log N$ scale (SSMax-style). Exact oracles (softmax identity, row sums, causal mask,
+# held-out loss at 1x-16x the training length against softmax attention (and, in the full
+# profile, softmax with the same $\log N$ scale, SSMax-style). Exact oracles (softmax identity, row sums, causal mask,
 # the $\log N$ formula, the re-weighting closed form) live in the tests and in the checks below.
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
@@ -83,26 +83,30 @@ print(f"pydoc bytes: {corpus.train.numel()} train / {corpus.val.numel()} val tok
 #   S_{ij})\,M_{ij}\big)$, $y_i=\sum_j A_{ij}v_j$. The $\log N_i$ factor comes from an
 #   entropy-invariance argument: as a row sees more keys its logits are sharpened like
 #   $\log N$, so its entropy does not drift upward with the context length.
-# * **LSSAR** (stage 2, *sharpening*): $\tilde A_{ij}=\ell_1\big((N_iA_{ij})^p\big)$ with
-#   $p>1$. Multiplying by $N_i$ puts the uniform weight $1/N_i$ at 1, so weights above average
-#   grow and the others shrink; in the normalised result $N_i$ cancels
-#   ($\tilde A=\ell_1(A^p)$), the order inside a row is kept and the entropy drops.
+# * **LSSAR** (stage 2, *sharpening*): $\tilde A_{ij}=\ell_1\big(\mathrm{ReLU}(N_iA_{ij}-1)^p\big)$
+#   with $p>1$. $N_iA_{ij}$ is a weight relative to the uniform row's $1/N_i$: weights above the
+#   row's average are amplified by the power, weights at or below it are set to zero, and the
+#   row is renormalised (a row with nothing above average, such as the first, is left as it
+#   is). The threshold is the row's own average, so $N_i$ does not cancel: as the context grows
+#   the average falls and the same attention pattern keeps more keys.
 #
-# **Choices we had to make.** The official code (iminfine/freeatten) and the paper's method
-# section were not reachable from this build; only the abstracts and third-party summaries
-# were. So the following are our reading and each is one switch in
-# `nonlinlab.papers.softplus_attention_reweighting`: natural-log scale $\log N_i$ per causal
-# row (`scale="log"`; `"log_ratio"` divides by $\log L_{\rm train}$); the power form of the
-# re-weighting with $p=2$ (`reweight_mode="threshold"` gives the variant
-# $\ell_1(\mathrm{ReLU}(N_iA_{ij}-1)^p)$); re-weighting switched on at evaluation on the
-# LSSA-trained model (the "fine-tuning-free" reading of the v1/v2 abstract; the full profile
-# also trains a model with it on).
+# **Choices we had to make.** The official code (iminfine/freeatten) could not be retrieved
+# here, and of the paper only the abstracts and the opening of the arXiv versions were
+# reachable, not the equations of its Section 3. So the following are our reading and each is
+# one switch in `nonlinlab.papers.softplus_attention_reweighting`: natural-log scale
+# $\log N_i$ per causal row (`scale="log"`; `"log_ratio"` divides by $\log L_{\rm train}$);
+# the thresholded power re-weighting above with $p=2$ (`reweight_mode="threshold"`). The purely
+# multiplicative form $\ell_1\big((N_iA_{ij})^p\big)$ (`reweight_mode="power"`) is kept as an
+# ablation: there $N_i$ cancels in the normalisation and it is a plain temperature sharpening
+# $\ell_1(A^p)$, which cannot be what the paper's use of $N$ means. Re-weighting is switched on
+# at evaluation on the LSSA-trained models (the "fine-tuning-free" reading of the v1/v2
+# abstract); the full profile also trains a model with it on, as the later versions do.
 #
 # **Setup.** The book's Llama (RoPE, RMSNorm, SwiGLU) with a byte vocabulary, trained from
 # scratch; only the attention kernel changes between variants, all share the recipe (AdamW,
 # warmup + cosine, same seed, same batches). ci: 2 layers, width 64, 4 heads, trained on
-# 32-byte windows, evaluated at 32-512 bytes. full: 4 layers, width 256, 128-token windows,
-# evaluated to 2048.
+# 32-byte windows, evaluated at 32-512 bytes; softmax and LSSA with five seeds each. full:
+# 4 layers, width 256, 128-token windows, evaluated to 2048.
 
 # %%
 q, k, v = (torch.randn(2, 4, 64, 16, generator=torch.Generator().manual_seed(ch.seed))
@@ -111,7 +115,8 @@ A_exp = paper.normalised_attention_weights(q, k, phi="exp", scale="none")
 ref = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
 identity_err = float((A_exp @ v - ref).abs().max())
 A_lssa = paper.normalised_attention_weights(q, k, phi="softplus", scale="log")
-A_lssar = paper.normalised_attention_weights(q, k, phi="softplus", scale="log", reweight_p=2.0)
+A_lssar = paper.normalised_attention_weights(q, k, phi="softplus", scale="log",
+                                             reweight_p=cfg.p, reweight_mode=cfg.reweight_mode)
 row_err = float((A_lssar.sum(-1) - 1).abs().max())
 masked = float(A_lssar.triu(1).abs().max())
 ent_drop = (paper.row_entropy(A_lssar) < paper.row_entropy(A_lssa))[..., 1:]
@@ -127,27 +132,25 @@ print(f"fp16 logits x100: exp-then-normalise finite: {stab['naive_finite']}, "
 #
 # Every variant is trained at length $L$ with the same recipe and evaluated, without any
 # fine-tuning, on the same held-out bytes cut into blocks of $L, 2L, \dots, 16L$ (loss
-# averaged over all positions of each block). LSSAR is the LSSA checkpoint with the
-# re-weighting switched on.
+# averaged over all positions of each block). LSSAR is each LSSA checkpoint with the
+# re-weighting switched on. A single tiny model's extrapolation curve is noisy from seed to
+# seed, so softmax and LSSA are trained with five seeds (the chapter's seed and the next
+# four) and the claims compare the means; the ablations are trained with the chapter's seed.
 
 # %%
-results, models = {}, {}
-for variant in cfg.variants:
-    model = paper.make_model(cfg, variant, seed=ch.seed, device=ch.device)
-    paper.train_model(model, corpus.train, cfg, seed=ch.seed, desc=variant)
-    results[variant] = paper.eval_lengths(model, corpus.val, cfg.eval_lengths, cfg.eval_tokens)
-    models[variant] = model
+runs, models = paper.run_seeds(cfg, corpus, seed=ch.seed, device=ch.device)
+seeds = sorted(runs["softmax"])
+results = {name: runs[name][ch.seed] for name in runs}  # the chapter seed's curves
+mean = {name: paper.seed_mean(runs[name]) for name in ("softmax", "lssa", "lssar")}
 lssa = models["lssa"]
-for p in cfg.p_sweep:
-    paper.set_reweighting(lssa, p, cfg.reweight_mode)
-    results[f"lssar_p{p:g}"] = paper.eval_lengths(lssa, corpus.val, cfg.eval_lengths,
-                                                  cfg.eval_tokens)
+for p in cfg.p_sweep:  # other powers of the re-weighting, chapter seed
+    if p != cfg.p:
+        paper.set_reweighting(lssa, p, cfg.reweight_mode)
+        results[f"lssar_p{p:g}"] = paper.eval_lengths(lssa, corpus.val, cfg.eval_lengths,
+                                                      cfg.eval_tokens)
+paper.set_reweighting(lssa, cfg.p, "power")  # ablation: l1((N A)^p) = l1(A^p), N cancels
+results["lssar_power"] = paper.eval_lengths(lssa, corpus.val, cfg.eval_lengths, cfg.eval_tokens)
 paper.set_reweighting(lssa, None)
-results["lssar"] = results[f"lssar_p{cfg.p:g}"] if cfg.p in cfg.p_sweep else None
-if results["lssar"] is None:
-    paper.set_reweighting(lssa, cfg.p, cfg.reweight_mode)
-    results["lssar"] = paper.eval_lengths(lssa, corpus.val, cfg.eval_lengths, cfg.eval_tokens)
-    paper.set_reweighting(lssa, None)
 if cfg.train_lssar:  # LSSAR with re-weighting on during training too (later paper versions)
     model = paper.make_model(cfg, "lssa", seed=ch.seed, device=ch.device, reweight_p=cfg.p)
     paper.train_model(model, corpus.train, cfg, seed=ch.seed, desc="lssar-trained")
@@ -155,44 +158,59 @@ if cfg.train_lssar:  # LSSAR with re-weighting on during training too (later pap
                                                   cfg.eval_tokens)
 
 # %% [markdown]
-# Held-out loss of every variant against the evaluation length:
+# Held-out loss against the evaluation length: softmax, LSSA and LSSAR averaged over the five
+# seeds (left), every variant for the chapter's seed (right).
 
 # %%
 Ls = list(cfg.eval_lengths)
 show = [*cfg.variants, "lssar"] + (["lssar_trained"] if cfg.train_lssar else [])
-fig, ax = plt.subplots(figsize=(6.4, 4))
-for i, name in enumerate(show):
-    label = paper.LABELS.get(name, name.replace("_", " "))
-    ax.plot(Ls, [results[name][L] for L in Ls], "o-", color=color(i), label=label)
-ax.set_xscale("log", base=2)
-ax.set_xticks(Ls, [f"{L}\n({L // cfg.train_len}x)" for L in Ls])
-ax.set_xlabel("evaluation length (bytes)")
-ax.set_ylabel("held-out loss (nats / byte)")
-ax.axvline(cfg.train_len, color="grey", lw=0.8, ls=":")
-ax.legend()
+colors = {name: color(i) for i, name in enumerate(show)}
+fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+for name in ("softmax", "lssa", "lssar"):
+    lo = [min(runs[name][s][L] for s in seeds) for L in Ls]
+    hi = [max(runs[name][s][L] for s in seeds) for L in Ls]
+    axes[0].plot(Ls, [mean[name][L] for L in Ls], "o-", color=colors[name],
+                 label=paper.LABELS[name])
+    axes[0].fill_between(Ls, lo, hi, color=colors[name], alpha=0.15, lw=0)
+for name in show:
+    axes[1].plot(Ls, [results[name][L] for L in Ls], "o-", color=colors[name],
+                 label=paper.LABELS.get(name, name.replace("_", " ")))
+for ax, title in zip(axes, (f"mean of {len(seeds)} seeds (band: min-max)",
+                            f"seed {ch.seed}"), strict=True):
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(Ls, [f"{L}\n({L // cfg.train_len}x)" for L in Ls])
+    ax.set_xlabel("evaluation length (bytes)")
+    ax.axvline(cfg.train_len, color="grey", lw=0.8, ls=":")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+axes[0].set_ylabel("held-out loss (nats / byte)")
 plt.show()
 
 # %% [markdown]
-# **Figure 1.** Held-out loss (nats per byte) of each attention kernel against the evaluation
-# length, from the training length $L$ (dotted line) to $16L$, without fine-tuning; LSSAR is the
-# LSSA model with the re-weighting switched on at evaluation (mirrors Fig. 1 of
+# **Figure 1.** Held-out loss (nats per byte) against the evaluation length, from the training
+# length $L$ (dotted line) to $16L$, without fine-tuning. Left: softmax, LSSA and LSSAR (the LSSA
+# models with the re-weighting switched on at evaluation), mean over five training seeds with
+# the min-max band. Right: every kernel for the chapter's seed (mirrors Fig. 1 of
 # {cite:t}`gao2026softplus`).
 #
-# **Table (mirrors the paper's extrapolation table):** loss at each length, and the
-# degradation $\Delta = \text{loss}(16L) - \text{loss}(L)$.
+# **Table (mirrors the paper's extrapolation table):** loss at each length for the chapter's
+# seed, the five-seed means, and the degradation $\Delta = \text{loss}(16L) - \text{loss}(L)$.
 
 # %%
 import pandas as pd
 
-table = pd.DataFrame({paper.LABELS.get(n, n): results[n] for n in results if results[n]}).T
+rows = {paper.LABELS.get(n, n): results[n] for n in results if results[n]}
+rows |= {f"{paper.LABELS[n]}, mean of {len(seeds)} seeds": mean[n] for n in mean}
+table = pd.DataFrame(rows).T
 table.columns = [f"{L // cfg.train_len}x" for L in table.columns]
 table["Δ(16x − 1x)"] = table[f"{max(cfg.eval_factors)}x"] - table["1x"]
 table.round(3)
 
 # %% [markdown]
 # **Attention sharpness.** Mean entropy of the first layer's attention rows (second half of
-# each sequence) on held-out text, by length: softmax rows flatten as the context grows; the
-# $\log N$ scale counteracts this and the re-weighting lowers the entropy further.
+# each sequence) on held-out text, by length, for the chapter's seed: softmax rows flatten as
+# the context grows; the $\log N$ scale counteracts this and the re-weighting lowers the
+# entropy further.
 
 # %%
 ent = {}
@@ -203,7 +221,7 @@ for name in ("softmax", "lssa", "lssar"):
 paper.set_reweighting(lssa, None)
 fig, ax = plt.subplots(figsize=(5.6, 3.4))
 for name in ent:
-    ax.plot(Ls, [ent[name][L] for L in Ls], "o-", color=color(show.index(name)),
+    ax.plot(Ls, [ent[name][L] for L in Ls], "o-", color=colors[name],
             label=paper.LABELS[name])  # the colours of Figure 1
 ax.plot(Ls, np.log(np.array(Ls) * 0.75), "k:", lw=0.8, label="uniform row")
 ax.set_xscale("log", base=2)
@@ -217,64 +235,79 @@ print(f"own compute: {cpu_s:.1f} s CPU, {wall_s:.1f} s wall")
 
 # %% [markdown]
 # **Figure 2.** Mean entropy (nats) of the first layer's attention rows over the second half of
-# a held-out sequence, against the sequence length, for softmax, LSSA and LSSAR; the dotted
-# line is the entropy of a uniform row over the same keys. No counterpart in the paper.
+# a held-out sequence, against the sequence length, for softmax, LSSA and LSSAR (chapter's
+# seed); the dotted line is the entropy of a uniform row over the same keys. No counterpart in
+# the paper.
 
 # %% [markdown]
 # ## Reproduction check
 #
-# The paper's headline claims — LSSA extrapolates better than softmax, and LSSAR keeps the
-# loss at $16L$ below softmax's — are asserted only in the `full` profile: at ci the first is
-# seed-dependent (its value is reported) and the second needs the model trained with the
-# re-weighting on, which only `full` trains. The other trained comparisons are asserted at both
-# profiles (thresholds calibrated over seeds 0-4 of the ci profile, see the discussion); the
-# exact identities are sanity checks.
+# The paper's headline claims — LSSA extrapolates better than softmax, and LSSAR keeps the loss
+# nearly flat beyond the training length where softmax degrades — are asserted at both
+# profiles on the means over the five training seeds (thresholds calibrated on the windows of
+# seeds 0-4 and 7-11 of the ci profile, see the discussion). The other trained comparisons are
+# asserted at both profiles; the model trained with the re-weighting on is trained only at
+# `full`; the exact identities are sanity checks.
 
 # %%
 top = max(cfg.eval_lengths)
 L0 = cfg.train_len
+k = top // L0
+n_seeds = len(seeds)
 
 
-def delta(name):
-    return results[name][top] - results[name][L0]
+def delta(curve):
+    return curve[top] - curve[L0]
 
 
-ch.claims.less("LSSA extrapolates better: $\\Delta$(LSSA) / $\\Delta$(softmax)",
-               delta("lssa") / delta("softmax"), 1.0, kind="headline", asserted_at="full",
+ch.claims.less(f"LSSA extrapolates better: mean $\\Delta$(LSSA) / mean $\\Delta$(softmax), "
+               f"{n_seeds} seeds", delta(mean["lssa"]) / delta(mean["softmax"]), 1.0,
+               kind="headline",
                paper="LSSA better than softmax at longer inference lengths",
-               note=f"$\\Delta$ = loss at {top // L0}$L$ − loss at $L$; ci seeds 0-2: 0.69, 1.05, "
-                    "0.74; not calibrated at full (no GPU run yet)")
-ch.claims.less(f"LSSAR (trained) − softmax, held-out loss at {top // L0}$L$",
+               note=f"$\\Delta$ = loss at {k}$L$ − loss at $L$, mean over seeds "
+                    f"{seeds[0]}-{seeds[-1]}; ci windows 0-4 and 7-11: 0.84 and 0.82")
+ch.claims.less(f"LSSAR flattens the curve further: mean $\\Delta$(LSSAR) / mean "
+               f"$\\Delta$(LSSA), {n_seeds} seeds", delta(mean["lssar"]) / delta(mean["lssa"]),
+               1.0, kind="headline",
+               paper="re-weighting further improves length extrapolation (nearly constant "
+                     "loss to 16x)",
+               note=f"re-weighting $\\ell_1(\\mathrm{{ReLU}}(N_iA_{{ij}}-1)^{{{cfg.p:g}}})$ "
+                    "switched on at evaluation on the same LSSA models; ci windows 0-4 and "
+                    "7-11: 0.84 and 0.94")
+ch.claims.less(f"LSSAR − softmax, mean held-out loss at {k}$L$ (nats)",
+               mean["lssar"][top] - mean["softmax"][top], 0.0, kind="headline",
+               paper="LSSAR below softmax at long inference lengths",
+               note=f"mean over {n_seeds} seeds; ci windows 0-4 and 7-11: −0.07 and −0.04")
+ch.claims.less(f"LSSAR (trained with re-weighting) − softmax, held-out loss at {k}$L$",
                (results["lssar_trained"][top] - results["softmax"][top]
-                if "lssar_trained" in results else None), 0.0, kind="headline",
-               asserted_at="full",
-               paper="LSSAR keeps the loss nearly constant to 16x; softmax blows up",
-               note="the model trained with re-weighting on is trained only at full; "
-                    "not calibrated (no GPU run yet)")
+                if "lssar_trained" in results else None), 0.0, asserted_at="full",
+               paper="later versions train with the re-weighting on",
+               note="trained only at full; not calibrated (no GPU run yet)")
 ch.claims.greater("$\\ell_1$ essential: loss(Softplus, no $\\ell_1$) − loss(LSSA) at $L$",
                   results["softplus_nol1"][L0] - results["lssa"][L0], 0.05,
                   paper="positive maps without $\\ell_1$-normalisation degrade (Sec. 3)",
-                  note="at the training length")
-ch.claims.greater(f"softmax degrades at {top // L0}$L$: $\\Delta$(softmax)", delta("softmax"),
-                  0.2, paper="softmax loss grows sharply beyond the training length",
-                  note=f"$\\Delta$ = loss at {top // L0}$L$ − loss at $L$")
-ch.claims.less("LSSA at the training length: loss(LSSA) − loss(softmax)",
-               results["lssa"][L0] - results["softmax"][L0], 0.12,
+                  note="chapter's seed, at the training length")
+ch.claims.greater(f"softmax degrades at {k}$L$: mean $\\Delta$(softmax)", delta(mean["softmax"]),
+                  0.3, paper="softmax loss grows sharply beyond the training length",
+                  note=f"$\\Delta$ = loss at {k}$L$ − loss at $L$, mean over {n_seeds} seeds")
+ch.claims.less("LSSA at the training length: mean loss(LSSA) − mean loss(softmax)",
+               mean["lssa"][L0] - mean["softmax"][L0], 0.10,
                paper="LSSA better than softmax at the training length",
                note="ci asserts only 'not much worse' (undertrained tiny model)")
-ch.claims.greater(f"attention smoothing: softmax row entropy, {top // L0}$L$ − $L$ (nats)",
+ch.claims.greater(f"attention smoothing: softmax row entropy, {k}$L$ − $L$ (nats)",
                   ent["softmax"][top] - ent["softmax"][L0], 0.5,
                   paper="softmax rows flatten as the inference length grows")
 ch.claims.less("$\\ell_1(\\exp S)$ attention = softmax attention (max abs err)", identity_err,
                1e-5, kind="sanity", paper="softmax = $\\ell_1$-normalisation of exp (exact)")
 ch.claims.less("LSSAR rows sum to 1 (max abs err)", row_err, 1e-6, kind="sanity",
                paper="re-weighted rows are $\\ell_1$-normalised")
-ch.claims.holds("LSSAR ($p=2$) lowers the entropy of every non-trivial row",
+ch.claims.holds(f"LSSAR ($p={cfg.p:g}$) lowers the entropy of every non-trivial row",
                 bool(ent_drop.all()), kind="sanity",
                 ours=f"{float(ent_drop.float().mean()):.0%} of rows",
                 paper="re-weighting amplifies large weights, diminishes small ones",
-                note="random $q, k$; $\\ell_1(A^p)$ with $p>1$ sharpens any non-uniform row")
-ch.claims.less(f"trained LSSA model: row entropy LSSAR − LSSA at {top // L0}$L$ (nats)",
+                note="random $q, k$: zeroing below-average weights and a power $p>1$ sharpen "
+                     "any non-uniform row")
+ch.claims.less(f"trained LSSA model: row entropy LSSAR − LSSA at {k}$L$ (nats)",
                ent["lssar"][top] - ent["lssa"][top], -0.05, kind="sanity",
                paper="re-weighting sharpens the attention distribution",
                note="the sign holds by construction (every non-uniform row sharpens)")
@@ -289,42 +322,61 @@ ch.claims.check()
 #
 # **What matched.** The decomposition is exact (the generic $\ell_1(\phi)$ path with
 # $\phi=\exp$ equals softmax attention; the tests also compare every variant with a direct
-# per-query loop). Dropping the $\ell_1$ normalisation hurts at the training length
-# (+0.18, +0.13, +0.16 nats over LSSA for seeds 0, 1, 2; threshold 0.05). Softmax + RoPE
-# degrades sharply beyond its training length (Δ(16x − 1x) = 0.61, 0.59, 0.60; threshold
-# 0.2) and its attention rows flatten (entropy +1.7 to +2.1 nats; threshold 0.5). The
-# re-weighting sharpens the trained LSSA model's attention (−0.46 nats at 16x; threshold
-# −0.05) while keeping rows normalised and their order.
+# per-query loop). Averaged over five training seeds, LSSA degrades less than softmax beyond
+# its training length, and the training-free re-weighting flattens the curve further and
+# keeps the loss at $16L$ below softmax's:
 #
-# **What we could not reproduce at ci scale, and report instead of asserting.** The ci models are
-# tiny and undertrained (300 steps of 16 × 32 bytes). (i) LSSA's extrapolation advantage over
-# softmax is seed-dependent: Δ(LSSA)/Δ(softmax) = 0.69, 1.05, 0.74 and loss(LSSA, 16x) −
-# loss(softmax, 16x) = −0.12, +0.10, −0.18 for seeds 0, 1, 2, so this headline is reported at ci
-# with its value and asserted only in the full profile. (ii) At the training length LSSA is not
-# better than softmax here (+0.06, +0.07, −0.02); ci asserts only "within 0.12 nats". (iii) The
-# training-free re-weighting (p = 2) does not flatten the loss curve at this scale: loss(LSSAR, 16x)
-# − loss(LSSA, 16x) = +0.01, −0.10, +0.01; p = 4 helped on seed 1 only. The paper's "nearly constant
-# loss to 16x" is for GPT-2-small-class models at length 1024; the full profile trains a model with
-# re-weighting on, as in the later paper versions, and asserts the second headline (LSSAR trained
-# below softmax at 16x) on it; at ci that model is not trained and the headline is shown as not run.
-# (iv) Softplus *without* $\ell_1$ extrapolates with the smallest Δ here (0.19-0.27), although it is
-# the worst model at the training length; the paper reports the opposite at 8K, so this is likely a
-# small-scale effect (its outputs are unnormalised sums, which RMSNorm absorbs at short lengths).
-# (v) Softmax with the same $\log N$ scale (SSMax-style) is not better than plain softmax at 16x (Δ
-# 0.91, 0.71, 0.67).
+# | ci, seeds | mean Δ(softmax) | Δ(LSSA)/Δ(softmax) | Δ(LSSAR)/Δ(LSSA) | Δ(LSSAR)/Δ(softmax) | LSSAR − softmax at 16x | LSSA − softmax at 1x |
+# |---|---|---|---|---|---|---|
+# | 0-4 (chapter seed 0) | 0.60 | 0.84 | 0.84 | 0.71 | −0.07 | +0.02 |
+# | 7-11 (chapter seed 7) | 0.64 | 0.82 | 0.94 | 0.77 | −0.04 | +0.06 |
 #
-# **Seeds 3 and 4** (the thresholds hold there too): $\ell_1$ essential +0.10, +0.33 nats;
-# softmax Δ(16x − 1x) 0.64, 0.55; loss(LSSA) − loss(softmax) at the training length +0.03, −0.06;
-# softmax entropy growth +2.1, +2.0 nats; the reported headline Δ(LSSA)/Δ(softmax) 0.84, 0.90.
+# (asserted: < 1, < 1, < 0 and < 0.10; Δ = loss at 16L − loss at L, nats per byte; the worst
+# margin is Δ(LSSAR)/Δ(LSSA) = 0.94 on seeds 7-11). Per seed the
+# picture is noisy, which is why single-seed runs could not assert it: Δ(LSSA)/Δ(softmax) is
+# 0.70, 1.05, 0.74, 0.84, 0.90 on seeds 0-4 and 1.12, 0.73, 0.84, 0.92, 0.61 on seeds 7-11, and
+# LSSAR is below softmax at 16x on 8 of these 10 seeds (above on seeds 7 and 10, +0.08 and
+# +0.10). Part of LSSAR's smaller Δ comes from a higher loss at the training length (the
+# re-weighting is switched on without training, +0.04 to +0.11 nats at 1x over LSSA), which is
+# why the loss at 16x is asserted too. The purely multiplicative form $\ell_1((N_iA)^p)$ flattens
+# less (Δ ratio 0.78 and 0.80 on the two windows). Dropping the $\ell_1$ normalisation hurts at
+# the training length (+0.18 nats over LSSA for seed 0; threshold 0.05). Softmax + RoPE
+# degrades sharply beyond its training length and its attention rows flatten (entropy +1.7
+# nats from 1x to 16x; threshold 0.5).
 #
-# **Unverified details (switches in the module).** Natural-log $\log N_i$ scale on causal rows
-# (`log_ratio` variant available), power re-weighting $\ell_1((N_iA)^p)$ with $p=2$
-# (`threshold` variant $\ell_1(\mathrm{ReLU}(N_iA-1)^p)$ available), re-weighting at
-# inference only in ci. The official code was not reachable to confirm them.
+# **Breaking the method on purpose.** We reran the notebook (seed 0) with the LSSA kernel's
+# $\log N_i$ scale removed *and* the re-weighting replaced by the identity. Failed: the two
+# entropy checks of the re-weighting (0 % of rows sharpened; LSSAR − LSSA entropy 0). Did *not*
+# fail, and this is itself a finding: "LSSA extrapolates better than softmax" (0.73 — Softplus
+# + $\ell_1$ without the length scale extrapolates even better than LSSA at this scale, so the
+# advantage over softmax comes from replacing $\exp$, not from $\log N$), and a first version
+# of the re-weighting headline that compared LSSAR with softmax (0.73 < 0.80): it could not
+# tell the re-weighting from no re-weighting. The re-weighting headline now compares LSSAR
+# with the same LSSA models, Δ(LSSAR)/Δ(LSSA) < 1, which the identity re-weighting fails
+# (exactly 1). A second rerun (seed 0) replaced the Softplus map of LSSA by $\exp$ (that is,
+# SSMax-style softmax with the $\log N$ scale) and failed all three headlines: Δ(LSSA)/Δ(softmax)
+# = 1.21, Δ(LSSAR)/Δ(LSSA) = 1.04 and LSSAR − softmax at 16x = +0.13 nats.
 #
-# **Cost.** ci: ≈ 24-25 s of CPU on one thread (seeds 0, 1); wall time on the shared build
-# machine was 54-94 s. The full profile has not been run in this build (no GPU), so its two
-# headline claims are uncalibrated.
+# **What we could not reproduce at ci scale.** At the training length LSSA is not better than
+# softmax here (+0.02 and +0.06 nats on the seed means); ci asserts only "within 0.10 nats".
+# The paper's "nearly constant loss to 16x" is for GPT-2-small-class models at length 1024;
+# our LSSAR curve still rises (mean Δ 0.42 and 0.49 nats on the two windows). Softplus
+# *without* $\ell_1$ extrapolates with a small Δ here although it is the worst model at the
+# training length (a small-scale effect: its unnormalised sums are absorbed by RMSNorm at
+# short lengths). The model trained
+# with the re-weighting on is trained only in the `full` profile (with three seeds per
+# headline comparison); the full profile has not been run in this build (no GPU), so its
+# thresholds are the ci ones, uncalibrated at full.
+#
+# **Unverified details (switches in the module).** The paper's Section 3 equations and the
+# official code were not reachable, so the exact forms are our reading: natural-log
+# $\log N_i$ scale on causal rows (`log_ratio` variant available), thresholded power
+# re-weighting $\ell_1(\mathrm{ReLU}(N_iA-1)^p)$ with $p=2$ (`power` variant
+# $\ell_1((N_iA)^p)$ available), re-weighting at inference only in ci.
+#
+# **Cost.** ci: 52 s of CPU on one thread for the eleven trainings (five seeds of softmax and
+# LSSA, one of Softplus without $\ell_1$) and their evaluations, measured on a shared 2-core
+# machine under a load of about 5 (wall time 139 s).
 
 # %% [markdown]
 # ## Cite this chapter

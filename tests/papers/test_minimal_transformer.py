@@ -188,3 +188,20 @@ def test_training_is_deterministic_and_learns():
     long = P.train_variant(vcfg, data, cfg, seed=3, device=cpu, epochs=40.0)
     assert long["test_acc"] >= 0.9
     assert long["params"] == P.param_count(vcfg)["total"]
+
+
+@pytest.mark.parametrize("variant", ["original", "no MLP, symmetric W_QK, no W_VO"])
+def test_seed_vectorised_training_matches_single_runs(variant):
+    data = _Tiny()
+    cfg = P.Config(batch=20, lr=1e-2)
+    vcfg = P.variant_config(BASE, variant)
+    cpu = torch.device("cpu")
+    many = P.train_variant_seeds(vcfg, data, cfg, seeds=[3, 4], device=cpu, epochs=3.0)
+    assert [r["seed"] for r in many] == [3, 4]
+    for r, s in zip(many, [3, 4], strict=True):
+        one = P.train_variant(vcfg, data, cfg, seed=s, device=cpu, epochs=3.0)
+        a, b = one["model"].state_dict(), r["model"].state_dict()
+        assert a.keys() == b.keys()
+        for k in a:
+            torch.testing.assert_close(b[k], a[k], rtol=1e-4, atol=1e-5)
+        assert r["params"] == one["params"]

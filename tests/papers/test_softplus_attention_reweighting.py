@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.models.llama import Llama, LlamaConfig
 from nonlinlab.papers import softplus_attention_reweighting as sar
 
@@ -106,10 +106,10 @@ def test_reweighting_closed_form_order_and_entropy():
     A = torch.softmax(torch.randn(4, T, T, generator=g, dtype=torch.float64)
                       .masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), -math.inf), -1)
     n = torch.arange(1, T + 1, dtype=torch.float64)
-    # p = 1 is the identity; N_i cancels: l1((N A)^p) = l1(A^p)
-    torch.testing.assert_close(sar.reweight(A, n, 1.0), A, rtol=1e-14, atol=1e-15)
+    # power ablation: p = 1 is the identity; N_i cancels: l1((N A)^p) = l1(A^p)
+    torch.testing.assert_close(sar.reweight(A, n, 1.0, mode="power"), A, rtol=1e-14, atol=1e-15)
     for p in (1.5, 2.0, 4.0):
-        R = sar.reweight(A, n, p)
+        R = sar.reweight(A, n, p, mode="power")
         ref = A ** p / (A ** p).sum(-1, keepdim=True)
         torch.testing.assert_close(R, ref, rtol=1e-12, atol=1e-15)
         torch.testing.assert_close(R.sum(-1), torch.ones(4, T, dtype=torch.float64))
@@ -120,12 +120,23 @@ def test_reweighting_closed_form_order_and_entropy():
         # entropy strictly drops on every non-uniform row (rows with >= 2 keys)
         assert bool((sar.row_entropy(R)[:, 1:] < sar.row_entropy(A)[:, 1:]).all())
     # entropy is non-increasing in p
-    ents = [sar.row_entropy(sar.reweight(A, n, p)) for p in (1.0, 1.5, 2.0, 3.0, 5.0)]
+    ents = [sar.row_entropy(sar.reweight(A, n, p, mode="power")) for p in (1.0, 1.5, 2.0, 3.0, 5.0)]
     for e0, e1 in zip(ents, ents[1:], strict=False):
         assert bool((e1 <= e0 + 1e-12).all())
     # threshold variant: below-average weights vanish, rows stay normalised, row 1 unchanged
     R = sar.reweight(A, n, 2.0, mode="threshold")
+    assert torch.equal(R, sar.reweight(A, n, 2.0))  # threshold is the default form
     torch.testing.assert_close(R.sum(-1), torch.ones(4, T, dtype=torch.float64))
+    # closed form l1(ReLU(N A - 1)^p), and N_i does not cancel: the same weights read with a
+    # larger visible count (a lower average 1/N) keep more keys
+    z = torch.clamp(A * n[:, None] - 1, min=0) ** 2
+    rows = z.sum(-1) > 0
+    torch.testing.assert_close(R[rows], (z / z.sum(-1, keepdim=True))[rows], rtol=1e-12,
+                               atol=1e-15)
+    R2 = sar.reweight(A, 2 * n, 2.0)
+    assert float((R2 - R).abs().max()) > 1e-3
+    assert bool(((R2 > 0).sum(-1) >= (R > 0).sum(-1)).all())
+    assert bool((sar.row_entropy(R)[:, 1:] < sar.row_entropy(A)[:, 1:]).all())
     assert bool((R[(A * n[:, None] <= 1) & (A > 0) & (n[:, None] > 1)] == 0).all())
     torch.testing.assert_close(R[:, 0, 0], torch.ones(4, dtype=torch.float64))
     with pytest.raises(ValueError):
@@ -149,7 +160,7 @@ def test_model_swap_causality_and_reweight_switch():
         rw_prefix = model(ids[:, :11])
     torch.testing.assert_close(rw[:, :11], rw_prefix, rtol=1e-12, atol=1e-12)
     assert float((rw - full).abs().max()) > 1e-6
-    sar.set_reweighting(model, 1.0)  # p = 1 recovers LSSA exactly
+    sar.set_reweighting(model, 1.0, mode="power")  # power form, p = 1: LSSA exactly
     with torch.no_grad():
         torch.testing.assert_close(model(ids), full, rtol=1e-12, atol=1e-12)
     model.set_attention(lambda i, c: sar.kernel_for("softplus_nol1"))
@@ -188,4 +199,6 @@ def test_bad_inputs_raise():
 def test_configs_valid_and_within_budget(profile):
     cfg = getattr(sar.CONFIGS, profile)
     cfg.check()
-    assert sar.estimate_seconds(cfg) <= BUDGET_S[profile]
+    budget = {"ci": all_chapters()["softplus-attention-reweighting"].ci_budget_s,
+              "full": BUDGET_S["full"]}[profile]
+    assert sar.estimate_seconds(cfg) <= budget

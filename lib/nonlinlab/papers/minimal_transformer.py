@@ -133,16 +133,16 @@ class _SymmetricMatrix(nn.Module):
     def __init__(self, heads: int, d: int, std: float):
         super().__init__()
         rows, cols = torch.triu_indices(d, d)
-        self.register_buffer("rows", rows, persistent=False)
-        self.register_buffer("cols", cols, persistent=False)
+        self.register_buffer("flat", rows * d + cols, persistent=False)  # U's entries in W
         self.d = d
         self.upper = nn.Parameter(torch.randn(heads, rows.numel()) * std)
 
     def forward(self) -> torch.Tensor:
-        H = self.upper.shape[0]
-        u = self.upper.new_zeros(H, self.d, self.d)
-        u[:, self.rows, self.cols] = self.upper
-        return u + u.transpose(1, 2) - torch.diag_embed(torch.diagonal(u, dim1=1, dim2=2))
+        # out-of-place scatter (no in-place write), so that torch.func.vmap can batch it
+        H, d = self.upper.shape[-2], self.d
+        zeros = self.upper.new_zeros(H, d * d)
+        u = zeros.scatter(-1, self.flat.expand(H, -1), self.upper).view(H, d, d)
+        return u + u.transpose(-1, -2) - torch.diag_embed(torch.diagonal(u, dim1=-2, dim2=-1))
 
 
 class ReducedAttention(nn.Module):
@@ -512,6 +512,92 @@ def train_variant(vcfg: ViTConfig, data, cfg: Config, *, seed: int, device,
     return {"model": model, "history": hist, "params": param_count(vcfg)["total"],
             "train_acc": accuracy(model, x_tr[:5000], y_tr[:5000]),
             "test_acc": accuracy(model, x_te, y_te)}
+
+
+def train_variant_seeds(vcfg: ViTConfig, data, cfg: Config, *, seeds, device, epochs: float,
+                        augment: bool = False) -> list[dict]:
+    """Train one variant with several seeds *at once*: the seeds' parameters are stacked
+    (``torch.func.stack_module_state``) and the model is evaluated with ``torch.func.vmap``.
+
+    Each seed gets the initialisation ``torch.manual_seed(seed); MinimalViT(vcfg)`` and its own
+    batch order (a generator seeded with ``seed``), exactly as :func:`train_variant`; the loss
+    is the sum of the seeds' mean losses, so each seed's gradient is its own, and AdamW (with
+    the same warm-up + cosine schedule) acts element-wise, so the runs do not interact. (With
+    ``augment`` the crop offsets are drawn per seed and shared by its batch, as in
+    :func:`train_variant`.) Returns one dict per seed like :func:`train_variant` (``model`` is
+    a regular :class:`MinimalViT` holding that seed's trained weights)."""
+    from torch.func import functional_call, stack_module_state, vmap
+
+    seeds = list(seeds)
+    S = len(seeds)
+    models = []
+    for s in seeds:
+        torch.manual_seed(s)
+        models.append(MinimalViT(vcfg).to(device))
+    params, buffers = stack_module_state(models)
+    base = models[0]
+    mean = data.x_train.mean(axis=(0, 2, 3), keepdims=True) if cfg.standardize else 0.0
+    std = data.x_train.std(axis=(0, 2, 3), keepdims=True) if cfg.standardize else 1.0
+    x_tr = torch.as_tensor((data.x_train - mean) / std, device=device)
+    y_tr = torch.as_tensor(data.y_train, device=device)
+    x_te = torch.as_tensor((data.x_test - mean) / std, device=device)
+    y_te = torch.as_tensor(data.y_test, device=device)
+    n = len(x_tr)
+    per_epoch = max(1, n // cfg.batch)
+    steps = max(1, int(round(epochs * per_epoch)))
+    gens = [torch.Generator().manual_seed(s) for s in seeds]
+    batched = vmap(lambda p, b, x: functional_call(base, (p, b), (x,)))
+
+    def is_decay(name: str, value: torch.Tensor) -> bool:  # matrices, not the positions
+        return value.ndim - 1 >= 2 and "pos" not in name
+
+    opt = torch.optim.AdamW(
+        [{"params": [v for k, v in params.items() if is_decay(k, v)],
+          "weight_decay": cfg.weight_decay},
+         {"params": [v for k, v in params.items() if not is_decay(k, v)], "weight_decay": 0.0}],
+        lr=cfg.lr)
+    warm = max(1, int(cfg.warmup_frac * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps)
+                                                                      / steps)))
+    use_amp = cfg.amp and torch.device(device).type == "cuda"
+    losses, order = [], None
+    for step in progress(range(steps), total=steps, desc=f"{S} seeds"):
+        if step % per_epoch == 0:
+            order = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(device)
+        j = step % per_epoch
+        idx = order[:, j * cfg.batch:(j + 1) * cfg.batch]  # (S, B)
+        xb = x_tr[idx]
+        if augment:
+            xb = torch.stack([_augment(xb[i], gens[i]) for i in range(S)])
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
+            logits = batched(params, buffers, xb)  # (S, B, classes)
+        loss = F.cross_entropy(logits.float().flatten(0, 1), y_tr[idx].flatten(),
+                               reduction="sum") / idx.shape[1]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(loss.item() / S)
+
+    @torch.no_grad()
+    def accs(x, y, chunk=1000):
+        correct = torch.zeros(S, device=device)
+        for i in range(0, len(x), chunk):
+            xs = x[i:i + chunk].unsqueeze(0).expand(S, *x[i:i + chunk].shape)
+            correct += (batched(params, buffers, xs).argmax(-1) == y[i:i + chunk]).sum(-1)
+        return (correct / len(x)).tolist()
+
+    train_acc, test_acc = accs(x_tr[:5000], y_tr[:5000]), accs(x_te, y_te)
+    out = []
+    for i in range(S):
+        model = MinimalViT(vcfg).to(device)
+        model.load_state_dict({k: v[i].detach() for k, v in params.items()})
+        model.eval()
+        out.append({"model": model, "history": {"loss": losses},
+                    "params": param_count(vcfg)["total"], "train_acc": train_acc[i],
+                    "test_acc": test_acc[i], "seed": seeds[i]})
+    return out
 
 
 def run_variants(cfg: Config, data, dataset: str, *, seed: int, device, epochs: float,
