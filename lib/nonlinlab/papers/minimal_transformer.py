@@ -464,6 +464,17 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 10
     return correct / len(x)
 
 
+def _tensors(data, cfg: Config, device):
+    """Train and test tensors on ``device``, optionally standardised with the training set's
+    per-channel mean and std."""
+    mean = data.x_train.mean(axis=(0, 2, 3), keepdims=True) if cfg.standardize else 0.0
+    std = data.x_train.std(axis=(0, 2, 3), keepdims=True) if cfg.standardize else 1.0
+    return (torch.as_tensor((data.x_train - mean) / std, device=device),
+            torch.as_tensor(data.y_train, device=device),
+            torch.as_tensor((data.x_test - mean) / std, device=device),
+            torch.as_tensor(data.y_test, device=device))
+
+
 def train_variant(vcfg: ViTConfig, data, cfg: Config, *, seed: int, device,
                   epochs: float, augment: bool = False, desc: str = "") -> dict:
     """Train one variant with AdamW (linear warm-up, cosine decay), mini-batches drawn by a
@@ -471,13 +482,7 @@ def train_variant(vcfg: ViTConfig, data, cfg: Config, *, seed: int, device,
     "params"}``; same seed → same result on CPU."""
     torch.manual_seed(seed)
     model = MinimalViT(vcfg).to(device)
-    # optionally standardise with the training set's per-channel mean and std
-    mean = data.x_train.mean(axis=(0, 2, 3), keepdims=True) if cfg.standardize else 0.0
-    std = data.x_train.std(axis=(0, 2, 3), keepdims=True) if cfg.standardize else 1.0
-    x_tr = torch.as_tensor((data.x_train - mean) / std, device=device)
-    y_tr = torch.as_tensor(data.y_train, device=device)
-    x_te = torch.as_tensor((data.x_test - mean) / std, device=device)
-    y_te = torch.as_tensor(data.y_test, device=device)
+    x_tr, y_tr, x_te, y_te = _tensors(data, cfg, device)
     n = len(x_tr)
     per_epoch = max(1, n // cfg.batch)
     steps = max(1, int(round(epochs * per_epoch)))
@@ -536,12 +541,7 @@ def train_variant_seeds(vcfg: ViTConfig, data, cfg: Config, *, seeds, device, ep
         models.append(MinimalViT(vcfg).to(device))
     params, buffers = stack_module_state(models)
     base = models[0]
-    mean = data.x_train.mean(axis=(0, 2, 3), keepdims=True) if cfg.standardize else 0.0
-    std = data.x_train.std(axis=(0, 2, 3), keepdims=True) if cfg.standardize else 1.0
-    x_tr = torch.as_tensor((data.x_train - mean) / std, device=device)
-    y_tr = torch.as_tensor(data.y_train, device=device)
-    x_te = torch.as_tensor((data.x_test - mean) / std, device=device)
-    y_te = torch.as_tensor(data.y_test, device=device)
+    x_tr, y_tr, x_te, y_te = _tensors(data, cfg, device)
     n = len(x_tr)
     per_epoch = max(1, n // cfg.batch)
     steps = max(1, int(round(epochs * per_epoch)))

@@ -183,6 +183,17 @@ def product_layer() -> tuple[torch.Tensor, PolyReLU, torch.Tensor]:
     return w_in, act, torch.tensor([0.25, 0.25, -0.25, -0.25], dtype=torch.float64)
 
 
+def triple_product_layer() -> tuple[torch.Tensor, PolyReLU, torch.Tensor]:
+    """Width-8 PolyReLU layer for x1 x2 x3 with a = (0, 0, 0, 1): z^3 = ReLU(z)^3 - ReLU(-z)^3
+    and 24 x1 x2 x3 = (x1+x2+x3)^3 - (x1+x2-x3)^3 - (x1-x2+x3)^3 + (x1-x2-x3)^3. Squared ReLU
+    has no odd cube, so it cannot do this with any finite width."""
+    act = PolyReLU(3).set_coefficients([0.0, 0.0, 0.0, 1.0]).double()
+    signs = torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, -1.0], [1.0, -1.0, 1.0], [1.0, -1.0, -1.0]],
+                         dtype=torch.float64)
+    coef = torch.tensor([1.0, -1.0, -1.0, 1.0], dtype=torch.float64) / 24
+    return torch.cat([signs, -signs]), act, torch.cat([coef, -coef])
+
+
 def apply_layer(x: torch.Tensor, layer) -> torch.Tensor:
     """y = w_out . act(W_in x) for a layer from :func:`square_layer` / :func:`product_layer`."""
     w_in, act, w_out = layer
@@ -192,14 +203,17 @@ def apply_layer(x: torch.Tensor, layer) -> torch.Tensor:
 
 # ------------------------------------------------------------------------------ Part A: regression
 
-TARGETS = ("pairs", "product4", "sincos")
+TARGETS = ("pairs", "triple", "product4", "sincos")
 
 
 def target_fn(name: str, x: torch.Tensor) -> torch.Tensor:
-    """pairs = x1 x2 + x3 x4 (degree 2: a width-8 PolyReLU layer is exact); product4 =
+    """pairs = x1 x2 + x3 x4 (degree 2: exact for a width-8 PolyReLU or ReLU^2 layer); triple =
+    x1 x2 x3 (degree 3: exact for PolyReLU via odd cubes, not for ReLU^2); product4 =
     x1 x2 x3 x4 (a pure 4th-order interaction); sincos = sin(pi x1) cos(pi x2)."""
     if name == "pairs":
         return x[:, 0] * x[:, 1] + x[:, 2] * x[:, 3]
+    if name == "triple":
+        return x[:, 0] * x[:, 1] * x[:, 2]
     if name == "product4":
         return x[:, :4].prod(-1)
     if name == "sincos":
@@ -279,7 +293,18 @@ def build_lm(activation: str, cfg: Config, seed: int = 0, device="cpu"):
         w = matched_width(cfg.swiglu_width)
         model.set_mlp(lambda i, c: FFN(c.d_model, w, activation))
     torch.manual_seed(seed)
-    model.reset_parameters()  # same init law for every variant (N(0, 0.02) Linear weights)
+    model.reset_parameters()  # N(0, 0.02) weights (HF Llama's initializer_range), unit norms
+    if cfg.init == "fanin":
+        # The same law for every variant, at the scale the paper's model sees: 0.02 at
+        # d = 2048 gives pre-activations of std 0.02 sqrt(2048) ~ 0.9, so at our widths every
+        # Linear (q, k, v, o, gate, up, down and the tied head/embedding) gets std
+        # 1/sqrt(fan_in). With 0.02 at d = 64 the pre-activations have std 0.16, where SiLU and
+        # GELU are nearly linear and SwiGLU's gate x up product starts ~100x too small.
+        torch.manual_seed(seed)
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0.0, m.in_features ** -0.5)
+        model.tie_weights()
     return model.to(device)
 
 
@@ -373,6 +398,7 @@ class Config(ProfileConfig):
     eval_every: int
     val_blocks: int
     lm_seeds: tuple[int, ...]  # seeds offsets run for Part B (ci: one; full: three)
+    init: str = "fanin"  # "fanin": N(0, 1/fan_in) Linear weights; "llama": N(0, 0.02)
 
     def check(self):
         require(self.reg_budget in self.reg_budgets, "reg_budget must be one of reg_budgets")
@@ -386,18 +412,19 @@ class Config(ProfileConfig):
         require(self.eval_every >= 1 and self.val_blocks >= 1 and self.batch >= 1,
                 "eval_every, val_blocks, batch must be >= 1")
         require(len(self.lm_seeds) >= 1, "need at least one LM seed")
+        require(self.init in ("fanin", "llama"), "init must be 'fanin' or 'llama'")
 
 
 CONFIGS = Profiles(
-    ci=Config(reg_budgets=(500,), reg_budget=500, reg_targets=("pairs",),
-              reg_activations=("relu", "gelu", "polyrelu", "polynorm"), reg_n=1024,
+    ci=Config(reg_budgets=(500,), reg_budget=500, reg_targets=("triple",),
+              reg_activations=("relu", "gelu", "relu2", "polyrelu", "polynorm"), reg_n=1024,
               reg_steps=400,
-              lm_activations=("relu", "gelu", "swiglu", "polyrelu", "polynorm"),
+              lm_activations=("relu", "relu2", "swiglu", "polyrelu", "polynorm"),
               d_model=64, n_layers=2, n_heads=4, swiglu_width=172, seq_len=64, batch=16,
-              lm_steps=120, warmup=12, lr=3e-3, weight_decay=0.1, eval_every=30,
+              lm_steps=300, warmup=30, lr=3e-3, weight_decay=0.1, eval_every=75,
               val_blocks=32, lm_seeds=(0,)),
     full=Config(reg_budgets=(250, 500, 1000, 2000, 4000, 8000), reg_budget=500,
-                reg_targets=("pairs", "product4", "sincos"),
+                reg_targets=("triple", "product4", "sincos"),
                 reg_activations=("relu", "gelu", "relu2", "polyrelu", "polynorm"), reg_n=4096,
                 reg_steps=3000,
                 lm_activations=("relu", "gelu", "relu2", "swiglu", "polyrelu", "polynorm"),
