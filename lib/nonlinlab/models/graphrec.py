@@ -393,12 +393,16 @@ def train_bpr(model: EmbeddingRecommender, data: ImplicitData, *, epochs: int, b
 
 def train_epochs(model, opt: torch.optim.Optimizer, batches, data: ImplicitData, *,
                  epochs: int, eval_every: int, ks=(20,), device: torch.device | str = "cpu",
-                 name: str = "model", progress=None) -> RunLog:
+                 name: str = "model", progress=None, evaluate=None) -> RunLog:
     """The epoch loop shared by the recommenders: ``batches(epoch)`` yields the mini-batch
     losses of one epoch (sampling included); each is minimised with ``opt``. Epoch times count
-    sampling and training only (device-synchronised), never evaluation, which runs
-    (:func:`evaluate_topk` on ``model.final_embeddings()``) every ``eval_every`` epochs and
-    after the last."""
+    sampling and training only (device-synchronised), never evaluation, which runs every
+    ``eval_every`` epochs and after the last: ``evaluate(user_emb, item_emb, epoch)`` on
+    ``model.final_embeddings()`` returns the metrics logged (default :func:`evaluate_topk` on
+    ``data``)."""
+    if evaluate is None:
+        def evaluate(ue, ie, epoch):
+            return evaluate_topk(ue, ie, data, ks=ks)
     device = torch.device(device)
     log = RunLog(name)
     elapsed = 0.0
@@ -424,5 +428,5 @@ def train_epochs(model, opt: torch.optim.Optimizer, batches, data: ImplicitData,
             ue, ie = model.final_embeddings()
             log.epoch.append(epoch)
             log.train_s.append(elapsed)
-            log.metrics.append(evaluate_topk(ue, ie, data, ks=ks))
+            log.metrics.append(evaluate(ue, ie, epoch))
     return log

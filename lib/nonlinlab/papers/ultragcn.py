@@ -55,7 +55,6 @@ recall@20, and the test split is evaluated once, with the embeddings of that epo
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -350,35 +349,17 @@ def train_epochs_val(model, opt, batches, split: Split, *, epochs: int, eval_eve
     improves; after training, the kept embeddings — those of the best validation epoch,
     ``log.selected_epoch`` — are evaluated once on test (``log.test``, keys ``"recall@20"``,
     …; fit and validation items masked). Test never influences a choice."""
-    device = torch.device(device)
-    log = G.RunLog(name)
-    elapsed, best, kept = 0.0, -math.inf, None
-    it = range(1, epochs + 1)
-    if progress is not None:
-        it = progress(it, total=epochs, desc=name)
-    for epoch in it:
-        G._sync(device)
-        t0 = time.perf_counter()
-        total, steps = 0.0, 0
-        for loss in batches(epoch):
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += float(loss.detach())
-            steps += 1
-        G._sync(device)
-        dt = time.perf_counter() - t0
-        elapsed += dt
-        log.epoch_s.append(dt)
-        log.loss.append(total / steps)
-        if epoch % eval_every == 0 or epoch == epochs:
-            ue, ie = model.final_embeddings()
-            val = G.evaluate_topk(ue, ie, split.fit, ks=ks)
-            log.epoch.append(epoch)
-            log.train_s.append(elapsed)
-            log.metrics.append({f"val {k}": v for k, v in val.items()})
-            if log.metrics[-1][key] > best:
-                best, kept = log.metrics[-1][key], (ue.clone(), ie.clone(), epoch)
+    state = {"best": -math.inf, "kept": None}
+
+    def on_eval(ue, ie, epoch):
+        val = {f"val {k}": v for k, v in G.evaluate_topk(ue, ie, split.fit, ks=ks).items()}
+        if val[key] > state["best"]:
+            state.update(best=val[key], kept=(ue.clone(), ie.clone(), epoch))
+        return val
+
+    log = G.train_epochs(model, opt, batches, split.fit, epochs=epochs, eval_every=eval_every,
+                         ks=ks, device=device, name=name, progress=progress, evaluate=on_eval)
+    kept = state["kept"]
     log.selected_epoch = kept[2]
     log.test = G.evaluate_topk(kept[0], kept[1], split.full, ks=ks)
     return log
