@@ -10,17 +10,28 @@ import pytest
 import torch
 
 from nonlinlab.core import BUDGET_S
+from nonlinlab.core.chapters import all_chapters
 from nonlinlab.data import dynamics as dyn
 from nonlinlab.papers import dysts as P
 
 
 def test_budget_and_configs():
+    budget = {"ci": all_chapters()["dysts"].ci_budget_s, "full": BUDGET_S["full"]}
     for name, cfg in P.CONFIGS.items():
-        assert P.estimate_seconds(cfg) <= BUDGET_S[name], name
+        assert P.estimate_seconds(cfg) <= budget[name], name
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(n_periods=2, test_periods=2)
     with pytest.raises(ValueError):
         P.system_names(P.CONFIGS.ci.replace(systems=("NotASystem",)))
+    with pytest.raises(ValueError):
+        P.CONFIGS.ci.replace(forecast_systems=5)
+
+
+def test_forecast_names():
+    # the chaos-error correlation needs many systems: every flow at ci (>= 60), alphabetical
+    names = P.forecast_names(P.CONFIGS.ci)
+    assert len(names) >= 60 and names == sorted(names)
+    assert P.forecast_names(P.CONFIGS.ci.replace(forecast_systems=12)) == names[:12]
 
 
 @pytest.mark.parametrize("name", ["Lorenz", "Rossler", "Aizawa"])

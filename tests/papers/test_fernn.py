@@ -11,12 +11,14 @@ import pytest
 import torch
 
 from nonlinlab.core import BUDGET_S
+from nonlinlab.core.chapters import all_chapters
 from nonlinlab.papers import fernn as P
 
 
 def test_budget_and_configs():
+    budget = {"ci": all_chapters()["fernn"].ci_budget_s, "full": BUDGET_S["full"]}
     for name, cfg in P.CONFIGS.items():
-        assert P.estimate_seconds(cfg) <= BUDGET_S[name], name
+        assert P.estimate_seconds(cfg) <= budget[name], name
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(ndim=3)
     with pytest.raises(ValueError):
@@ -116,3 +118,24 @@ def test_broken_cell_fails_oracle(monkeypatch):
     x = torch.rand(2, 8, 1, 12, dtype=torch.float64)
     assert P.flow_equivariance_error(m, x, (2,))["max_abs"] > 1e-3
     monkeypatch.setattr(P.FERNNCell, "transport", orig)
+
+
+def test_wide_grnn_reach():
+    """The wide G-RNN baseline has V = {0} and cell convolutions 2 test_v + 1 wide: one step
+    moves a point input by up to test_v cells (the 3-wide G-RNN by one)."""
+    cfg = P.CONFIGS.ci
+    models = P.make_models(cfg, 0)
+    assert set(models) == {"FERNN", "G-RNN", "G-RNN wide"}
+    wide = models["G-RNN wide"]
+    k = 2 * cfg.test_v + 1
+    assert wide.cell.num_v == 1 and wide.cell.conv_h.conv.kernel_size == (k,)
+    assert set(P.make_models(cfg.replace(wide_grnn=False), 0)) == {"FERNN", "G-RNN"}
+    x = torch.zeros(1, 1, 1, cfg.size)
+    x[..., 10] = 1.0
+    for name, reach in (("G-RNN", 1), ("G-RNN wide", cfg.test_v)):
+        cell = models[name].cell
+        with torch.no_grad():
+            cell.conv_u.conv.weight.fill_(1.0)
+            h = cell(x[:, 0], models[name].init_hidden(x))[0, 0, 0]
+        nz = torch.nonzero(h).flatten()
+        assert int(nz.min()) == 10 - reach and int(nz.max()) == 10 + reach

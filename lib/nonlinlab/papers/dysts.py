@@ -76,6 +76,7 @@ class Config(ProfileConfig):
     lyap_batch: int = 8  # initial conditions per system (batched; exponents averaged)
     lyap_min_spearman: float = 0.65  # claim: rank agreement of our λ_max with the database's
     # forecasting benchmark
+    forecast_systems: int = 0  # first n flows of the database, alphabetically (0 = every flow)
     pts_per_period: tuple = (15,)
     n_periods: int = 12
     test_periods: int = 2
@@ -107,6 +108,8 @@ class Config(ProfileConfig):
                 < (self.n_periods - self.test_periods) * min(self.pts_per_period) // 2,
                 "lags must be well below the training length")
         require(self.sindy_steps >= 100 and self.sindy_threshold >= 0, "bad SINDy sizes")
+        require(self.forecast_systems == 0 or self.forecast_systems >= 10,
+                "forecast_systems must be 0 (all) or >= 10 (a rank correlation needs many)")
         require(0 < self.reint_min_fraction <= 1 and -1 < self.lyap_min_spearman < 1,
                 "claim thresholds out of range")
 
@@ -117,6 +120,11 @@ CONFIGS = Profiles(
                 lyap_periods=25, lyap_min_spearman=0.6, pts_per_period=(15, 100),
                 mlp_steps=1000, sep_pairs=64),
 )
+
+#: dysts' own (LSODA) benchmark series: CPU seconds per system and granularity, measured over
+#: all 129 flows at 15 points per period on a loaded 2-core machine (10 s in all, one stiff
+#: system 1.6 s), times ~2.
+GEN_SECONDS = 0.16
 
 #: dysts' integration step is about τ/5000 for every system (τ: the dominant period).
 _DYSTS_STEPS_PER_PERIOD = 5000
@@ -141,9 +149,10 @@ def estimate_seconds(cfg: Config) -> float:
     order = 2 * per_period * 1.5 / 10 * 3e-4 + 1.0  # Lorenz convergence check
     lyap = n_lyap * (cfg.lyap_periods + cfg.lyap_transient_periods) \
         * (per_period / cfg.lyap_substep_factor + cfg.lyap_pts) * 0.7e-3
-    gen = n_sys * len(cfg.pts_per_period) * (2.0 if not cfg.systems else 0.15)
-    fit = n_sys * len(cfg.pts_per_period) * 0.05
-    mlp = len(cfg.pts_per_period) * cfg.mlp_steps * 2e-3 * math.ceil(n_sys / 16)
+    n_fc = n_all if cfg.forecast_systems == 0 else min(cfg.forecast_systems, n_all)
+    gen = n_fc * len(cfg.pts_per_period) * GEN_SECONDS
+    fit = n_fc * len(cfg.pts_per_period) * 0.05
+    mlp = len(cfg.pts_per_period) * cfg.mlp_steps * 2e-3 * math.ceil(n_fc / 16)
     sep = cfg.sep_time / cfg.sep_dt * 3e-4 * 2 + 20 / cfg.sep_dt * 3e-4
     sindy = cfg.sindy_steps * 5e-5 + 1.0
     return reint + order + lyap + gen + fit + mlp + sep + sindy
@@ -156,6 +165,15 @@ def system_names(cfg: Config) -> list[str]:
     """The systems of this profile: ``cfg.systems`` or every torch-capable flow."""
     names = list(cfg.systems) if cfg.systems else dyn.flow_names()
     return _check_names(names)
+
+
+def forecast_names(cfg: Config) -> list[str]:
+    """The systems of the forecasting benchmark: the first ``cfg.forecast_systems`` flows of
+    the database in alphabetical order (an order unrelated to chaoticity), or all of them.
+    Flows are taken from the full list (delay equations excluded): the forecasts use dysts'
+    own integrator, so no torch re-binding is needed."""
+    names = dyn.flow_names(torch_only=False)
+    return names if cfg.forecast_systems == 0 else names[: cfg.forecast_systems]
 
 
 def _check_names(names):

@@ -74,6 +74,8 @@ class Config(ProfileConfig):
     n_patterns: int = 200         # digits per class used (of 500)
     eval_every: int = 50
     feedback: bool = False        # decoder input: False = none (flow-exact), True = official
+    wide_grnn: bool = True        # also train a G-RNN with matched reach: kernel 2*test_v+1
+    official_rerun: bool = True   # the notebook repeats the experiment with feedback=True
 
     def check(self) -> None:
         require(self.ndim in (1, 2), "ndim must be 1 (ring) or 2 (torus)")
@@ -90,8 +92,9 @@ class Config(ProfileConfig):
 CONFIGS = Profiles(
     ci=Config(),
     # official translating-MNIST setting (28x28 torus, 2 digits, 10 in / 10 out, 40-frame
-    # length test, 4 decoder layers, FERNN-V2 trained on |v| <= 1) with hidden 32 instead of 128
-    full=Config(ndim=2, size=28, n_objects=2, hidden=32, v_range=2, train_v=1, test_v=2,
+    # length test, 4 decoder layers, FERNN-V2 trained on |v| <= 1) with hidden 20 instead of 128
+    # (the wide G-RNN and the rerun with the official decoder must fit the 20 min as well)
+    full=Config(ndim=2, size=28, n_objects=2, hidden=20, v_range=2, train_v=1, test_v=2,
                 t_in=10, t_out=10, t_gen=40, decoder_layers=4, n_train=8000, n_test=64,
                 batch=32, steps=1200, lr=1e-3, n_patterns=500, eval_every=100),
 )
@@ -105,10 +108,10 @@ def velocity_set(v_range: int, ndim: int) -> list[Velocity]:
     return [tuple(v) for v in itertools.product(r, repeat=ndim)]
 
 
-def _flops_step(cfg: Config, n_v: int, T: int) -> float:
+def _flops_step(cfg: Config, n_v: int, T: int, kernel: int | None = None) -> float:
     """Forward multiply-adds x2 of one batch over T steps (convs dominate)."""
     cells = cfg.size ** cfg.ndim
-    k = cfg.kernel ** cfg.ndim
+    k = (cfg.kernel if kernel is None else kernel) ** cfg.ndim
     rec = n_v * cfg.hidden * cfg.hidden * k + cfg.hidden * k     # conv_h on all nu + conv_u
     dec = (cfg.decoder_layers * cfg.hidden + 1) * cfg.hidden * k
     return 2.0 * cfg.batch * cells * (T * rec + cfg.t_out * dec)
@@ -117,17 +120,22 @@ def _flops_step(cfg: Config, n_v: int, T: int) -> float:
 def estimate_seconds(cfg: Config) -> float:
     """Cost model on paper: training = 3x forward flops (forward + backward) for FERNN and
     G-RNN, plus evaluation (velocity grid + length test + oracles, forward only). Assumed
-    throughput: small circular convs on 1 CPU thread ~ 4e9 flop/s effective (ci; measured
-    ~6e9, overhead-dominated); Colab T4 ~ 1e12 flop/s effective for these small convs (full)."""
+    throughput: small circular convs on 1 CPU thread ~ 5e9 flop/s effective (ci; measured
+    5.4e9 on a loaded 2-core machine: 47 s CPU for both runs of the three models,
+    overhead-dominated); Colab T4 ~ 1e12 flop/s effective for these small convs (full)."""
     n_v = len(velocity_set(cfg.v_range, cfg.ndim))
     T = cfg.t_in + cfg.t_out
-    train = sum(3 * cfg.steps * _flops_step(cfg, nv, T) for nv in (n_v, 1))
+    models = [(n_v, cfg.kernel), (1, cfg.kernel)]
+    if cfg.wide_grnn:
+        models.append((1, 2 * cfg.test_v + 1))
+    train = sum(3 * cfg.steps * _flops_step(cfg, nv, T, k) for nv, k in models)
     n_grid = (2 * cfg.test_v + 1) ** cfg.ndim
     ev_batches = n_grid * cfg.n_test / cfg.batch + 2 * cfg.n_test / cfg.batch * cfg.t_gen / T
-    evals = sum(ev_batches * _flops_step(cfg, nv, T) for nv in (n_v, 1))
+    evals = sum(ev_batches * _flops_step(cfg, nv, T, k) for nv, k in models)
     curves = 2 * (cfg.steps // cfg.eval_every) * 4 * _flops_step(cfg, n_v, T)
-    rate = 4e9 if cfg.ndim == 1 and cfg.size <= 64 else 1e12
-    return (train + evals + curves) / rate + 3.0   # + data loading / python overhead
+    rate = 5e9 if cfg.ndim == 1 and cfg.size <= 64 else 1e12
+    runs = 2 if cfg.official_rerun else 1          # the rerun with the official decoder
+    return (runs * (train + evals) + curves) / rate + 3.0 * runs   # + data / python overhead
 
 
 # ----------------------------------------------------------------------------- flows
@@ -272,11 +280,17 @@ class Seq2SeqFERNN(nn.Module):
 
 
 def make_models(cfg: Config, seed: int, device=None) -> dict[str, Seq2SeqFERNN]:
-    """FERNN (V = {-v_range..v_range}^ndim) and G-RNN (V = {0}) with the same seed."""
+    """FERNN (V = {-v_range..v_range}^ndim) and G-RNN (V = {0}) with the same seed; with
+    ``cfg.wide_grnn`` also "G-RNN wide", a G-RNN whose cell convolutions are
+    ``2 test_v + 1`` wide, so that its state can follow the fastest test velocity (a 3-wide
+    recurrent conv moves information by at most one cell per step)."""
+    specs = [("FERNN", cfg.v_range, cfg.kernel), ("G-RNN", 0, cfg.kernel)]
+    if cfg.wide_grnn:
+        specs.append(("G-RNN wide", 0, 2 * cfg.test_v + 1))
     out = {}
-    for name, vr in (("FERNN", cfg.v_range), ("G-RNN", 0)):
+    for name, vr, k in specs:
         torch.manual_seed(seed)
-        out[name] = Seq2SeqFERNN(cfg.hidden, velocity_set(vr, cfg.ndim), cfg.ndim, cfg.kernel,
+        out[name] = Seq2SeqFERNN(cfg.hidden, velocity_set(vr, cfg.ndim), cfg.ndim, k,
                                  cfg.decoder_layers, feedback=cfg.feedback).to(device)
     return out
 
