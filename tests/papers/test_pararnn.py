@@ -163,3 +163,13 @@ def test_breaking_the_sign_breaks_newton(monkeypatch):
     info = P.newton_convergence(cfg, seed=0)["init"]
     assert min(info.errors) > 1e-10 or not P.superlinear(info.errors)
     assert math.isfinite(info.errors[0])
+
+
+def test_fixed_newton_training_matches_sequential_and_one_iteration_does_not():
+    cfg = P.CONFIGS.ci.replace(parity_hidden=8, parity_batch=8, parity_len=16, fixed_steps=6,
+                               fixed_check_every=3, fixed_eval=64)
+    r3 = P.fixed_newton_training(cfg, seed=0)
+    assert len(r3["grad_errors"]) == 2 and r3["grad_errors"][0] < 1e-5
+    assert r3["eval_diff"] < 1e-4
+    r1 = P.fixed_newton_training(cfg, seed=0, iters=1)  # the chapter's sabotage
+    assert r1["grad_errors"][0] > 1e-3
