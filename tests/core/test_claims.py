@@ -81,17 +81,6 @@ def test_bad_claim_definitions():
         c.less("x", 0.0, 1.0)
 
 
-def test_claims_dir_defaults_to_book_root(tmp_path, monkeypatch):
-    from nonlinlab.core import claims_dir
-
-    monkeypatch.delenv("NONLINLAB_CLAIMS_DIR", raising=False)
-    (tmp_path / "_toc.yml").write_text("root: x\n")
-    nested = tmp_path / "notebooks" / "part"
-    nested.mkdir(parents=True)
-    monkeypatch.chdir(nested)
-    assert claims_dir() == tmp_path / "_build" / "claims"
-
-
 def test_checks_not_asserted_at_this_profile_are_reported_never_passed(claims_dir):
     c = make()
     c.less("exact", 1e-15, 1e-12, kind="sanity")
