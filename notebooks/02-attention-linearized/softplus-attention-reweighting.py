@@ -242,10 +242,11 @@ print(f"own compute: {cpu_s:.1f} s CPU, {wall_s:.1f} s wall")
 # %% [markdown]
 # ## Reproduction check
 #
-# The paper's headline claims — LSSA extrapolates better than softmax, and LSSAR keeps the loss
-# nearly flat beyond the training length where softmax degrades — are asserted at both
-# profiles on the means over the five training seeds (thresholds calibrated on the windows of
-# seeds 0-4 and 7-11 of the ci profile, see the discussion). The other trained comparisons are
+# The paper's headline claims are checked on the means over the five training seeds. That the
+# re-weighting flattens the loss curve beyond the training length is asserted at both profiles;
+# that LSSA extrapolates better than softmax, and that LSSAR ends below softmax at $16L$, held
+# on the seed windows 0-4 and 7-11 but not on 13-17 at ci scale, so they are reported here and
+# asserted only at `full` (see the discussion). The other trained comparisons are
 # asserted at both profiles; the model trained with the re-weighting on is trained only at
 # `full`; the exact identities are sanity checks.
 
@@ -262,22 +263,25 @@ def delta(curve):
 
 ch.claims.less(f"LSSA extrapolates better: mean $\\Delta$(LSSA) / mean $\\Delta$(softmax), "
                f"{n_seeds} seeds", delta(mean["lssa"]) / delta(mean["softmax"]), 1.0,
-               kind="headline",
+               kind="headline", asserted_at="full",
                paper="LSSA better than softmax at longer inference lengths",
                note=f"$\\Delta$ = loss at {k}$L$ − loss at $L$, mean over seeds "
-                    f"{seeds[0]}-{seeds[-1]}; ci windows 0-4 and 7-11: 0.84 and 0.82")
+                    f"{seeds[0]}-{seeds[-1]}; ci windows 0-4, 7-11, 13-17: 0.84, 0.82, 1.04 "
+                    "(not robust at ci scale)")
 ch.claims.less(f"LSSAR flattens the curve further: mean $\\Delta$(LSSAR) / mean "
                f"$\\Delta$(LSSA), {n_seeds} seeds", delta(mean["lssar"]) / delta(mean["lssa"]),
                1.0, kind="headline",
                paper="re-weighting further improves length extrapolation (nearly constant "
                      "loss to 16x)",
                note=f"re-weighting $\\ell_1(\\mathrm{{ReLU}}(N_iA_{{ij}}-1)^{{{cfg.p:g}}})$ "
-                    "switched on at evaluation on the same LSSA models; ci windows 0-4 and "
-                    "7-11: 0.84 and 0.94")
+                    "switched on at evaluation on the same LSSA models; ci windows 0-4, "
+                    "7-11, 13-17: 0.84, 0.94, 0.89")
 ch.claims.less(f"LSSAR − softmax, mean held-out loss at {k}$L$ (nats)",
                mean["lssar"][top] - mean["softmax"][top], 0.0, kind="headline",
+               asserted_at="full",
                paper="LSSAR below softmax at long inference lengths",
-               note=f"mean over {n_seeds} seeds; ci windows 0-4 and 7-11: −0.07 and −0.04")
+               note=f"mean over {n_seeds} seeds; ci windows 0-4, 7-11, 13-17: −0.07, −0.04, "
+                    "+0.09 (not robust at ci scale)")
 ch.claims.less(f"LSSAR (trained with re-weighting) − softmax, held-out loss at {k}$L$",
                (results["lssar_trained"][top] - results["softmax"][top]
                 if "lssar_trained" in results else None), 0.0, asserted_at="full",
@@ -330,9 +334,15 @@ ch.claims.check()
 # |---|---|---|---|---|---|---|
 # | 0-4 (chapter seed 0) | 0.60 | 0.84 | 0.84 | 0.71 | −0.07 | +0.02 |
 # | 7-11 (chapter seed 7) | 0.64 | 0.82 | 0.94 | 0.77 | −0.04 | +0.06 |
+# | 13-17 (chapter seed 13) | 0.64 | **1.04** | 0.89 | 0.92 | **+0.09** | +0.08 |
 #
-# (asserted: < 1, < 1, < 0 and < 0.10; Δ = loss at 16L − loss at L, nats per byte; the worst
-# margin is Δ(LSSAR)/Δ(LSSA) = 0.94 on seeds 7-11). Per seed the
+# (Δ = loss at 16L − loss at L, nats per byte.) A check at a seed we had not calibrated on
+# (13, i.e. seeds 13-17) broke two of the three headline rows: on that window LSSA does *not*
+# extrapolate better than softmax (1.04) and LSSAR ends above softmax at 16x (+0.09). Those two
+# are therefore reported at ci and asserted only at full, where longer training and more seeds
+# are expected to settle them (not yet run: no GPU). What holds on all three windows, and is
+# asserted at ci, is that the re-weighting flattens the curve of the same LSSA models
+# (Δ(LSSAR)/Δ(LSSA) < 1; worst 0.94), together with LSSA − softmax < 0.10 at 1x. Per seed the
 # picture is noisy, which is why single-seed runs could not assert it: Δ(LSSA)/Δ(softmax) is
 # 0.70, 1.05, 0.74, 0.84, 0.90 on seeds 0-4 and 1.12, 0.73, 0.84, 0.92, 0.61 on seeds 7-11, and
 # LSSAR is below softmax at 16x on 8 of these 10 seeds (above on seeds 7 and 10, +0.08 and
