@@ -74,9 +74,9 @@ def chapter_notebooks(toc: Path, chapters: Iterable[str] | None = None) -> dict[
     of ``_toc.yml``, in their order, or for the slugs asked (which must be in ``_toc.yml``)."""
     import book_pages
 
-    paths = {f.rsplit("/", 1)[-1]: f + ".ipynb"
-             for f in book_pages.toc_files(toc) if f.startswith("notebooks/")}
-    assert list(paths) == book_pages.toc_chapters(toc)
+    from nonlinlab.core import all_chapters
+
+    paths = {s: all_chapters()[s].notebook + ".ipynb" for s in book_pages.toc_chapters(toc)}
     if chapters is None:
         return paths
     wanted = [c.strip() for c in chapters if c.strip()]

@@ -15,6 +15,12 @@ from .optional import GROUPS, DataWheel, group_wheels
 from .profiles import PROFILES
 
 
+def _split_extra(token: str) -> tuple[str, str]:
+    """``"full:graph"`` → ``("full", "graph")``; ``"movielens"`` → ``("", "movielens")``."""
+    at, _, group = token.rpartition(":")
+    return at, group
+
+
 @dataclass(frozen=True)
 class ChapterMeta:
     slug: str
@@ -33,8 +39,7 @@ class ChapterMeta:
         """The extras groups needed at ``profile`` (None: at any profile, i.e. everything the
         setup cell installs)."""
         out = []
-        for token in self.extras:
-            at, _, group = token.rpartition(":")
+        for at, group in map(_split_extra, self.extras):
             if (profile is None or not at or at == profile) and group not in out:
                 out.append(group)
         return tuple(out)
@@ -79,7 +84,7 @@ def all_chapters() -> dict[str, ChapterMeta]:
         raise ValueError("chapters.csv lists a slug twice")
     for ch in chapters.values():
         for token in ch.extras:
-            at, _, group = token.rpartition(":")
+            at, group = _split_extra(token)
             if group not in GROUPS or at not in ("", *PROFILES):
                 raise ValueError(f"chapters.csv: {ch.slug} has extra {token!r}; an extra is a "
                                  f"group of {sorted(GROUPS)}, optionally prefixed by a profile "

@@ -29,8 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .profiles import PROFILES
+
 CLAIMS_DIR_ENV = "NONLINLAB_CLAIMS_DIR"
-PROFILES = ("ci", "full")
 KINDS = ("headline", "paper", "sanity")
 
 _OPS = {
