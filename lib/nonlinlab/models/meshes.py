@@ -1,0 +1,213 @@
+"""Triangle meshes and their spectra: procedural shapes, the cotangent Laplacian, functional maps.
+
+* :func:`icosphere`, :func:`torus`, :func:`parametric_grid` — procedural meshes ``(V, F)``
+  (numpy, ``V`` float64 ``(n, 3)``, ``F`` int64 ``(m, 3)``, counter-clockwise = outward);
+* :func:`cotangent_laplacian` — the stiffness matrix ``W`` (symmetric, positive semidefinite,
+  rows sum to 0) with ``W_ij = −(cot α_ij + cot β_ij)/2`` — and :func:`mass_matrix` (lumped:
+  a third of the incident triangle areas); the Laplace–Beltrami eigenproblem is
+  ``W φ = λ M φ``. On the unit sphere the eigenvalues converge to ``l(l+1)`` with
+  multiplicity ``2l+1`` (the exact oracle of the tests);
+* :func:`laplace_beltrami_basis` — the first ``k`` eigenpairs (M-orthonormal);
+* functional maps (Ovsjanikov et al. 2012): :func:`fmap_from_p2p`, :func:`p2p_from_fmap`,
+  :func:`zoomout` (Melzi et al. 2019) — with ``T: shape 2 → shape 1`` given as, for every vertex
+  of shape 2, the index of its image on shape 1, and ``C`` (k₂ × k₁) mapping spectral
+  coefficients of functions on shape 1 to shape 2;
+* :func:`sample_surface` (area-weighted points) and :func:`chamfer_distance`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from scipy.sparse.linalg import eigsh
+from scipy.spatial import cKDTree
+
+__all__ = [
+    "chamfer_distance", "cotangent_laplacian", "face_areas", "fmap_from_p2p", "icosphere",
+    "laplace_beltrami_basis", "mass_matrix", "p2p_from_fmap", "parametric_grid",
+    "sample_surface", "torus", "zoomout",
+]
+
+
+def _check_mesh(V, F) -> tuple[np.ndarray, np.ndarray]:
+    V = np.asarray(V, dtype=np.float64)
+    F = np.asarray(F)
+    if V.ndim != 2 or V.shape[1] != 3:
+        raise ValueError(f"V must have shape (n, 3), got {V.shape}")
+    if F.ndim != 2 or F.shape[1] != 3 or not np.issubdtype(F.dtype, np.integer):
+        raise ValueError(f"F must be an integer array of shape (m, 3), got {F.shape} {F.dtype}")
+    if F.size and (F.min() < 0 or F.max() >= len(V)):
+        raise ValueError("F refers to vertices that do not exist")
+    return V, F.astype(np.int64)
+
+
+# -- procedural meshes ---------------------------------------------------------------------
+def icosphere(subdivisions: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Unit sphere: an icosahedron subdivided ``subdivisions`` times (each triangle into four),
+    vertices projected to the sphere. ``10·4^s + 2`` vertices."""
+    if int(subdivisions) != subdivisions or not 0 <= subdivisions <= 7:
+        raise ValueError(f"subdivisions must be an integer in 0..7, got {subdivisions!r}")
+    t = (1 + 5 ** 0.5) / 2
+    V = np.array([[-1, t, 0], [1, t, 0], [-1, -t, 0], [1, -t, 0], [0, -1, t], [0, 1, t],
+                  [0, -1, -t], [0, 1, -t], [t, 0, -1], [t, 0, 1], [-t, 0, -1], [-t, 0, 1]],
+                 dtype=np.float64)
+    F = np.array([[0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11], [1, 5, 9],
+                  [5, 11, 4], [11, 10, 2], [10, 7, 6], [7, 1, 8], [3, 9, 4], [3, 4, 2],
+                  [3, 2, 6], [3, 6, 8], [3, 8, 9], [4, 9, 5], [2, 4, 11], [6, 2, 10],
+                  [8, 6, 7], [9, 8, 1]], dtype=np.int64)
+    V /= np.linalg.norm(V, axis=1, keepdims=True)
+    for _ in range(int(subdivisions)):
+        edges = np.sort(np.concatenate([F[:, [0, 1]], F[:, [1, 2]], F[:, [2, 0]]]), axis=1)
+        unique, inverse = np.unique(edges, axis=0, return_inverse=True)
+        mid = V[unique].mean(axis=1)
+        mid /= np.linalg.norm(mid, axis=1, keepdims=True)
+        m = len(F)
+        a, b, c = (len(V) + inverse.reshape(-1)[i * m:(i + 1) * m] for i in range(3))
+        V = np.concatenate([V, mid])
+        F = np.concatenate([np.stack([F[:, 0], a, c], 1), np.stack([F[:, 1], b, a], 1),
+                            np.stack([F[:, 2], c, b], 1), np.stack([a, b, c], 1)])
+    return V, F
+
+
+def parametric_grid(fn, nu: int, nv: int, *, wrap_u: bool = True,
+                    wrap_v: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Mesh of the surface ``fn(u, v) -> (..., 3)`` on ``[0, 1)²`` sampled on an ``nu × nv``
+    grid, periodic in u and/or v (a torus is periodic in both)."""
+    if nu < 3 or nv < 3:
+        raise ValueError("nu and nv must be at least 3")
+    u = np.arange(nu) / nu if wrap_u else np.linspace(0, 1, nu)
+    v = np.arange(nv) / nv if wrap_v else np.linspace(0, 1, nv)
+    U, W = np.meshgrid(u, v, indexing="ij")
+    V = np.asarray(fn(U, W), dtype=np.float64).reshape(nu * nv, 3)
+    i, j = np.meshgrid(np.arange(nu if wrap_u else nu - 1), np.arange(nv if wrap_v else nv - 1),
+                       indexing="ij")
+    i, j = i.reshape(-1), j.reshape(-1)
+    a, b = i * nv + j, ((i + 1) % nu) * nv + j
+    c, d = ((i + 1) % nu) * nv + (j + 1) % nv, i * nv + (j + 1) % nv
+    F = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
+    return V, F
+
+
+def torus(nu: int = 48, nv: int = 24, R: float = 1.0, r: float = 0.35):
+    """A ring torus with radii ``R > r > 0``."""
+    if not R > r > 0:
+        raise ValueError(f"need R > r > 0, got R={R}, r={r}")
+
+    def fn(u, v):
+        p, q = 2 * np.pi * u, 2 * np.pi * v
+        return np.stack([(R + r * np.cos(q)) * np.cos(p), (R + r * np.cos(q)) * np.sin(p),
+                         r * np.sin(q)], -1)
+
+    return parametric_grid(fn, nu, nv)
+
+
+# -- Laplacian -------------------------------------------------------------------------------
+def face_areas(V, F) -> np.ndarray:
+    V, F = _check_mesh(V, F)
+    return 0.5 * np.linalg.norm(np.cross(V[F[:, 1]] - V[F[:, 0]], V[F[:, 2]] - V[F[:, 0]]),
+                                axis=1)
+
+
+def cotangent_laplacian(V, F) -> sp.csr_matrix:
+    """Stiffness ``W`` (n × n, sparse): for every edge ij, ``W_ij = −½ Σ cot`` of the angles
+    opposite to it, and ``W_ii = −Σ_j W_ij`` (so ``W 1 = 0``; PSD)."""
+    V, F = _check_mesh(V, F)
+    n = len(V)
+    rows, cols, vals = [], [], []
+    for k in range(3):  # the angle at corner k is opposite to the edge (k+1, k+2)
+        i, j, o = F[:, (k + 1) % 3], F[:, (k + 2) % 3], F[:, k]
+        e1, e2 = V[i] - V[o], V[j] - V[o]
+        cot = (e1 * e2).sum(1) / np.linalg.norm(np.cross(e1, e2), axis=1)
+        rows += [i, j]
+        cols += [j, i]
+        vals += [-0.5 * cot, -0.5 * cot]
+    W = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(n, n)).tocsr()
+    W = W - sp.diags(np.asarray(W.sum(axis=1)).reshape(-1))
+    return W.tocsr()
+
+
+def mass_matrix(V, F) -> sp.dia_matrix:
+    """Lumped (barycentric) mass: a third of the area of every incident triangle."""
+    V, F = _check_mesh(V, F)
+    a = np.repeat(face_areas(V, F) / 3, 3)
+    return sp.diags(np.bincount(F.reshape(-1), weights=a, minlength=len(V)))
+
+
+def laplace_beltrami_basis(V, F, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` smallest eigenpairs of ``W φ = λ M φ`` (λ ascending, ``Φᵀ M Φ = I``), by
+    shift-invert Lanczos (scipy ``eigsh``)."""
+    V, F = _check_mesh(V, F)
+    if not 1 <= k < len(V):
+        raise ValueError(f"k must be in 1..{len(V) - 1}, got {k}")
+    W, M = cotangent_laplacian(V, F), mass_matrix(V, F)
+    # a fixed generic start vector: deterministic; a symmetric one (all ones) lies in an
+    # invariant subspace of symmetric meshes and Lanczos then misses degenerate eigenvectors
+    v0 = np.random.default_rng(0).standard_normal(len(V))
+    lam, phi = eigsh(W, k=k, M=M, sigma=-1e-8, which="LM", v0=v0, ncv=min(len(V), 2 * k + 20))
+    order = np.argsort(lam)
+    return lam[order], phi[:, order]
+
+
+# -- functional maps -------------------------------------------------------------------------
+def fmap_from_p2p(T21: np.ndarray, phi1: np.ndarray, phi2: np.ndarray, M2=None) -> np.ndarray:
+    """``C₂₁`` (k₂ × k₁) of the pull-back ``f ↦ f ∘ T₂₁``: ``C = Φ₂⁺ Π Φ₁`` with ``Π`` the
+    n₂ × n₁ selection matrix of ``T₂₁``; ``Φ₂⁺ = Φ₂ᵀ M₂`` when the mass ``M₂`` is given,
+    else the least-squares pseudo-inverse."""
+    T21 = np.asarray(T21)
+    if T21.shape != (len(phi2),):
+        raise ValueError(f"T21 must have one entry per vertex of shape 2 ({len(phi2)}), "
+                         f"got {T21.shape}")
+    pulled = phi1[T21]
+    if M2 is not None:
+        return phi2.T @ (M2 @ pulled)
+    return np.linalg.lstsq(phi2, pulled, rcond=None)[0]
+
+
+def p2p_from_fmap(C21: np.ndarray, phi1: np.ndarray, phi2: np.ndarray) -> np.ndarray:
+    """The point map ``T₂₁`` recovered from ``C₂₁``: for every vertex x of shape 2, the vertex
+    of shape 1 whose spectral embedding ``Φ₁[y] C₂₁ᵀ`` is nearest to ``Φ₂[x]``."""
+    k2, k1 = C21.shape
+    _, idx = cKDTree(phi1[:, :k1] @ C21.T).query(phi2[:, :k2])
+    return idx
+
+
+def zoomout(C21: np.ndarray, phi1: np.ndarray, phi2: np.ndarray, k_final: int,
+            step: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """ZoomOut spectral upsampling: alternate p2p ← C and C ← p2p while growing the size
+    ``k → k + step`` up to ``k_final`` (square maps). Returns ``(C, T₂₁)``."""
+    k = C21.shape[0]
+    if C21.shape[0] != C21.shape[1] or not k <= k_final <= min(phi1.shape[1], phi2.shape[1]):
+        raise ValueError("C21 must be square and k_final between its size and the bases'")
+    C = C21
+    T = p2p_from_fmap(C, phi1, phi2)
+    while k < k_final:
+        k = min(k + step, k_final)
+        C = fmap_from_p2p(T, phi1[:, :k], phi2[:, :k])
+        T = p2p_from_fmap(C, phi1[:, :k], phi2[:, :k])
+    return C, T
+
+
+# -- point clouds ------------------------------------------------------------------------------
+def sample_surface(V, F, n: int, *, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points uniform on the surface (area-weighted faces, uniform barycentrics)."""
+    V, F = _check_mesh(V, F)
+    a = face_areas(V, F)
+    f = rng.choice(len(F), size=n, p=a / a.sum())
+    r1, r2 = rng.random(n), rng.random(n)
+    s = np.sqrt(r1)
+    w = np.stack([1 - s, s * (1 - r2), s * r2], 1)
+    return (w[:, :, None] * V[F[f]]).sum(1)
+
+
+def chamfer_distance(P: torch.Tensor, Q: torch.Tensor, *, squared: bool = True) -> torch.Tensor:
+    """Symmetric Chamfer distance of point sets ``(..., n, d)`` and ``(..., m, d)``: the mean
+    over P of the (squared) distance to the nearest point of Q, plus the same from Q to P."""
+    if P.shape[-1] != Q.shape[-1] or P.dim() < 2 or Q.dim() < 2:
+        raise ValueError(f"point sets must be (..., n, d) with the same d, got "
+                         f"{tuple(P.shape)} and {tuple(Q.shape)}")
+    D = torch.cdist(P, Q)
+    if squared:
+        D = D * D
+    return D.min(-1).values.mean(-1) + D.min(-2).values.mean(-1)
