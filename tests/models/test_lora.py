@@ -46,3 +46,23 @@ def test_bad_input():
         LoRALinear(torch.nn.Linear(3, 3), rank=0)
     with pytest.raises(ValueError):
         LoRALinear(torch.nn.Conv1d(3, 3, 1))
+
+
+def test_lora_equals_peft_with_the_same_a_b_alpha_rank():
+    peft = pytest.importorskip("peft")
+    torch.manual_seed(1)
+    base = torch.nn.Sequential(torch.nn.Linear(7, 5)).double()
+    theirs = peft.get_peft_model(torch.nn.Sequential(torch.nn.Linear(7, 5)).double(),
+                                 peft.LoraConfig(r=3, lora_alpha=12, target_modules=["0"],
+                                                 lora_dropout=0.0))
+    theirs.base_model.model[0].base_layer.load_state_dict(base[0].state_dict())
+    ours = LoRALinear(base[0], rank=3, alpha=12.0)
+    with torch.no_grad():
+        ours.lora_B.normal_()
+        layer = theirs.base_model.model[0]
+        layer.lora_A["default"].weight.copy_(ours.lora_A)
+        layer.lora_B["default"].weight.copy_(ours.lora_B)
+    x = torch.randn(4, 7, dtype=torch.float64)
+    torch.testing.assert_close(ours(x), theirs(x), rtol=0, atol=1e-12)
+    merged = theirs.merge_and_unload()
+    torch.testing.assert_close(ours.merged_weight(), merged[0].weight, rtol=0, atol=1e-12)
