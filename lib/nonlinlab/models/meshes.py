@@ -12,10 +12,16 @@
   :func:`zoomout` (Melzi et al. 2019) — with ``T: shape 2 → shape 1`` given as, for every vertex
   of shape 2, the index of its image on shape 1, and ``C`` (k₂ × k₁) mapping spectral
   coefficients of functions on shape 1 to shape 2;
-* :func:`sample_surface` (area-weighted points) and :func:`chamfer_distance`.
+* :func:`sample_surface` (area-weighted points) and :func:`chamfer_distance`;
+* :func:`read_ply` (ASCII or binary little-endian PLY, triangles and fan-triangulated
+  polygons) and :func:`real_mesh` — the four real meshes shipped in pyvista's wheel
+  (``airplane``, ``ant``, ``nut``, ``sphere``; the ``meshes`` extra, read without importing
+  pyvista).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +30,7 @@ from scipy.sparse.linalg import eigsh
 from scipy.spatial import cKDTree
 
 __all__ = [
+    "REAL_MESHES", "read_ply", "real_mesh",
     "chamfer_distance", "cotangent_laplacian", "face_areas", "fmap_from_p2p", "icosphere",
     "laplace_beltrami_basis", "mass_matrix", "p2p_from_fmap", "parametric_grid",
     "sample_surface", "torus", "zoomout",
@@ -211,3 +218,72 @@ def chamfer_distance(P: torch.Tensor, Q: torch.Tensor, *, squared: bool = True) 
     if squared:
         D = D * D
     return D.min(-1).values.mean(-1) + D.min(-2).values.mean(-1)
+
+
+# -- real meshes -------------------------------------------------------------------------------
+REAL_MESHES = ("airplane", "ant", "nut", "sphere")
+_PLY_TYPES = {"char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2",
+              "int16": "i2", "ushort": "u2", "uint16": "u2", "int": "i4", "int32": "i4",
+              "uint": "u4", "uint32": "u4", "float": "f4", "float32": "f4", "double": "f8",
+              "float64": "f8"}
+
+
+def read_ply(path) -> tuple[np.ndarray, np.ndarray]:
+    """``(V, F)`` of a PLY file with ``x y z`` float vertex properties (others skipped) and a
+    ``vertex_indices`` face list; polygons are fan-triangulated."""
+    raw = Path(path).read_bytes()
+    end = raw.find(b"end_header")
+    if not raw.startswith(b"ply") or end < 0:
+        raise ValueError(f"{path}: not a PLY file")
+    header = raw[:end].decode("ascii").splitlines()
+    body = raw[raw.index(b"\n", end) + 1:]
+    fmt = next(ln.split()[1] for ln in header if ln.startswith("format"))
+    if fmt not in ("ascii", "binary_little_endian"):
+        raise ValueError(f"{path}: unsupported PLY format {fmt}")
+    elements, current = [], None
+    for ln in header:
+        parts = ln.split()
+        if parts[:1] == ["element"]:
+            current = {"name": parts[1], "count": int(parts[2]), "props": []}
+            elements.append(current)
+        elif parts[:1] == ["property"] and current is not None:
+            current["props"].append(parts[1:])
+    names = [e["name"] for e in elements]
+    if names[:2] != ["vertex", "face"]:
+        raise ValueError(f"{path}: expected vertex then face elements, got {names}")
+    vert, face = elements[0], elements[1]
+    if any(p[0] == "list" for p in vert["props"]):
+        raise ValueError(f"{path}: list properties on vertices are not supported")
+    keys = [p[-1] for p in vert["props"]]
+    if keys[:3] != ["x", "y", "z"]:
+        raise ValueError(f"{path}: the first vertex properties must be x y z, got {keys}")
+    if fmt == "ascii":
+        lines = body.decode("ascii").split("\n")
+        V = np.array([ln.split()[:3] for ln in lines[:vert["count"]]], dtype=np.float64)
+        polys = [[int(v) for v in ln.split()[1:]]
+                 for ln in lines[vert["count"]:vert["count"] + face["count"]]]
+    else:
+        dtype = np.dtype([(k, "<" + _PLY_TYPES[p[0]]) for k, p in zip(keys, vert["props"],
+                                                                      strict=True)])
+        table = np.frombuffer(body, dtype=dtype, count=vert["count"])
+        V = np.stack([table["x"], table["y"], table["z"]], 1).astype(np.float64)
+        _, count_t, index_t, _ = face["props"][0]
+        ct, it = np.dtype("<" + _PLY_TYPES[count_t]), np.dtype("<" + _PLY_TYPES[index_t])
+        offset, polys = vert["count"] * dtype.itemsize, []
+        for _ in range(face["count"]):
+            n = int(np.frombuffer(body, ct, 1, offset)[0])
+            offset += ct.itemsize
+            polys.append(np.frombuffer(body, it, n, offset).tolist())
+            offset += n * it.itemsize
+    tris = [[p[0], p[i], p[i + 1]] for p in polys for i in range(1, len(p) - 1)]
+    return _check_mesh(V, np.array(tris, dtype=np.int64))
+
+
+def real_mesh(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """One of :data:`REAL_MESHES` from pyvista's wheel (ImportError with the ``%pip`` line when
+    the data wheel is missing)."""
+    from ..core.optional import PYVISTA_MESHES
+
+    if name not in REAL_MESHES:
+        raise ValueError(f"unknown mesh {name!r}; choose one of {REAL_MESHES}")
+    return read_ply(PYVISTA_MESHES.path().parent / f"{name}.ply")
