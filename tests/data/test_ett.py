@@ -64,3 +64,14 @@ def test_sliding_windows_and_metrics():
         ett.sliding_windows(series, 8, 3)
     mse, mae = ett.mse_mae(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0]))
     assert (mse, mae) == (5.0, 2.0)
+
+
+def test_time_features_match_pandas():
+    import pandas as pd
+
+    dates, _ = ett.load_ett("ETTh1")
+    f = ett.time_features(dates[:500])
+    idx = pd.DatetimeIndex(dates[:500].astype("datetime64[ns]"))
+    want = np.stack([idx.hour / 23 - 0.5, idx.dayofweek / 6 - 0.5, (idx.day - 1) / 30 - 0.5,
+                     (idx.dayofyear - 1) / 365 - 0.5], 1)
+    assert f.shape == (500, 4) and np.allclose(f, want, atol=1e-6)

@@ -99,3 +99,18 @@ def test_fit_forecaster_early_stops_and_restores_the_best_weights():
     assert abs(final - best) < 1e-6 * max(1, best)
     naive = float(torch.nn.functional.mse_loss(fc.NaiveLast(6)(X[400:]), Y[400:]))
     assert best < naive
+
+
+def test_itransformer_is_permutation_equivariant_over_variates_and_count_agnostic():
+    torch.manual_seed(0)
+    m = fc.ITransformer(16, 4, 5, d_model=32, n_heads=4, d_ff=32, n_layers=2).double().eval()
+    x = torch.randn(3, 16, 5, dtype=torch.float64)
+    perm = torch.randperm(5)
+    assert torch.allclose(m(x[..., perm]), m(x)[..., perm], atol=1e-12)
+    assert m(torch.randn(3, 16, 9, dtype=torch.float64)).shape == (3, 4, 9)  # other C
+    marks = torch.randn(3, 16, 4, dtype=torch.float64)
+    y = m(x, marks)
+    assert y.shape == (3, 4, 5) and not torch.allclose(y, m(x))  # marks are attended to
+    assert torch.allclose(m(x[..., perm], marks), y[..., perm], atol=1e-12)
+    with pytest.raises(ValueError):
+        m(torch.randn(3, 15, 5))

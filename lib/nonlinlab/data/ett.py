@@ -114,6 +114,21 @@ def sliding_windows(series, lookback: int, horizon: int) -> tuple[torch.Tensor, 
     return w[:, :lookback], w[:, lookback:]
 
 
+def time_features(dates: np.ndarray) -> np.ndarray:
+    """The official ``timeF`` marks of hourly data, each in [−0.5, 0.5]: hour of day, day of
+    week, day of month, day of year → float32 ``(len(dates), 4)``."""
+    d = np.asarray(dates, dtype="datetime64[h]")
+    days = d.astype("datetime64[D]")
+    hour = (d - days).astype(int)
+    weekday = (days.astype(int) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    month_start = days.astype("datetime64[M]").astype("datetime64[D]")
+    year_start = days.astype("datetime64[Y]").astype("datetime64[D]")
+    day_of_month = (days - month_start).astype(int) + 1
+    day_of_year = (days - year_start).astype(int) + 1
+    return np.stack([hour / 23.0 - 0.5, weekday / 6.0 - 0.5, (day_of_month - 1) / 30.0 - 0.5,
+                     (day_of_year - 1) / 365.0 - 0.5], 1).astype(np.float32)
+
+
 def mse_mae(pred: torch.Tensor, target: torch.Tensor) -> tuple[float, float]:
     """Mean squared and mean absolute error over every element (the papers' metrics)."""
     if pred.shape != target.shape:

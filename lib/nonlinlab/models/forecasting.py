@@ -12,6 +12,11 @@ Every model maps a look-back window ``x (B, L, C)`` to a forecast ``(B, H, C)``.
   remainder, one linear map ``L → H`` each, summed (Zeng et al. 2023);
 * :class:`TemporalTransformer` — the "vanilla" arrangement iTransformer inverts: one token per
   time step (all variates embedded together), a Transformer encoder, a linear head;
+* :class:`ITransformer` — the inverted arrangement (Liu et al. 2024): one token per *variate*
+  (its whole look-back window embedded by ``Linear(L, d)``), attention across variates, a
+  feed-forward network applied to each variate token, ``Linear(d, H)`` per token; optional
+  time-feature covariates enter as extra tokens (the official ``timeF`` marks), and the
+  per-window normalisation of the official ``use_norm``;
 * :func:`fit_forecaster` — the Time-Series-Library training protocol the papers use: Adam, MSE,
   learning rate halved after every epoch ("type1"), early stopping on the validation MSE
   (patience 3), the best-validation weights restored.
@@ -146,6 +151,58 @@ class TemporalTransformer(nn.Module):
         h = self.encoder(self.embed(z) + self.pe)
         y = self.head(h.flatten(1)).view(-1, self.horizon, self.channels)
         return self.revin.denormalise(y)
+
+
+class _PostNormEncoderLayer(nn.Module):
+    """The official iTransformer encoder layer: ``x = LN(x + Attn(x))``,
+    ``x = LN(x + FFN(x))`` with a GELU FFN (1×1 convolutions in the official code)."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(d_model, n_heads, dropout=dropout, batch_first=True)
+        self.ff = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Dropout(dropout),
+                                nn.Linear(d_ff, d_model))
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.norm1(x + self.drop(self.attn(x, x, x, need_weights=False)[0]))
+        return self.norm2(x + self.drop(self.ff(x)))
+
+
+class ITransformer(nn.Module):
+    """iTransformer: tokens are variates. ``forward(x, marks=None)`` with ``x (B, L, C)`` and
+    optional time features ``marks (B, L, M)`` (extra tokens, attended to but not forecast)
+    → ``(B, H, C)``. ``use_norm`` is the official per-window normalisation (RevIN without
+    affine); ETTh1's official settings: ``d_model = d_ff = 256``, 2 layers, 8 heads,
+    dropout 0.1."""
+
+    def __init__(self, lookback: int, horizon: int, channels: int, *, d_model: int = 256,
+                 n_heads: int = 8, n_layers: int = 2, d_ff: int = 256, dropout: float = 0.1,
+                 use_norm: bool = True):
+        super().__init__()
+        self.lookback, self.horizon, self.channels = lookback, horizon, channels
+        self.revin = RevIN(channels) if use_norm else None  # no affine: any C works
+        self.embed = nn.Linear(lookback, d_model)
+        self.embed_drop = nn.Dropout(dropout)
+        self.layers = nn.ModuleList(_PostNormEncoderLayer(d_model, n_heads, d_ff, dropout)
+                                    for _ in range(n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.project = nn.Linear(d_model, horizon)
+
+    def forward(self, x: torch.Tensor, marks: torch.Tensor | None = None) -> torch.Tensor:
+        _check_window(x, self.lookback)
+        C = x.shape[2]  # any number of variates: the model is variate-count agnostic
+        z = self.revin.normalise(x) if self.revin is not None else x
+        tokens = z.transpose(1, 2)  # (B, C, L)
+        if marks is not None:
+            _check_window(marks, self.lookback)
+            tokens = torch.cat([tokens, marks.transpose(1, 2).to(tokens)], 1)
+        h = self.embed_drop(self.embed(tokens))
+        for layer in self.layers:
+            h = layer(h)
+        y = self.project(self.norm(h))[:, :C].transpose(1, 2)  # (B, H, C)
+        return self.revin.denormalise(y) if self.revin is not None else y
 
 
 @dataclass
