@@ -25,7 +25,8 @@ def test_configs_fit_their_budgets(profile):
 
 @pytest.mark.parametrize("kw", [{"n": 3}, {"heads": 3}, {"noises": (0.5,)}, {"lr": 0.0},
                                 {"ridge_lambdas": (0.1,)}, {"ilwd_probes": 1}, {"steps": 0},
-                                {"spd_ratio_max": 1.0}])
+                                {"spd_ratio_max": 1.0}, {"sweep_depths": ()},
+                                {"sweep_depths": (2, 4)}])
 def test_bad_config_raises(kw):
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(**kw)
@@ -214,3 +215,17 @@ def test_training_is_deterministic_and_reduces_the_loss():
                            seed=3, device="cpu")
     assert set(out) == {"ols", "one step", "ridge"}
     assert all(v.shape == (2,) and np.all(np.isfinite(v)) for v in out.values())
+
+
+def test_depth_sweep_trains_the_requested_depth():
+    cfg = P.CONFIGS.ci
+    assert cfg.sweep_depths and min(cfg.sweep_depths) < cfg.depth  # ci compares two depths
+    small = cfg.replace(steps=2, batch=4, warmup=1)
+    m1, _ = P.train_icl(small, noise=0.0, seed=0, device="cpu", depth=1, progress_bar=False)
+    m2, _ = P.train_icl(small, noise=0.0, seed=0, device="cpu", progress_bar=False)
+    assert m1.cfg.depth == 1 and m2.cfg.depth == cfg.depth
+    assert sum(p.numel() for p in m1.parameters()) < sum(p.numel() for p in m2.parameters())
+    # evaluation without ridge learners (the depth sweep needs only OLS and GD)
+    ev = P.evaluate(m1, small.replace(eval_prompts=20, tune_prompts=20), noise=0.0, seed=0,
+                    device="cpu", lambdas=())
+    assert not any(k.startswith("ridge") for k in ev.preds) and "gd" in ev.preds

@@ -86,8 +86,9 @@ class Config(ProfileConfig):
     grad_clip: float = 10.0
     # noise experiment: one model per training noise level σ (σ = 0 is the main model)
     noises: tuple[float, ...] = (0.0, 0.5)
-    # depth sweep (σ = 0), empty in ci: the main model is the only depth
-    sweep_depths: tuple[int, ...] = ()
+    # depth sweep (σ = 0): extra noise-free models of these depths, compared with the main one
+    # (ci: a 1-block model against the 2-block main model)
+    sweep_depths: tuple[int, ...] = (1,)
     # evaluation
     eval_prompts: int = 2000
     tune_prompts: int = 2000  # held-out prompts to tune the one-step GD rate per prefix
@@ -117,6 +118,8 @@ class Config(ProfileConfig):
                 f"noises must be a non-empty tuple of levels >= 0, got {self.noises}")
         require(0.0 in self.noises, "noises must include 0 (the main, noise-free model)")
         require(all(dd > 0 for dd in self.sweep_depths), "sweep depths must be positive")
+        require(len(self.sweep_depths) > 0 and min(self.sweep_depths) < self.depth,
+                "sweep_depths must hold a depth below the main model's (the depth comparison)")
         require(len(self.ridge_lambdas) > 1 and all(lam > 0 for lam in self.ridge_lambdas),
                 "ridge_lambdas must hold at least two positive values")
         require(all(any(abs(lam - s * s) < 1e-12 for lam in self.ridge_lambdas)
@@ -151,7 +154,8 @@ def estimate_seconds(cfg: Config) -> float:
     Training: forward + backward ≈ 3 × the forward FLOPs per token
     (:meth:`GPTConfig.flops_per_token`) × ``batch · 2n`` tokens × ``steps``, for every model
     (one per noise level plus the depth sweep). Evaluation: forward passes over the evaluation
-    prompts, and over ``ilwd_prompts · ilwd_probes`` probe sequences at every prefix. Reference
+    prompts for every model, and over ``ilwd_prompts · ilwd_probes`` probe sequences at every
+    prefix for the main model (the only one whose implicit weights are fitted). Reference
     learners and the Bayes oracle: small batched solves, charged ``50 d³`` flops each, plus a
     fixed 1 s per model for their Python loops over prefixes. Assumed throughput: 2 CPU cores
     ≈ 2e10 flop/s (ci; measured ≈ 2.5e10 for this model on one core), a Colab T4 ≈ 4e12 flop/s
@@ -164,7 +168,8 @@ def estimate_seconds(cfg: Config) -> float:
         per_tok = cfg.gpt_config(depth).flops_per_token(cfg.seq_len)
         flops += 3 * per_tok * tokens * cfg.steps
         flops += per_tok * cfg.eval_prompts * cfg.seq_len
-        flops += per_tok * cfg.ilwd_prompts * cfg.ilwd_probes * cfg.seq_len * cfg.n
+    per_tok = cfg.gpt_config().flops_per_token(cfg.seq_len)
+    flops += per_tok * cfg.ilwd_prompts * cfg.ilwd_probes * cfg.seq_len * cfg.n
     solves = (cfg.eval_prompts + cfg.tune_prompts) * cfg.n * (len(cfg.ridge_lambdas) + 8)
     flops += (solves * len(depths) + cfg.bayes_tasks * len(cfg.ridge_lambdas)) * 50 * cfg.dim**3
     throughput = 4e12 if cfg.width >= 128 else 2e10
