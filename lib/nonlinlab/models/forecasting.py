@@ -153,7 +153,7 @@ class TemporalTransformer(nn.Module):
         return self.revin.denormalise(y)
 
 
-class _PostNormEncoderLayer(nn.Module):
+class PostNormEncoderLayer(nn.Module):
     """The official iTransformer encoder layer: ``x = LN(x + Attn(x))``,
     ``x = LN(x + FFN(x))`` with a GELU FFN (1×1 convolutions in the official code)."""
 
@@ -185,7 +185,7 @@ class ITransformer(nn.Module):
         self.revin = RevIN(channels) if use_norm else None  # no affine: any C works
         self.embed = nn.Linear(lookback, d_model)
         self.embed_drop = nn.Dropout(dropout)
-        self.layers = nn.ModuleList(_PostNormEncoderLayer(d_model, n_heads, d_ff, dropout)
+        self.layers = nn.ModuleList(PostNormEncoderLayer(d_model, n_heads, d_ff, dropout)
                                     for _ in range(n_layers))
         self.norm = nn.LayerNorm(d_model)
         self.project = nn.Linear(d_model, horizon)
