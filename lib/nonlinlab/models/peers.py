@@ -2,7 +2,8 @@
 implement (tests and chapters compare ours with theirs on the same inputs).
 
 ``timm``'s layers import ``torchvision`` at package import time (``timm.layers.create_norm``),
-and torchvision has no CPU wheel matching our pinned CPU torch offline. The layer files we
+and torchvision has no CPU wheel matching our pinned CPU torch offline (a CUDA torchvision
+next to a CPU torch fails at import with a RuntimeError). The layer files we
 compare with (``timm/layers/evo_norm.py`` and what it imports) need only torch, so
 :func:`timm_layer_module` imports ``timm.layers.<name>`` normally when it can and otherwise
 loads that file (and its relative imports) from timm's folder without running
@@ -34,7 +35,9 @@ def timm_layer_module(name: str) -> types.ModuleType:
                           + install_lines(["timm"])[0])
     try:
         return importlib.import_module(f"timm.layers.{name}")
-    except ImportError as err:
+    except (ImportError, RuntimeError) as err:
+        # no torchvision, or one built for another torch ("operator torchvision::nms does
+        # not exist"): load the layer file on its own
         if "torchvision" not in str(err):
             raise
     folder = Path(list(spec.submodule_search_locations)[0]) / "layers"
