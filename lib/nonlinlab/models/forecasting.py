@@ -207,7 +207,8 @@ class ITransformer(nn.Module):
 
 @dataclass
 class FitResult:
-    """What :func:`fit_forecaster` did: per-epoch train/validation MSE, the best epoch."""
+    """What :func:`fit_forecaster` did: per-epoch training and validation loss (the MSE unless
+    another ``loss`` was given; the field names keep the default's), the best epoch."""
 
     train_mse: list[float] = field(default_factory=list)
     val_mse: list[float] = field(default_factory=list)
@@ -229,11 +230,13 @@ def fit_forecaster(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                    val: tuple[torch.Tensor, torch.Tensor], *, epochs: int = 10,
                    batch_size: int = 32, lr: float = 1e-4, patience: int = 3,
                    max_steps_per_epoch: int | None = None, generator: torch.Generator,
-                   device: torch.device | None = None) -> FitResult:
+                   device: torch.device | None = None, loss=None) -> FitResult:
     """Train with Adam on the MSE, halving the learning rate after every epoch, stopping when
     the validation MSE has not improved for ``patience`` epochs; the best-validation weights are
     loaded back. ``max_steps_per_epoch`` caps an epoch (the ci profile's budget): the windows of
-    an epoch are a random sample (``generator``) of that many batches."""
+    an epoch are a random sample (``generator``) of that many batches. ``loss(pred, target)``
+    replaces the MSE for both training and early stopping (e.g. OLinear's weighted L1)."""
+    loss_fn = nn.functional.mse_loss if loss is None else loss
     if epochs < 1 or batch_size < 1 or lr <= 0 or patience < 1:
         raise ValueError("epochs, batch_size and patience must be >= 1 and lr > 0")
     device = device or next(model.parameters()).device
@@ -252,15 +255,15 @@ def fit_forecaster(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         for b in range(n_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
             xb, yb = x_tr[idx].to(device), y_tr[idx].to(device)
-            loss = nn.functional.mse_loss(model(xb), yb)
+            batch_loss = loss_fn(model(xb), yb)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            batch_loss.backward()
             opt.step()
-            total += loss.item()
+            total += batch_loss.item()
             result.steps += 1
         result.train_mse.append(total / max(n_batches, 1))
         pred = predict(model, val[0], device=device)
-        v = float(nn.functional.mse_loss(pred, val[1]))
+        v = float(loss_fn(pred, val[1]))
         result.val_mse.append(v)
         if v < best:
             best, stale, result.best_epoch = v, 0, epoch

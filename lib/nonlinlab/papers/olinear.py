@@ -66,7 +66,6 @@ decorrelated coordinates whose variances are the eigenvalues — not what the mo
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import dataclass, field
@@ -424,46 +423,15 @@ def fit_olinear(model: nn.Module, train, val, *, alpha: float, lr: float, epochs
                 generator: torch.Generator, device: torch.device | None = None) -> FitLog:
     """The official protocol with the weighted L1 loss: Adam, lr halved each epoch
     ("type1"), early stopping on the validation weighted-L1 loss, best weights restored.
-    (The shared :func:`~nonlinlab.models.forecasting.fit_forecaster` is the same protocol
-    with the MSE, which the iTransformer and RLinear baselines use.)"""
-    if epochs < 1 or batch_size < 1 or lr <= 0 or patience < 1:
-        raise ValueError("epochs, batch_size and patience must be >= 1 and lr > 0")
+    (The shared :func:`~nonlinlab.models.forecasting.fit_forecaster` with this loss; the
+    iTransformer and RLinear baselines use it with the MSE.)"""
     t0 = time.perf_counter()
-    device = device or next(model.parameters()).device
-    x_tr, y_tr = train
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    log, best, best_state, stale = FitLog(), math.inf, None, 0
-    for epoch in range(epochs):
-        for g in opt.param_groups:
-            g["lr"] = lr * 0.5 ** epoch
-        order = torch.randperm(len(x_tr), generator=generator)
-        n_batches = math.ceil(len(order) / batch_size)
-        if steps_per_epoch is not None:
-            n_batches = min(n_batches, steps_per_epoch)
-        model.train()
-        total = 0.0
-        for b in range(n_batches):
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            loss = weighted_l1(model(x_tr[idx].to(device)), y_tr[idx].to(device), alpha)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.item()
-            log.steps += 1
-        log.train_loss.append(total / n_batches)
-        v = float(weighted_l1(predict(model, val[0], device=device), val[1], alpha))
-        log.val_loss.append(v)
-        if v < best:
-            best, stale, log.best_epoch = v, 0, epoch
-            best_state = copy.deepcopy(model.state_dict())
-        else:
-            stale += 1
-            if stale >= patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    log.seconds = time.perf_counter() - t0
-    return log
+    res = fit_forecaster(model, train, val, epochs=epochs, batch_size=batch_size, lr=lr,
+                         patience=patience, max_steps_per_epoch=steps_per_epoch,
+                         generator=generator, device=device,
+                         loss=lambda pred, target: weighted_l1(pred, target, alpha))
+    return FitLog(res.train_mse, res.val_mse, res.best_epoch, res.steps,
+                  time.perf_counter() - t0)
 
 
 # --------------------------------------------------------------------------------------
