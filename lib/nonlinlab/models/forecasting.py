@@ -125,6 +125,16 @@ class DLinear(nn.Module):
         return out.transpose(1, 2)
 
 
+def sinusoidal_positions(length: int, d_model: int) -> torch.Tensor:
+    """The Transformer's fixed positions ``(length, d_model)``: ``sin`` on even and ``cos`` on
+    odd channels of ``t / 10000^{2i/d}``."""
+    pos = torch.arange(length)[:, None] * torch.exp(
+        torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+    pe = torch.zeros(length, d_model)
+    pe[:, 0::2], pe[:, 1::2] = torch.sin(pos), torch.cos(pos[:, : d_model // 2])
+    return pe
+
+
 class TemporalTransformer(nn.Module):
     """One token per time step: ``Linear(C, d)`` + sinusoidal positions, a pre-norm Transformer
     encoder, then ``Linear(L·d, H·C)`` on the flattened tokens (RevIN around it)."""
@@ -135,11 +145,7 @@ class TemporalTransformer(nn.Module):
         self.lookback, self.horizon, self.channels = lookback, horizon, channels
         self.revin = RevIN(channels)
         self.embed = nn.Linear(channels, d_model)
-        pos = torch.arange(lookback)[:, None] * torch.exp(
-            torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
-        pe = torch.zeros(lookback, d_model)
-        pe[:, 0::2], pe[:, 1::2] = torch.sin(pos), torch.cos(pos[:, : d_model // 2])
-        self.register_buffer("pe", pe, persistent=False)
+        self.register_buffer("pe", sinusoidal_positions(lookback, d_model), persistent=False)
         layer = nn.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout, batch_first=True,
                                            norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)

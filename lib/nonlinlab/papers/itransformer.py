@@ -54,7 +54,6 @@ only a model that mixes variates can use it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,11 +220,7 @@ class TimeTokenTransformer(nn.Module):
         self.lookback, self.channels = lookback, channels
         self.revin = F.RevIN(channels)
         self.embed = nn.Linear(channels, d_model)
-        pos = torch.arange(lookback)[:, None] * torch.exp(
-            torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
-        pe = torch.zeros(lookback, d_model)
-        pe[:, 0::2], pe[:, 1::2] = torch.sin(pos), torch.cos(pos[:, : d_model // 2])
-        self.register_buffer("pe", pe, persistent=False)
+        self.register_buffer("pe", F.sinusoidal_positions(lookback, d_model), persistent=False)
         self.drop = nn.Dropout(dropout)
         self.layers = nn.ModuleList(PostNormEncoderLayer(d_model, n_heads, d_ff or d_model,
                                                           dropout) for _ in range(n_layers))
