@@ -105,6 +105,24 @@ def test_chamfer_matches_brute_force_and_sampling_is_uniform(sphere):
     assert float(ms.chamfer_distance(a, a)) == 0
 
 
+def test_chamfer_gradient_and_unsquared_match_cdist():
+    torch.manual_seed(0)
+    a = torch.randn(2, 40, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(2, 55, 3, dtype=torch.float64)
+    for squared in (True, False):
+        D = torch.cdist(a, b)
+        D = D * D if squared else D
+        ref = D.min(-1).values.mean(-1) + D.min(-2).values.mean(-1)
+        (g_ref,) = torch.autograd.grad(ref.sum(), a)
+        ours = ms.chamfer_distance(a, b, squared=squared)
+        (g,) = torch.autograd.grad(ours.sum(), a)
+        assert torch.allclose(ours, ref, atol=1e-12) and torch.allclose(g, g_ref, atol=1e-10)
+    near = ms.nearest_sq_distance(a, b)
+    assert torch.allclose(near, torch.cdist(a, b).pow(2).min(-1).values, atol=1e-12)
+    with pytest.raises(ValueError, match="same d"):
+        ms.chamfer_distance(a, torch.zeros(2, 5, 2))
+
+
 def test_bad_meshes_are_refused():
     with pytest.raises(ValueError, match="shape"):
         ms.cotangent_laplacian(np.zeros((4, 2)), np.zeros((1, 3), dtype=int))

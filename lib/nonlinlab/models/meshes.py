@@ -32,7 +32,8 @@ from scipy.spatial import cKDTree
 __all__ = [
     "REAL_MESHES", "read_ply", "real_mesh",
     "chamfer_distance", "cotangent_laplacian", "face_areas", "fmap_from_p2p", "icosphere",
-    "laplace_beltrami_basis", "mass_matrix", "p2p_from_fmap", "parametric_grid",
+    "laplace_beltrami_basis", "mass_matrix", "nearest_sq_distance", "p2p_from_fmap",
+    "parametric_grid",
     "sample_surface", "torus", "zoomout",
 ]
 
@@ -208,16 +209,47 @@ def sample_surface(V, F, n: int, *, rng: np.random.Generator) -> np.ndarray:
     return (w[:, :, None] * V[F[f]]).sum(1)
 
 
-def chamfer_distance(P: torch.Tensor, Q: torch.Tensor, *, squared: bool = True) -> torch.Tensor:
-    """Symmetric Chamfer distance of point sets ``(..., n, d)`` and ``(..., m, d)``: the mean
-    over P of the (squared) distance to the nearest point of Q, plus the same from Q to P."""
+def _sq_dists(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
+    """‖p − q‖² for all pairs, as |p|² − 2 p·q + |q|² (no square root)."""
+    return (P.pow(2).sum(-1)[..., :, None] + Q.pow(2).sum(-1)[..., None, :]
+            - 2 * P @ Q.transpose(-1, -2))
+
+
+def _gather(Q: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    return torch.gather(Q, -2, idx[..., None].expand(*idx.shape, Q.shape[-1]))
+
+
+def _check_sets(P: torch.Tensor, Q: torch.Tensor) -> None:
     if P.shape[-1] != Q.shape[-1] or P.dim() < 2 or Q.dim() < 2:
         raise ValueError(f"point sets must be (..., n, d) with the same d, got "
                          f"{tuple(P.shape)} and {tuple(Q.shape)}")
-    D = torch.cdist(P, Q)
-    if squared:
-        D = D * D
-    return D.min(-1).values.mean(-1) + D.min(-2).values.mean(-1)
+
+
+def nearest_sq_distance(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
+    """Squared distance from every point of ``P (..., n, d)`` to its nearest point of
+    ``Q (..., m, d)``. The nearest index is found without gradient and the distance to that point
+    is recomputed with gradient: the value and (almost everywhere) the gradient of
+    ``cdist(P, Q).pow(2).min(-1)`` without back-propagating through the n × m matrix."""
+    _check_sets(P, Q)
+    with torch.no_grad():
+        idx = _sq_dists(P, Q).argmin(-1)
+    return (P - _gather(Q, idx)).pow(2).sum(-1)
+
+
+def chamfer_distance(P: torch.Tensor, Q: torch.Tensor, *, squared: bool = True) -> torch.Tensor:
+    """Symmetric Chamfer distance of point sets ``(..., n, d)`` and ``(..., m, d)``: the mean
+    over P of the (squared) distance to the nearest point of Q, plus the same from Q to P.
+    Both directions' nearest points come from one distance matrix built without gradient (see
+    :func:`nearest_sq_distance`), so memory for the backward pass is O(n + m)."""
+    _check_sets(P, Q)
+    with torch.no_grad():
+        D = _sq_dists(P, Q)
+        i, j = D.argmin(-1), D.argmin(-2)
+    a = (P - _gather(Q, i)).pow(2).sum(-1)
+    b = (Q - _gather(P, j)).pow(2).sum(-1)
+    if not squared:
+        a, b = a.sqrt(), b.sqrt()
+    return a.mean(-1) + b.mean(-1)
 
 
 # -- real meshes -------------------------------------------------------------------------------

@@ -76,7 +76,8 @@ from scipy.spatial import cKDTree
 from torch import nn
 
 from ..core import ProfileConfig, Profiles, require
-from ..models.meshes import parametric_grid
+from ..models.flows import odeint_rk4
+from ..models.meshes import chamfer_distance, nearest_sq_distance, parametric_grid
 
 # --------------------------------------------------------------------------------------
 # Paper numbers (the paper evaluates on a private CMR cohort: no number is comparable here)
@@ -450,28 +451,6 @@ class VelocityField(nn.Module):
         return self.net(torch.cat([x, tt, c[:, None, :].expand(B, N, c.shape[-1])], -1))
 
 
-def odeint_rk4(v, x0: torch.Tensor, n_steps: int, *, t0: float = 0.0, t1: float = 1.0,
-               kinetic: bool = False):
-    """Classical RK4 with ``n_steps`` equal steps of ``dx/dt = v(x, t)`` from ``t0`` to ``t1``
-    (``t1 < t0`` integrates backwards: the inverse map). With ``kinetic=True`` also returns
-    ∫‖v‖² dt (mean over points) by the same quadrature."""
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
-    h = (t1 - t0) / n_steps
-    x, ke = x0, x0.new_zeros(())
-    for i in range(n_steps):
-        t = t0 + i * h
-        k1 = v(x, t)
-        k2 = v(x + 0.5 * h * k1, t + 0.5 * h)
-        k3 = v(x + 0.5 * h * k2, t + 0.5 * h)
-        k4 = v(x + h * k3, t + h)
-        x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        if kinetic:
-            ke = ke + abs(h) / 6 * sum(w * (k ** 2).sum(-1).mean()
-                                       for w, k in ((1, k1), (2, k2), (2, k3), (1, k4)))
-    return (x, ke) if kinetic else x
-
-
 class LocalFlow(nn.Module):
     """NDM's local deformation φ₁ (the time-1 map of ``v_θ``, conditioned on a shape code)."""
 
@@ -540,35 +519,16 @@ def ndm_surface(raw, code, flow: LocalFlow | None, grid, n_ctrl: int, *, kinetic
 # --------------------------------------------------------------------------------------
 
 
-def _sq_dists(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
-    """‖p − q‖² for all pairs, as |p|² − 2 p·q + |q|² (no square root)."""
-    return (P.pow(2).sum(-1)[..., :, None] + Q.pow(2).sum(-1)[..., None, :]
-            - 2 * P @ Q.transpose(-1, -2))
-
-
-def _gather(Q: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-    return torch.gather(Q, -2, idx[..., None].expand(*idx.shape, Q.shape[-1]))
-
-
 def nearest_sq(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
-    """Squared distance from every point of ``P (..., n, 3)`` to its nearest point of
-    ``Q (..., m, 3)``: the nearest index is found without gradient, then the distance to that
-    point is recomputed with gradient — the same value and (almost everywhere) the same gradient
-    as ``cdist(P, Q).pow(2).min(-1)``, without back-propagating through the n × m matrix."""
-    with torch.no_grad():
-        idx = _sq_dists(P, Q).argmin(-1)
-    return (P - _gather(Q, idx)).pow(2).sum(-1)
+    """Squared distance from every point of ``P`` to its nearest point of ``Q`` (the shared
+    :func:`nonlinlab.models.meshes.nearest_sq_distance`: no gradient through the n × m matrix)."""
+    return nearest_sq_distance(P, Q)
 
 
 def chamfer(P: torch.Tensor, Q: torch.Tensor) -> torch.Tensor:
-    """Symmetric squared Chamfer distance per batch element (as
-    ``nonlinlab.models.meshes.chamfer_distance``), the nearest points of both directions from
-    one distance matrix (see :func:`nearest_sq`)."""
-    with torch.no_grad():
-        D = _sq_dists(P, Q)
-        i, j = D.argmin(-1), D.argmin(-2)
-    return (P - _gather(Q, i)).pow(2).sum(-1).mean(-1) + \
-        (Q - _gather(P, j)).pow(2).sum(-1).mean(-1)
+    """Symmetric squared Chamfer distance per batch element
+    (:func:`nonlinlab.models.meshes.chamfer_distance`)."""
+    return chamfer_distance(P, Q)
 
 
 def _loop(n_steps, progress, desc):
