@@ -59,18 +59,19 @@ def convection_diffusion(u0: np.ndarray, t, *, c: float = 0.0, nu: float = 0.0,
 def burgers(u0: np.ndarray, t, *, nu: float, dt: float, length: float = 2 * np.pi,
             dealias: bool = True) -> np.ndarray:
     """Viscous Burgers ``u_t + u u_x = ν u_xx`` (periodic) from ``u0`` on
-    :func:`periodic_grid`, returned at times ``t`` ``(len(t), N)``.
+    :func:`periodic_grid`, returned at times ``t`` ``(len(t), N)``; a batch of initial
+    conditions ``u0`` of shape ``(B, N)`` is solved at once and returned as ``(len(t), B, N)``.
 
     Fourier pseudo-spectral: ``N(û) = −(i k/2)·FFT((IFFT û)²)`` with the top third of the
     modes zeroed (2/3 rule) when ``dealias``; integrating-factor RK4 on ``v = e^{νk²t} û``
     with step ``≤ dt`` (shortened to land on every output time)."""
     u0 = np.asarray(u0, dtype=np.float64)
-    if u0.ndim != 1:
-        raise ValueError(f"u0 must be 1-D samples, got shape {u0.shape}")
+    if u0.ndim not in (1, 2):
+        raise ValueError(f"u0 must be 1-D samples or a (B, N) batch, got shape {u0.shape}")
     if nu <= 0 or dt <= 0:
         raise ValueError("nu and dt must be positive")
     t = _times(t)
-    n = len(u0)
+    n = u0.shape[-1]
     k = _wavenumbers(n, length)
     mask = np.ones_like(k)
     if dealias:
@@ -90,7 +91,7 @@ def burgers(u0: np.ndarray, t, *, nu: float, dt: float, length: float = 2 * np.p
         d = nonlinear(e * uh + h * e2 * c_)
         return e * uh + h / 6 * (e * a + 2 * e2 * (b + c_) + d)
 
-    out = np.empty((len(t), n))
+    out = np.empty((len(t), *u0.shape))
     uh, now = np.fft.rfft(u0), 0.0
     for i, target in enumerate(t):
         span = target - now
