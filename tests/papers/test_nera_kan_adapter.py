@@ -1,0 +1,94 @@
+"""Tests of the NeRA adapter (official kan.py) and its teacher–student experiment."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from nonlinlab.papers import nera_kan_adapter as p
+
+
+def _nera(d_in=5, d_out=3, r=2, knots=8, **kw):
+    torch.manual_seed(0)
+    return p.NeRALinear(nn.Linear(d_in, d_out), r, knots, **kw)
+
+
+def test_hat_basis_is_linear_interpolation():
+    # knots on an integer grid (spacing 1), s = 1, one-hot read-out: z = np.interp of c
+    m = _nera(d_in=1, d_out=1, r=1, knots=7)
+    grid = np.arange(-3.0, 4.0)
+    vals = np.random.default_rng(0).normal(size=7)
+    with torch.no_grad():
+        m.knots.copy_(torch.as_tensor(grid, dtype=torch.float32)[None])
+        m.coeff.copy_(torch.as_tensor(vals, dtype=torch.float32).reshape(1, 7, 1))
+        m.readout.fill_(1.0)
+        m.alpha.fill_(1.0)
+    x = np.linspace(-3, 3, 101)
+    with torch.no_grad():
+        z = m.delta(torch.as_tensor(x, dtype=torch.float32)[:, None]).numpy()[:, 0]
+    np.testing.assert_allclose(z, np.interp(x, grid, vals), atol=1e-6)
+
+
+def test_saturation_outside_support():
+    m = _nera()
+    x = torch.full((4, 5), 5.0)  # > max t + 1 = 4
+    with torch.no_grad():
+        assert torch.equal(m(x), m.base(x))
+
+
+def test_param_count_and_lora_rank():
+    m = _nera(d_in=32, d_out=32, r=4, knots=8)
+    assert p.n_trainable(m) == p.nera_param_count(32, 32, 4, 8) == 1441
+    assert p.lora_equal_rank(32, 32, 4, 8) == 23
+
+
+def test_near_null_start_and_shapes():
+    m = _nera(d_in=16, d_out=8, r=4)
+    x = torch.randn(3, 7, 16)
+    y = m(x)
+    assert y.shape == (3, 7, 8)
+    with torch.no_grad():
+        b = m.base(x)
+    assert float((y - b).detach().norm() / b.norm()) < 0.05
+
+
+def test_gradcheck_float64():
+    m = _nera(d_in=3, d_out=2, r=2, knots=4).double()
+    x = torch.tensor([[0.13, -0.71, 1.37], [2.21, 0.47, -1.93]], dtype=torch.float64,
+                     requires_grad=True)  # away from the kinks t_k ± 1, t_k
+    assert torch.autograd.gradcheck(lambda v: m(v), (x,))
+
+
+def test_identity_basis_is_affine():
+    m = _nera(basis="identity")
+    x1, x2 = torch.randn(4, 5), torch.randn(4, 5)
+    with torch.no_grad():
+        d = lambda v: m.delta(v) - m.delta(torch.zeros(1, 5))  # noqa: E731
+        torch.testing.assert_close(d(x1 + x2), d(x1) + d(x2), atol=1e-5, rtol=1e-4)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError):
+        p.NeRALinear(nn.Conv1d(1, 1, 1))
+    with pytest.raises(ValueError):
+        _nera(basis="cubic")
+    with pytest.raises(ValueError):
+        _nera()(torch.randn(2, 4))
+    with pytest.raises(ValueError):
+        p.make_task("quadratic", p.CONFIGS.ci, 0)
+
+
+def test_oracles_and_tiny_run():
+    cfg = p.CONFIGS.ci.replace(d=8, teacher_rank=2, n_train=300, n_test=300, steps=60)
+    out = p.run_experiment(cfg, seed=0, tasks=("linear",))["linear"]
+    assert out["linear_oracle"] < 1e-10
+    st = out["students"]
+    assert st["dense ΔW"]["final"] < 0.3 and st["frozen base"]["final"] > 0.5
+    task = p.make_task("nonlinear", cfg, 0)
+    # the frozen-knot NeRA family contains additive functions: it beats the best linear map
+    assert p.frozen_knot_oracle(task, cfg) < 0.5 * p.linear_oracle(task)
+
+
+def test_configs_and_estimate():
+    assert p.estimate_seconds(p.CONFIGS.ci) <= 30
+    assert p.estimate_seconds(p.CONFIGS.full) <= 20 * 60
