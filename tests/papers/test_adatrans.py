@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+import torch
+
+from nonlinlab.papers import adatrans as P
+
+CFG = P.CONFIGS.ci.replace(steps=3, flow_steps=3, n_label=200, n_test=200)
+
+
+@pytest.fixture(scope="module")
+def world():
+    return P.World(CFG, seed=0)
+
+
+def test_realnvp_change_of_variables_exact():
+    torch.manual_seed(0)
+    flow = P.RealNVP(6, layers=4, hidden=16).double()
+    for layer in flow.layers:  # non-trivial scales
+        layer.scale.data.normal_()
+    flow.sd.copy_(torch.tensor([1.0, 2.0, 0.5, 1.5, 1.0, 0.7]))
+    x = torch.randn(10, 6, dtype=torch.float64)
+    z, logdet = flow(x)
+    assert torch.allclose(flow.inverse(z), x, atol=1e-10)
+    for i in range(10):
+        J = torch.autograd.functional.jacobian(lambda v: flow(v[None])[0][0], x[i])
+        assert abs(torch.linalg.slogdet(J)[1].item() - logdet[i].item()) < 1e-8
+
+
+def test_world_exact_density_and_attributes(world):
+    w = world.sample(3000, torch.Generator().manual_seed(1))
+    from scipy.stats import multivariate_normal
+    ref = np.log(sum(multivariate_normal(m.numpy(), c.numpy()).pdf(w[:5].numpy()) / len(world.means)
+                     for m, c in zip(world.means, world.covs, strict=True)))
+    assert np.allclose(world.log_prob(w[:5]).numpy(), ref, atol=1e-4)
+    rates = world.attrs(w).float().mean(0)
+    assert ((rates > 0.4) & (rates < 0.6)).all()
+
+
+def test_editor_mechanics(world):
+    net = P.AdaTrans(CFG.dim, 1, 16, 1, 2, max_steps=4).eval()
+    w0 = world.sample(50, torch.Generator().manual_seed(2))
+    traj, s, d = P.edit_adatrans(net, world, w0)
+    assert traj.shape == (5, 50, CFG.dim) and s.shape == (4, 50)
+    assert ((s > 0) & (s < 1)).all()
+    assert torch.allclose(d.norm(dim=-1), torch.ones(4, 50), atol=1e-5)
+    assert torch.allclose(traj[1:] - traj[:-1], s[..., None] * d, atol=1e-6)
+
+
+def test_interfacegan_matches_sklearn_and_projection(world):
+    from sklearn.linear_model import LogisticRegression
+    w = world.sample(500, torch.Generator().manual_seed(3)).numpy()
+    normals = P.fit_boundaries(world, w)
+    y = world.attrs(torch.as_tensor(w)).numpy()[:, 0]
+    coef = LogisticRegression(max_iter=1000).fit(w, y).coef_[0]
+    assert np.allclose(normals[0], coef / np.linalg.norm(coef), atol=1e-4)
+    d = P.conditional_direction(normals, 0, [1, 2, 3])
+    Q, _ = np.linalg.qr(normals[1:].T)
+    ref = normals[0] - Q @ (Q.T @ normals[0])
+    assert np.allclose(d, ref / np.linalg.norm(ref), atol=1e-8)
+    assert abs(np.linalg.norm(d) - 1) < 1e-12
+
+
+def test_training_runs_and_bad_config(world):
+    flow = P.train_flow(world, CFG)
+    net, hist = P.train_editor(world, flow, CFG, max_steps=2)
+    assert len(hist) == CFG.steps and all(np.isfinite(h["cls"]) for h in hist)
+    with pytest.raises(ValueError, match="dim"):
+        P.Config(dim=7)
+
+
+def test_estimates_fit_budgets():
+    assert P.estimate_seconds(P.CONFIGS.ci) <= 60
+    assert P.estimate_seconds(P.CONFIGS.full) <= 20 * 60
