@@ -105,10 +105,10 @@ def test_cnn_shapes_and_bad_input():
     import torch
 
     m = P.SmallCNN(3, width=4)
-    assert m.embed(torch.zeros(2, 1, 28, 28)).shape == (2, 16)
+    assert m.features(torch.zeros(2, 1, 28, 28)).shape == (2, 16)
     assert m(torch.zeros(2, 1, 28, 28)).shape == (2, 3)
     with pytest.raises(ValueError, match="expected images"):
-        m.embed(torch.zeros(2, 3, 28, 28))
+        m.features(torch.zeros(2, 3, 28, 28))
     with pytest.raises(ValueError):
         P.Config(first=3, n_tasks=3)  # 7 classes do not split over 2 tasks
     with pytest.raises(ValueError):

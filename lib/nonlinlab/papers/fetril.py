@@ -54,10 +54,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from ..core import ProfileConfig, Profiles, require
 from ..data.incremental import AccuracyMatrix, class_incremental_tasks
+from ..models.cnn import SmallCNN
 
 # --------------------------------------------------------------------------------------
 # Paper numbers
@@ -140,28 +140,6 @@ def estimate_seconds(cfg: Config) -> float:
 # --------------------------------------------------------------------------------------
 
 
-class SmallCNN(nn.Module):
-    """conv3×3(w) → pool → conv3×3(2w) → pool → conv3×3(4w) → global average pool (the
-    4w-D feature :meth:`embed`) → linear head."""
-
-    def __init__(self, n_classes: int, width: int = 16):
-        super().__init__()
-        w = width
-        self.body = nn.Sequential(
-            nn.Conv2d(1, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(w, 2 * w, 3, padding=1), nn.BatchNorm2d(2 * w), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(2 * w, 4 * w, 3, padding=1), nn.BatchNorm2d(4 * w), nn.ReLU())
-        self.head = nn.Linear(4 * w, n_classes)
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[1] != 1:
-            raise ValueError(f"expected images (B, 1, H, W), got {tuple(x.shape)}")
-        return self.body(x).mean((2, 3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embed(x))
-
-
 def train_extractor(x: np.ndarray, y: np.ndarray, cfg: Config, *, seed: int,
                     device: torch.device | str = "cpu") -> SmallCNN:
     """Train the CNN with cross-entropy on the initial state's images (labels ``0..P-1``),
@@ -192,7 +170,7 @@ def train_extractor(x: np.ndarray, y: np.ndarray, cfg: Config, *, seed: int,
 def extract(model: SmallCNN, x: np.ndarray, *, batch: int = 1000) -> np.ndarray:
     """Frozen features :math:`\\mathcal F(x)` (float64 numpy)."""
     dev = next(model.parameters()).device
-    out = [model.embed(torch.as_tensor(x[i:i + batch], device=dev)).double().cpu()
+    out = [model.features(torch.as_tensor(x[i:i + batch], device=dev)).double().cpu()
            for i in range(0, len(x), batch)]
     return torch.cat(out).numpy()
 

@@ -73,6 +73,7 @@ from torch import nn
 
 from ..core import ProfileConfig, Profiles, require
 from ..data.incremental import AccuracyMatrix, class_incremental_tasks
+from ..models.cnn import SmallCNN
 
 # --------------------------------------------------------------------------------------
 # Paper / official-code constants
@@ -159,30 +160,8 @@ def estimate_seconds(cfg: Config) -> float:
 
 
 # --------------------------------------------------------------------------------------
-# Encoder and losses
+# Losses (the encoder is nonlinlab.models.cnn.SmallCNN)
 # --------------------------------------------------------------------------------------
-
-
-class Encoder(nn.Module):
-    """conv3×3(w) → pool → conv3×3(2w) → pool → conv3×3(4w) → global average pool: the
-    :math:`d=4w` features :math:`g_\\theta(x)`; ``head`` is the linear classifier."""
-
-    def __init__(self, n_classes: int = 10, width: int = 16):
-        super().__init__()
-        w = width
-        self.body = nn.Sequential(
-            nn.Conv2d(1, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(w, 2 * w, 3, padding=1), nn.BatchNorm2d(2 * w), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(2 * w, 4 * w, 3, padding=1), nn.BatchNorm2d(4 * w), nn.ReLU())
-        self.head = nn.Linear(4 * w, n_classes)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[1] != 1:
-            raise ValueError(f"expected images (B, 1, H, W), got {tuple(x.shape)}")
-        return self.body(x).mean((2, 3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
 
 
 def sce_loss(logits: torch.Tensor, targets: torch.Tensor, a: float = SCE_A,
@@ -202,7 +181,7 @@ def kd_loss(f: torch.Tensor, f_old: torch.Tensor) -> torch.Tensor:
             + GAMMA_NORM * F.mse_loss(f.norm(dim=1), f_old.norm(dim=1)))
 
 
-def train_task(model: Encoder, x: np.ndarray, y: np.ndarray, classes: np.ndarray, *,
+def train_task(model: SmallCNN, x: np.ndarray, y: np.ndarray, classes: np.ndarray, *,
                epochs: int, lr: float, batch: int, seed: int, kd: bool = False,
                pretrain: bool = False) -> None:
     """SeqFT (or SeqKD with ``kd``) on one task, in place: Adam (head lr × 10), SCE on the
@@ -240,7 +219,7 @@ def train_task(model: Encoder, x: np.ndarray, y: np.ndarray, classes: np.ndarray
 
 
 @torch.no_grad()
-def features(model: Encoder, x: np.ndarray, *, batch: int = 1000) -> torch.Tensor:
+def features(model: SmallCNN, x: np.ndarray, *, batch: int = 1000) -> torch.Tensor:
     """:math:`g_\\theta(x)` in eval mode, float64 on the CPU."""
     dev = next(model.parameters()).device
     model.eval()
@@ -499,7 +478,7 @@ def load_data(cfg: Config) -> Data:
                 m.y_test.copy())
 
 
-def run_stream(data, tasks: list[np.ndarray], pre: Encoder, cfg: Config, *, seed: int,
+def run_stream(data, tasks: list[np.ndarray], pre: SmallCNN, cfg: Config, *, seed: int,
                kd: bool = False, compensators=COMPENSATORS, sabotage: str | None = None
                ) -> dict:
     """Sequential fine-tuning (or SeqKD) of a copy of the pre-trained encoder ``pre`` over
@@ -576,7 +555,7 @@ def run_stream(data, tasks: list[np.ndarray], pre: Encoder, cfg: Config, *, seed
     return out
 
 
-def joint_accuracy(data, tasks: list[np.ndarray], pre: Encoder, cfg: Config, *,
+def joint_accuracy(data, tasks: list[np.ndarray], pre: SmallCNN, cfg: Config, *,
                    seed: int) -> float:
     """Upper bound: the pre-trained encoder fine-tuned on the data of every class at once
     (same epochs per image as one SeqFT task, cross-entropy), tested on all classes."""
@@ -589,11 +568,11 @@ def joint_accuracy(data, tasks: list[np.ndarray], pre: Encoder, cfg: Config, *,
     return float((p == data.y_test).mean())
 
 
-def pretrain(data: Data, cfg: Config, *, seed: int, device="cpu") -> Encoder:
+def pretrain(data: Data, cfg: Config, *, seed: int, device="cpu") -> SmallCNN:
     """The pre-trained encoder: the CNN trained with cross-entropy on all of sklearn's digits
     (Adam, ``cfg.pre_lr``); its head is then discarded (re-initialised)."""
     torch.manual_seed(seed)
-    model = Encoder(10, cfg.width).to(device)
+    model = SmallCNN(10, cfg.width).to(device)
     train_task(model, data.x_pre, data.y_pre, np.arange(10), epochs=cfg.pre_epochs,
                lr=cfg.pre_lr / 10, batch=cfg.batch, seed=seed, pretrain=True)
     torch.manual_seed(seed + 1)
