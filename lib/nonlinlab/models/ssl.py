@@ -72,14 +72,18 @@ def colour_jitter(x: torch.Tensor, *, brightness: float = 0.4, contrast: float =
 
 
 def gaussian_random_field(batch: int, size: int, *, length_scale: float,
-                          generator: torch.Generator, channels: int = 2) -> torch.Tensor:
+                          generator: torch.Generator, channels: int = 2,
+                          device: torch.device | str | None = None) -> torch.Tensor:
     """``(batch, channels, size, size)`` stationary Gaussian fields with unit pointwise standard
     deviation and the squared-exponential correlation of length ``length_scale`` pixels
-    (white noise filtered in Fourier space by ``exp(−(2π f ℓ)²/4)``, renormalised)."""
+    (white noise filtered in Fourier space by ``exp(−(2π f ℓ)²/4)``, renormalised).
+    ``device``: where the filtering runs (the noise is drawn from ``generator`` on the CPU)."""
     if length_scale <= 0:
         raise ValueError("length_scale must be positive")
     noise = torch.randn(batch, channels, size, size, generator=generator)
-    f = torch.fft.fftfreq(size)
+    if device is not None:
+        noise = noise.to(device)
+    f = torch.fft.fftfreq(size, device=noise.device)
     f2 = f[:, None] ** 2 + f[None, :] ** 2
     filt = torch.exp(-((2 * torch.pi * length_scale) ** 2) * f2 / 4)
     field = torch.fft.ifft2(torch.fft.fft2(noise) * filt).real
