@@ -229,3 +229,19 @@ def test_depth_sweep_trains_the_requested_depth():
     ev = P.evaluate(m1, small.replace(eval_prompts=20, tune_prompts=20), noise=0.0, seed=0,
                     device="cpu", lambdas=())
     assert not any(k.startswith("ridge") for k in ev.preds) and "gd" in ev.preds
+
+
+def test_noise_free_spd_cannot_tell_a_label_leak_from_least_squares():
+    """Why the chapter's leak-proof claims use noisy labels: noise-free with k > d, least squares
+    is exact, so a 'model' that outputs its query label has SPD 0 to it; with noise it does not,
+    and its SPD to the labels (0) exposes it."""
+    for noise, leak_matches_ols in ((0.0, True), (0.5, False)):
+        x, y = _prompts(B=400, n=9, d=5, noise=noise, seed=2)
+        ols = P.online_predictions("ols", x, y)
+        leak = y.clone()  # sees y_i when predicting y_i
+        spd_ols = P.mean_over(P.spd(leak, ols).numpy(), 6, 8)  # over-determined k = d+1..n-1
+        assert (spd_ols < 1e-12) == leak_matches_ols
+        if noise > 0:
+            ridge = P.online_predictions("ridge", x, y, lam=noise**2)
+            assert P.mean_over(P.spd(leak, y).numpy(), 6, 8) == 0.0  # SPD(leak, labels) = 0
+            assert P.mean_over(P.spd(ridge, y).numpy(), 6, 8) > 0.1
