@@ -25,18 +25,23 @@
 # (Kolmogorov–Arnold style), implemented as in the official code — against LoRA at equal
 # trainable-parameter count, on a teacher–student adaptation task with planted truth: a frozen
 # random layer must learn a rank-4 shift that is either *nonlinear and additive* in the input
-# coordinates (where NeRA should win) or *linear* (a control, where LoRA should win). The
-# paper's own evaluation (FID/CLIP-style scores of FLUX.1-dev fine-tuned on its FLORA fashion
-# sketches) needs hub-only weights and data; the generator experiment planned for this chapter
-# (fine-tuning a small conditional flow-matching model to a new procedural sketch domain) is
-# not part of this version of the page.
+# coordinates (where NeRA should win) or *linear* (a control, where LoRA should win); and the
+# paper's use case at CPU scale, *generative fine-tuning*: a class-conditional flow-matching
+# generator pre-trained on real handwritten digits (scikit-learn's 8×8 digits) is adapted to a
+# new "outline" style of the digits with NeRA or LoRA adapters of equal parameter count on its
+# frozen linear layers, scored by a Fréchet distance in the features of a small classifier and
+# by the held-out flow-matching loss. The paper's own evaluation (FID/CLIP-style scores of
+# FLUX.1-dev fine-tuned on its FLORA fashion sketches) needs hub-only weights and data. On the
+# planted task NeRA wins as claimed; on the digit generator it does **not**: LoRA adapts
+# better at equal parameters, and the page reports that claim rather than asserting it.
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
 
 # %%
-# Setup, on Colab only: install nonlinlab from the same git ref as this page (or from
-# $NONLINLAB_PIP_SOURCE). Locally, `make setup` has installed everything.
+# Setup, on Colab only: install nonlinlab with this chapter's extras from the same git ref
+# as this page (or from $NONLINLAB_PIP_SOURCE). Locally, `make setup` has installed
+# everything.
 import os
 import sys
 
@@ -44,7 +49,7 @@ if "google.colab" in sys.modules:
     from IPython import get_ipython
 
     src = os.environ.get("NONLINLAB_PIP_SOURCE", "git+https://github.com/nonlinlab/nonlinlab@main#subdirectory=lib")
-    get_ipython().run_line_magic("pip", f'install -q "nonlinlab @ {src}"')
+    get_ipython().run_line_magic("pip", f'install -q "nonlinlab[sklearn] @ {src}"')
 
 # %% tags=["parameters"]
 profile = "auto"  # "ci" (CPU, seconds), "full" (one GPU, paper-like scale) or "auto"
@@ -206,6 +211,94 @@ plt.show()
 # outside the knot support.
 
 # %% [markdown]
+# ### Generative fine-tuning: a digit generator adapted to a new style
+#
+# The paper's use of NeRA is to fine-tune a pre-trained text-to-image generator (FLUX.1-dev)
+# to a new domain, fashion sketches. A stand-in of that setting on real data, at CPU scale: a
+# class-conditional **flow-matching** generator of scikit-learn's 8×8 digits (pixels scaled
+# to $[-1,1]$), with the book's shared loss and sampler (`nonlinlab.models.flows`),
+#
+# $$x_t=t\,x_1+(1-t)\,x_0,\qquad \mathcal L(v)=
+# \mathbb E_{t\sim U[0,1],\,x_0\sim\mathcal N(0,I),\,(x_1,c)}
+# \big\Vert (x_1-x_0)-v(x_t,t,c)\big\Vert^2, \tag{3}$$
+#
+# where $v$ is an MLP on $[x_t,t,\mathrm{onehot}(c)]$ with three SiLU hidden layers (width
+# 128 at `ci`). It is pre-trained on a random half of the digits, then frozen. The **new
+# domain** is an *outline* rendering of the other half: each pixel's ink level $p=(x+1)/2$
+# becomes $\sin(\pi p)$, so background and full ink both go to $p=0$ (no ink) and the
+# half-inked stroke edges to full ink — a per-pixel, non-monotone change of style. Every one
+# of the generator's four linear layers is wrapped in NeRA ($r=4$, $K=8$, Eq. 1) or in LoRA
+# with the same number of trainable parameters per layer (ranks 18, 23, 23 and 29), or in
+# NeRA with the identity basis; only the adapters train, on Eq. (3) with the outline digits,
+# with Adam at one learning rate for all. Two scores, both on digits no adapter saw (the
+# first half, restyled): the **Fréchet distance** between generated samples (20 Euler steps,
+# same noise and labels for every model) and the held-out outline digits in the 64-D feature
+# space of a small classifier trained on the outline digits — an offline analogue of FID,
+# whose Inception network is not available offline — and the **held-out flow-matching loss**
+# (Eq. 3 at fixed noise and times).
+
+# %%
+from nonlinlab.core import progress
+from nonlinlab.data.digits import load_digits
+
+digits = load_digits()
+gen = paper.generative_experiment(paper.digits_to_unit(digits.x),
+                                  torch.as_tensor(digits.labels), cfg, seed=ch.seed,
+                                  device=ch.device, progress=progress)
+G = gen["results"]
+gen_rows = {k: {"trainable params": v["params"], "Fréchet distance (classifier features)":
+                v["fd"], "held-out flow-matching loss": v["val_loss"]} for k, v in G.items()}
+gen_rows["real outline digits (other half)"] = {
+    "trainable params": np.nan, "Fréchet distance (classifier features)": gen["floor_fd"],
+    "held-out flow-matching loss": np.nan}
+pd.DataFrame(gen_rows).T.style.format(
+    {"trainable params": "{:,.0f}", "Fréchet distance (classifier features)": "{:.2f}",
+     "held-out flow-matching loss": "{:.2f}"}, na_rep="—")
+
+# %% [markdown]
+# The last row is the floor of the Fréchet distance: two disjoint halves of the real outline
+# digits; the frozen base, never trained on outlines, is the ceiling. The style classifier's
+# accuracy on the held-out outline digits is a sanity check below.
+
+# %%
+def show_grid(imgs, ax, title):
+    tiles = imgs[:20].reshape(2, 10, 8, 8).permute(0, 2, 1, 3).reshape(16, 80)
+    ax.imshow(tiles.clamp(-1, 1).numpy(), cmap="gray_r", vmin=-1, vmax=1)
+    ax.set(title=title, xticks=[], yticks=[])
+
+
+fig, axes = plt.subplots(1, 3, figsize=(13, 2.3))
+show_grid(gen["data"]["val_x"][:20], axes[0], "real outline digits (held out)")
+show_grid(G["NeRA"]["samples"], axes[1], "NeRA-adapted generator")
+show_grid(G["LoRA (equal params)"]["samples"], axes[2], "LoRA-adapted generator (equal params)")
+plt.show()
+
+# %% [markdown]
+# **Figure 3.** Held-out real outline digits (left) and samples of the NeRA- and LoRA-adapted
+# generators for the same labels and noise (20 Euler steps), ink drawn dark. Mirrors the
+# paper's qualitative comparisons of sketches generated after NeRA and LoRA fine-tuning. The
+# generator was pre-trained on ordinary digits only; the adapters turn it to the new style.
+
+# %%
+
+fig, ax = plt.subplots(figsize=(6, 3.4))
+w = 25
+for j, k in enumerate(["NeRA", "LoRA (equal params)", "NeRA, identity basis"]):
+    cur = G[k]["curve"]
+    ax.plot(np.arange(w, len(cur) + 1), np.convolve(cur, np.ones(w) / w, "valid"), color=color(j),
+            label=k, ls="--" if "identity" in k else "-")
+ax.set(xlabel="adapter step (Adam, batch 128)", ylabel="flow-matching loss (moving mean)",
+       title="adapting to the outline style", ylim=(None, 1.3 * G["frozen base"]["val_loss"]))
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# **Figure 4.** Training loss (Eq. 3) of each adapter of the frozen generator on the outline
+# digits, moving mean over 25 steps, for NeRA, LoRA at equal parameters and NeRA with the
+# identity basis. Mirrors the paper's convergence comparison of NeRA and LoRA; here LoRA's
+# loss ends below NeRA's.
+
+# %% [markdown]
 # ## Reproduction check
 #
 # The headline is the paper's claim that NeRA adapts better than LoRA, in the form this
@@ -214,7 +307,11 @@ plt.show()
 # LoRA is essentially exact while NeRA is not. Thresholds were set on seeds 0–4 at the `ci`
 # profile (values in the discussion). The identity-basis ablation and the frozen-knot oracle
 # are secondary checks; the initial gap, parameter counts and LoRA's agreement with the
-# least-squares linear floor are sanity checks of the code.
+# least-squares linear floor are sanity checks of the code. For the generator the paper's
+# direction (NeRA ahead of LoRA at equal parameters, in Fréchet distance and held-out loss)
+# does not hold at the `ci` scale on any calibration seed, so those two headlines are
+# *reported* here and asserted only at `full`; that NeRA adapts the frozen generator at all,
+# and that its hat basis matters, are asserted.
 
 # %%
 S_nl, S_li = nl["students"], li["students"]
@@ -252,6 +349,31 @@ ch.claims.close("nonlinear shift: LoRA (equal params) / best linear map (lstsq)"
                 S_nl["LoRA (equal params)"]["final"] / nl["linear_oracle"], 1.0, rtol=0.05,
                 kind="sanity", note="Adam reaches the least-squares floor of linear adapters")
 
+G_n, G_l, G_f = G["NeRA"], G["LoRA (equal params)"], G["frozen base"]
+G_i = G["NeRA, identity basis"]
+ch.claims.less("outline style: Fréchet distance of samples, NeRA / LoRA at equal parameters",
+               G_n["fd"] / G_l["fd"], 1.0, kind="headline", asserted_at=("full",),
+               paper=paper.PAPER_CLAIM,
+               note=f"NeRA {G_n['fd']:.1f}, LoRA {G_l['fd']:.1f}, real-data floor "
+                    f"{gen['floor_fd']:.1f}; reported at ci: LoRA wins on seeds 0–4")
+ch.claims.less("outline style: held-out flow-matching loss, NeRA / LoRA at equal parameters",
+               G_n["val_loss"] / G_l["val_loss"], 1.0, kind="headline", asserted_at=("full",),
+               paper=paper.PAPER_CLAIM,
+               note=f"NeRA {G_n['val_loss']:.1f}, LoRA {G_l['val_loss']:.1f}; reported at ci")
+ch.claims.less("outline style: held-out loss of the NeRA-adapted / frozen generator",
+               G_n["val_loss"] / G_f["val_loss"], 0.75,
+               paper="NeRA adapts a frozen generator to a new domain",
+               note=f"Fréchet distance {G_f['fd']:.1f} → {G_n['fd']:.1f}")
+ch.claims.greater("outline style: held-out loss, NeRA with identity basis / NeRA",
+                  G_i["val_loss"] / G_n["val_loss"], 1.05,
+                  paper="the nonlinear (KAN) basis is what NeRA adds",
+                  note="ablation, not a table of the paper")
+ch.claims.between("generator: trainable parameters of LoRA / NeRA", G_l["params"] / G_n["params"],
+                  0.95, 1.05, kind="sanity",
+                  note=f"{G_n['params']:,} (NeRA) vs {G_l['params']:,} (LoRA)")
+ch.claims.greater("style classifier: accuracy on held-out outline digits", gen["clf_acc"], 0.8,
+                  kind="sanity", note="the Fréchet feature space separates the classes")
+
 # %%
 ch.claims.check()
 
@@ -288,24 +410,64 @@ ch.claims.check()
 # rank) instead of the official 16 or 64, $\alpha=1$ instead of $10^{-3}$ (dataclass) or 64
 # (FLUX config), and Adam at lr $10^{-2}$ for 300 full-batch steps instead of AdamW at
 # $10^{-5}$: with $\alpha=10^{-3}$ and so small a learning rate nothing would move in 300
-# steps. The planned second experiment — fine-tuning a small conditional flow-matching
-# generator to a new procedural sketch domain, with held-out loss and attribute accuracy of
-# generated samples — is not implemented in this version of the chapter.
+# steps.
+#
+# **Generative fine-tuning: what did not match.** On the digit generator the paper's direction
+# does not reproduce at the `ci` scale. Adapting every linear layer of the frozen
+# flow-matching generator to the outline style, NeRA (20,615 trainable parameters) ends with a
+# Fréchet distance 1.16–1.36× LoRA's (20,998 parameters) and a held-out flow-matching loss
+# 1.07–1.08× LoRA's, on every seed 0–4 (FD NeRA 24.8–34.4 against LoRA 19.5–25.2; real-data
+# floor 1.5–2.9; frozen base 65–94). Both adapters do move the generator a long way to the new
+# style (held-out loss 101 → ≈ 60, Figures 3 and 4), and NeRA's hat basis matters (the
+# identity-basis ablation is 1.13–1.42× worse in held-out loss), but LoRA at equal parameters
+# is ahead. We tried two other settings while calibrating: 1,500 adapter steps instead of 600
+# (LoRA's lead grows: FD ratio 1.29 on seed 0, 1.26 on seed 1; loss ratio 1.08 on both) and,
+# on seed 0, Adam at lr $10^{-2}$ for both instead of $3\cdot10^{-3}$ (FD ratio 0.88, but the
+# held-out loss still favours LoRA, 1.04; and NeRA at $10^{-2}$, FD 28.0 and loss 59.9, is
+# still behind LoRA at $3\cdot10^{-3}$, 24.1 and 56.6, so giving each adapter the better of
+# the two learning rates leaves LoRA ahead on both scores). Since neither score favours NeRA
+# with a margin on every seed, the two
+# generative headlines are reported at `ci` and asserted only at `full` (where they may well
+# fail too). Why the planted task and the generator disagree is visible in Eq. (1): NeRA's
+# correction is a rank-$r$ map of *additive* functions of a layer's inputs, which is exactly
+# the planted shift's structure; the style change here is additive per pixel at the *output*
+# of the generator, not at the inputs of its layers, while a high-rank linear correction of
+# each layer (LoRA ranks 18–29 vs NeRA rank 4) goes further inside a network that already has
+# nonlinearities between its layers. The paper's gains are reported for a large transformer
+# (FLUX.1-dev) with rank 64 and image-quality scores we cannot compute here; this is a
+# negative result for the small-MLP, equal-parameter setting, not a refutation of those.
+#
+# **Generative values over seeds 0–4 and 7, 11 against the thresholds.** Reported: Fréchet
+# distance NeRA / LoRA 1.155–1.363 (paper direction < 1: not met); held-out loss NeRA / LoRA
+# 1.069–1.079 (< 1: not met). Asserted: held-out loss NeRA / frozen base 0.595–0.618
+# (< 0.75, worst margin 1.21×, seed 4); identity basis / NeRA 1.126–1.418 (> 1.05, worst
+# margin 7 %, seed 2); parameter ratio LoRA / NeRA 1.019 (sanity); style classifier accuracy
+# on held-out outline digits 0.879–0.888 (> 0.8, sanity). Seeds 7 and 11, not used to set
+# anything: Fréchet ratio 1.264 and 1.360, loss ratio 1.067 and 1.077 (LoRA ahead again);
+# NeRA / frozen 0.618 and 0.599, identity basis / NeRA 1.155 and 1.427, classifier accuracy
+# 0.902 and 0.896 — every asserted check passes.
 #
 # **Breaking the method.** Two sabotages, each a temporary edit run through the whole notebook
 # (seed 0): (1) NeRA's hat basis replaced by the identity, $\phi(u)=u$ — the nonlinear
 # headline fails (NeRA / LoRA 0.63 > 0.1) and so does the identity-basis ablation (1.00 < 10);
 # the linear-control headlines still pass, as they should, since they test LoRA's side;
+# in the generator both asserted NeRA checks fail: identity basis / NeRA 1.00 < 1.05, and the
+# sabotaged NeRA's held-out loss is still 0.84 of the frozen base's (> 0.75). The generative
+# NeRA-vs-LoRA headlines are reported, not asserted, so this sabotage has no asserted
+# headline to break there; their reported values move the expected way (Fréchet ratio 1.15 →
+# 4.67, loss ratio 1.07 → 1.51);
 # (2) LoRA's $B$ left untrained (the baseline cannot adapt) — both linear-control headlines fail
 # (LoRA 0.999 > $10^{-3}$; NeRA / LoRA 0.0024 < 10) and the LoRA-vs-least-squares sanity
 # check fails (1.15).
 #
 # **Not run here.** The `full` profile ($d=128$, teacher rank 8, NeRA rank 8, 20,000 training
-# samples, 3,000 steps; about 2.5 min on a GPU on paper, `paper.estimate_seconds`) is written
+# samples, 3,000 steps; for the generator width 256, 10,000 pre-training and 4,000 adapter
+# steps, 50 Euler steps; about 4.5 min on a GPU on paper, `paper.estimate_seconds`) is written
 # but was not run while writing this chapter.
 #
-# **Cost.** The `ci` run took 18 s of CPU time (user + sys, one thread, seed 0, including the
-# kernel's start and imports) on the shared 2-core machine.
+# **Cost.** The `ci` run took 28–36 s of CPU time (user + sys, one thread, seed 0, including the
+# kernel's start and imports; about half of it the generator) on the shared 2-core machine, hence
+# the 60-s budget.
 
 # %% [markdown]
 # ## Cite this chapter

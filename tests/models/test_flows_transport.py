@@ -101,3 +101,25 @@ def test_rk4_is_fourth_order_and_grad_option_backpropagates():
         assert abs(float(g) - exact) < 0.05 * float(x0.abs().sum())
     with pytest.raises(ValueError, match="n_steps"):
         flows.sample_rk4(field, x0, 0)
+
+
+def test_feature_classifier_frechet():
+    from nonlinlab.models.transport import (classifier_frechet, frechet_distance,
+                                            train_feature_classifier)
+
+    g = torch.Generator().manual_seed(0)
+    labels = torch.arange(200) % 4
+    centres = torch.randn(4, 16, generator=g)
+    x = (centres[labels] + 0.3 * torch.randn(200, 16, generator=g)).clamp(-1, 1)
+    clf = train_feature_classifier(x, labels, steps=200, seed=1)
+    assert (clf(x).argmax(1) == labels).float().mean() > 0.9
+    assert clf.features(x).shape == (200, 64)
+    # the distance is frechet_distance of the classifier's features; a sample vs itself is 0
+    with torch.no_grad():
+        f = clf.features(x).double()
+    assert classifier_frechet(clf, x, x) == pytest.approx(frechet_distance(f, f), abs=1e-9)
+    assert classifier_frechet(clf, x[labels < 2], x) > classifier_frechet(clf, x[::2], x)
+    again = train_feature_classifier(x, labels, steps=200, seed=1)
+    assert torch.equal(again.head.weight, clf.head.weight)  # seeded
+    with pytest.raises(ValueError, match="labels"):
+        train_feature_classifier(x, labels[:5], steps=1, seed=0)

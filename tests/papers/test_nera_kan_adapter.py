@@ -90,5 +90,53 @@ def test_oracles_and_tiny_run():
 
 
 def test_configs_and_estimate():
-    assert p.estimate_seconds(p.CONFIGS.ci) <= 30
+    assert p.estimate_seconds(p.CONFIGS.ci) <= 60
     assert p.estimate_seconds(p.CONFIGS.full) <= 20 * 60
+
+
+def test_outline_style_values():
+    x = torch.tensor([-1.0, 0.0, 1.0])
+    torch.testing.assert_close(p.outline_style(x), torch.tensor([-1.0, 1.0, -1.0]), atol=1e-6,
+                               rtol=0)
+
+
+def test_adapted_generator_starts_at_base_and_freezes_it():
+    torch.manual_seed(0)
+    base = p.CondVelocity(64, 32)
+    cfg = p.CONFIGS.ci
+    x, t, c = torch.randn(6, 64), torch.rand(6), torch.arange(6)
+    with torch.no_grad():
+        y0 = base(x, t, c)
+    counts = {}
+    for kind in p.GEN_ADAPTERS:
+        m = p.adapt_generator(base, kind, cfg, seed=0)
+        counts[kind] = p.n_trainable(m)
+        with torch.no_grad():
+            y = m(x, t, c)
+        if kind in ("LoRA (equal params)", "frozen base"):
+            torch.testing.assert_close(y, y0)  # B = 0 / no adapter
+        elif kind == "NeRA":
+            assert float((y - y0).norm() / y0.norm()) < 0.05
+        frozen = [n for n, q in m.named_parameters() if not q.requires_grad]
+        assert all(".base." in n or kind == "frozen base" for n in frozen)
+    assert counts["frozen base"] == 0
+    assert abs(counts["LoRA (equal params)"] / counts["NeRA"] - 1) < 0.05
+    with pytest.raises(ValueError):
+        p.adapt_generator(base, "DoRA", cfg, seed=0)
+    with pytest.raises(ValueError):
+        base(x[:, :10], t, c)
+
+
+def test_tiny_generative_run():
+    from nonlinlab.data.digits import load_digits
+
+    d = load_digits()
+    cfg = p.CONFIGS.ci.replace(gen_width=16, gen_pre_steps=20, gen_adapt_steps=10, gen_batch=32,
+                               gen_euler=2, gen_samples=200, gen_clf_steps=20)
+    out = p.generative_experiment(p.digits_to_unit(d.x), torch.as_tensor(d.labels), cfg, seed=0,
+                                  adapters=("LoRA (equal params)", "frozen base"))
+    r = out["results"]
+    assert r["frozen base"]["params"] == 0 and len(r["LoRA (equal params)"]["curve"]) == 10
+    assert all(np.isfinite(v["fd"]) and np.isfinite(v["val_loss"]) for v in r.values())
+    # adapter training lowers the held-out loss below the frozen generator's
+    assert r["LoRA (equal params)"]["val_loss"] < r["frozen base"]["val_loss"]

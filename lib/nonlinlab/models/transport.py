@@ -10,7 +10,10 @@ exact optimal-transport cost of small sets, and the Fréchet distance of Gaussia
   uniform weights (an assignment problem, solved exactly by ``linear_sum_assignment``);
 * :func:`frechet_distance` — ``‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2(Σ₁^{½} Σ₂ Σ₁^{½})^{½})`` of Gaussian
   fits to two feature sets (the FID formula; in a notebook's own classifier features it is an
-  offline FID analogue, not FID).
+  offline FID analogue, not FID);
+* :class:`FeatureClassifier`, :func:`train_feature_classifier`, :func:`classifier_frechet` — the
+  small classifier whose features define that offline analogue for flattened images in
+  ``[-1, 1]`` (e.g. the 8×8 digits), and the Fréchet distance in its feature space.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import torch
 from scipy.linalg import sqrtm
 from scipy.optimize import linear_sum_assignment
+from torch import nn
 
 
 def _pair(x, y) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,3 +76,54 @@ def frechet_distance(f1, f2) -> float:
     if np.iscomplexobj(cross):
         cross = cross.real
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * cross))
+
+
+class FeatureClassifier(nn.Module):
+    """``d_in → 128 → 64 → n_classes`` ReLU MLP; the 64-D pre-activation of its second layer
+    (:meth:`features`) is the feature space of :func:`classifier_frechet`."""
+
+    def __init__(self, d_in: int = 64, n_classes: int = 10):
+        super().__init__()
+        self.l1, self.l2 = nn.Linear(d_in, 128), nn.Linear(128, 64)
+        self.head = nn.Linear(64, n_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.l2(torch.relu(self.l1(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.features(x)))
+
+
+def train_feature_classifier(x: torch.Tensor, labels: torch.Tensor, *, steps: int, seed: int,
+                             device=None, batch: int = 128, lr: float = 1e-3) -> FeatureClassifier:
+    """Cross-entropy, Adam, ``steps`` mini-batches drawn with replacement (seeded); returned in
+    eval mode."""
+    if x.dim() != 2 or len(x) != len(labels):
+        raise ValueError(f"need x (n, d) and n labels, got {tuple(x.shape)}, {len(labels)}")
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    clf = FeatureClassifier(x.shape[1], int(labels.max()) + 1)
+    if device is not None:
+        clf = clf.to(device)
+    opt = torch.optim.Adam(clf.parameters(), lr=lr)
+    for _ in range(steps):
+        idx = torch.randint(0, len(x), (batch,), generator=g)
+        xb, yb = x[idx], labels[idx]
+        if device is not None:
+            xb, yb = xb.to(device), yb.to(device)
+        loss = nn.functional.cross_entropy(clf(xb), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    clf.eval()
+    return clf
+
+
+@torch.no_grad()
+def classifier_frechet(clf: FeatureClassifier, a: torch.Tensor, b: torch.Tensor) -> float:
+    """:func:`frechet_distance` of ``clf``'s features of samples ``a`` (clamped to ``[-1, 1]``)
+    and reference data ``b``."""
+    dev = next(clf.parameters()).device
+    fa = clf.features(a.clamp(-1, 1).to(dev)).double().cpu()
+    fb = clf.features(b.to(dev)).double().cpu()
+    return frechet_distance(fa, fb)

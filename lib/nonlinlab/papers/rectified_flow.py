@@ -362,45 +362,6 @@ def digits_tensor(x: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(x / 8.0 - 1.0, dtype=torch.float32)
 
 
-class DigitClassifier(nn.Module):
-    """64 → 128 → 64 → 10 ReLU MLP; the 64-D pre-activation of its second layer is the
-    feature space of the Fréchet distance."""
-
-    def __init__(self):
-        super().__init__()
-        self.l1, self.l2, self.head = nn.Linear(64, 128), nn.Linear(128, 64), nn.Linear(64, 10)
-
-    def features(self, x):
-        return self.l2(torch.relu(self.l1(x)))
-
-    def forward(self, x):
-        return self.head(torch.relu(self.features(x)))
-
-
-def train_classifier(x: torch.Tensor, labels: torch.Tensor, cfg: Config, *, seed: int,
-                     device) -> DigitClassifier:
-    g = torch.Generator().manual_seed(seed + 7)
-    torch.manual_seed(seed + 7)
-    clf = DigitClassifier().to(device)
-    opt = torch.optim.Adam(clf.parameters(), lr=1e-3)
-    for _ in range(cfg.clf_steps):
-        idx = torch.randint(0, len(x), (128,), generator=g)
-        loss = nn.functional.cross_entropy(clf(x[idx].to(device)), labels[idx].to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    clf.eval()
-    return clf
-
-
-@torch.no_grad()
-def frechet(clf: DigitClassifier, a: torch.Tensor, b: torch.Tensor) -> float:
-    dev = next(clf.parameters()).device
-    fa = clf.features(a.clamp(-1, 1).to(dev)).double().cpu()
-    fb = clf.features(b.to(dev)).double().cpu()
-    return transport.frechet_distance(fa, fb)
-
-
 def gaussian_sampler(dim: int):
     def sample(g, b):
         return torch.randn(b, dim, generator=g)
@@ -417,15 +378,16 @@ def digits_experiment(x: torch.Tensor, labels: torch.Tensor, cfg: Config, *, see
                      reflow_steps=cfg.reflow_steps, n_pairs=cfg.n_pairs,
                      n_reflow=cfg.n_reflow, seed=seed, device=device, coupling=coupling,
                      progress=progress, tag="digits ")
-    clf = train_classifier(x, labels, cfg, seed=seed, device=device)
+    clf = transport.train_feature_classifier(x, labels, steps=cfg.clf_steps, seed=seed + 7,
+                                             device=device)
     g = torch.Generator().manual_seed(seed + 3000)
     z0 = torch.randn(cfg.n_eval, x.shape[1], generator=g)
     perm = torch.randperm(len(x), generator=g)
     half = len(x) // 2
-    out = {"fd_real_halves": frechet(clf, x[perm[:half]], x[perm[half:]]), "rf": [],
-           "steps": list(cfg.eval_steps)}
+    fd_halves = transport.classifier_frechet(clf, x[perm[:half]], x[perm[half:]])
+    out = {"fd_real_halves": fd_halves, "rf": [], "steps": list(cfg.eval_steps)}
     for k, v in enumerate(models, start=1):
-        fd = {n: frechet(clf, simulate(v, z0, n), x) for n in cfg.eval_steps}
+        fd = {n: transport.classifier_frechet(clf, simulate(v, z0, n), x) for n in cfg.eval_steps}
         p = paths(v, z0, 32)
         with torch.no_grad():
             one = simulate(v, z0[:16], 1)
