@@ -28,8 +28,10 @@
 # digits (scikit-learn's 1,797 8×8 digits) — against k-means and spectral clustering on the raw
 # data and against MLC's own initialisation; and the *linearization* claim, that the learned
 # features of different clusters become close to orthogonal subspaces. The paper's CIFAR and
-# TinyImageNet numbers with a ResNet-18 are out of reach here; the accuracy comparison on real
-# digits is reported, not verified (see the Discussion for why).
+# TinyImageNet numbers with a ResNet-18 are out of reach here. The linearization claim
+# reproduces; the clustering headline — MLC more accurate than k-means, spectral clustering and
+# its own initialisation — does **not** at this scale (MLC lowers the accuracy of its
+# initialisation on both data sets), and is reported, not verified (see the Discussion).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -111,7 +113,9 @@ cfg
 # their manifold); for the digits, a random shift of at most one pixel plus pixel noise.
 #
 # **Inference** (official evaluation): $\Gamma$ of the whole data set (50 Sinkhorn iterations),
-# symmetrised, is the affinity of spectral clustering with $k$ clusters; accuracy (ACC) under
+# symmetrised, is the affinity of spectral clustering with $k$ clusters — the $k$ leading
+# eigenvectors of the normalised affinity, each row scaled to unit length, then k-means, as in
+# the official `metrics/clustering.py`; accuracy (ACC) under
 # the best one-to-one matching of clusters to labels (Hungarian) and normalised mutual
 # information (NMI).
 #
@@ -309,14 +313,6 @@ nmis = {name: {key: r[key]["nmi"] for key in methods.values()} for name, r in
 # thresholds: about half the smallest gap seen over seeds 0–4 (values in the Discussion)
 THR_NMI_GAP, THR_ACC_GAP, THR_OVERLAP = 0.4, 0.15, 0.75
 THR_COS_RATIO = {"circles": 0.85, "digits": 0.95}
-ch.claims.greater("circles: MLC NMI − k-means NMI (raw)",
-                  nmis["circles"]["mlc"] - nmis["circles"]["kmeans"], THR_NMI_GAP,
-                  kind="headline", paper=paper.PAPER_CLAIM_ACC,
-                  note="nested non-linear manifolds: k-means on the raw data has NMI ≈ 0")
-ch.claims.greater("circles: MLC ACC − k-means ACC (raw)",
-                  acc["circles"]["mlc"] - acc["circles"]["kmeans"], THR_ACC_GAP,
-                  kind="headline", paper=paper.PAPER_CLAIM_ACC,
-                  note="k-means on the raw data is near chance (0.25)")
 for name, r in [("circles", res_c), ("digits", res_d)]:
     ch.claims.less(f"{name}: cross-class mean \\lvert cos\\rvert, MLC / initialisation",
                    r["mlc"]["cross_cos"] / r["init"]["cross_cos"], THR_COS_RATIO[name],
@@ -326,14 +322,28 @@ for name, r in [("circles", res_c), ("digits", res_d)]:
 ch.claims.less("digits: subspace overlap after MLC (cos of smallest principal angle)",
                res_d["mlc"]["overlap"], THR_OVERLAP, kind="headline",
                paper=paper.PAPER_CLAIM_ORTH, note=f"initialisation {res_d['init']['overlap']:.3f}")
-ch.claims.greater("digits: MLC ACC − max(k-means, spectral) ACC on raw pixels",
-                  acc["digits"]["mlc"] - max(acc["digits"]["kmeans"], acc["digits"]["spectral"]),
-                  0.0, kind="headline", asserted_at=("full",), paper=paper.PAPER_CLAIM_ACC,
-                  note="needs paper-scale training; see the Discussion")
+# the clustering headline: better than k-means AND spectral clustering AND its initialisation.
+# Not reproduced at ci (see the Discussion): reported here, asserted only at full.
 for name in ("circles", "digits"):
+    best = max(acc[name]["kmeans"], acc[name]["spectral"])
+    ch.claims.greater(f"{name}: MLC ACC − max(k-means, spectral) ACC on the raw inputs",
+                      acc[name]["mlc"] - best, 0.0, kind="headline", asserted_at=("full",),
+                      paper=paper.PAPER_CLAIM_ACC,
+                      note=f"MLC {acc[name]['mlc']:.3f}, k-means {acc[name]['kmeans']:.3f}, "
+                           f"spectral {acc[name]['spectral']:.3f}; see the Discussion")
     ch.claims.greater(f"{name}: MLC ACC − its initialisation (spectral on Γ)",
-                      acc[name]["mlc"] - acc[name]["init"], 0.0, kind="paper",
-                      asserted_at=("full",), paper="MLC improves on its one-shot initialisation")
+                      acc[name]["mlc"] - acc[name]["init"], 0.0, kind="headline",
+                      asserted_at=("full",), paper="MLC improves on its one-shot initialisation",
+                      note=f"initialisation {acc[name]['init']:.3f} → MLC {acc[name]['mlc']:.3f}")
+# weaker, but true at ci: k-means cannot separate nested circles, MLC's membership can
+ch.claims.greater("circles: MLC NMI − k-means NMI (raw)",
+                  nmis["circles"]["mlc"] - nmis["circles"]["kmeans"], THR_NMI_GAP,
+                  kind="paper", paper=paper.PAPER_CLAIM_ACC,
+                  note="k-means on nested circles has NMI ≈ 0; spectral clustering is perfect")
+ch.claims.greater("circles: MLC ACC − k-means ACC (raw)",
+                  acc["circles"]["mlc"] - acc["circles"]["kmeans"], THR_ACC_GAP,
+                  kind="paper", paper=paper.PAPER_CLAIM_ACC,
+                  note="k-means on the raw data is near chance (0.25)")
 ch.claims.less(r"Eq. 6 optimality: η log Γ − \lvert CCᵀ\rvert is a row term + a column term",
                oracle["η log Γ − |CCᵀ|: max double-centred residual"], 1e-10, kind="sanity")
 ch.claims.less("Γ doubly stochastic: max deviation of row and column sums from 1",
@@ -354,69 +364,87 @@ ch.claims.check()
 # %% [markdown]
 # ## Discussion
 #
-# **What matched.** *Clustering a union of non-linear manifolds.* On the nested circles k-means
-# on the raw data is at chance (ACC 0.27–0.29, NMI ≤ 0.01) while MLC recovers the manifolds
-# (ACC 0.58–1.00, NMI 0.50–1.00 over seeds 0–4, 7, 11). *Manifold linearization.* On both data sets the
-# MCR² phase pushes the features of different clusters towards orthogonal subspaces: the mean
-# $\lvert\cos\rvert$ between different classes falls to 0.63–0.71 (circles) and 0.74–0.89
-# (digits) of its value at initialisation, while the within-class $\lvert\cos\rvert$ of the
-# digits *rises* (0.53–0.56 → 0.66–0.69); the principal-angle overlap of the ten digit
-# subspaces falls from 0.94–0.97 to 0.50–0.60 (Figures 3–4: the diagonal blocks of
-# $\lvert ZZ^\top\rvert$ brighten, the off-diagonal ones darken, each class's singular values
-# decay faster).
+# **What matched: manifold linearization.** On both data sets the MCR² phase pushes the
+# features of different clusters towards orthogonal subspaces: the mean $\lvert\cos\rvert$
+# between different classes falls to 0.61–0.71 (circles) and 0.73–0.93 (digits) of its value at
+# initialisation, while the within-class $\lvert\cos\rvert$ of the digits *rises*; the
+# principal-angle overlap of the ten digit subspaces falls from 0.94–0.97 to 0.50–0.62
+# (Figures 3–4: the diagonal blocks of $\lvert ZZ^\top\rvert$ brighten, the off-diagonal ones
+# darken, each class's singular values decay faster). The membership also gets *purer*: the
+# share of $\Gamma$'s mass on pairs of the same true class (the official code's
+# "feature detection" measure) rises on every seed we measured — circles (seeds 0, 1, 5)
+# 0.89–0.91 → 0.91–0.95, digits (seeds 0–5) 0.50–0.53 → 0.51–0.61, by only 0.006 at seed 5.
 #
-# **Values over seeds** (seeds 0–4 calibrated, 7 and 11 checked afterwards with the thresholds
-# frozen):
+# **What did not match: the clustering headline.** The paper's headline is that MLC clusters
+# more accurately than k-means and spectral clustering and than its own initialisation. At the
+# `ci` scale it does not, and it is recorded as reported (asserted only at `full`, which was not
+# run, so it is verified nowhere in this book). ACC over seeds 0–5 (readout: spectral clustering
+# of $\Gamma$ as in the official code):
 #
-# | claim | threshold | seeds 0–4 | seed 7 | seed 11 | worst margin |
-# |---|---|---|---|---|---|
-# | circles: NMI gap to k-means | > 0.5 | 0.84, 1.00, 0.99, 0.83, 0.80 | 0.61 | 0.50 | 0.10 (seed 11) |
-# | circles: ACC gap to k-means | > 0.3 | 0.58, 0.73, 0.72, 0.56, 0.37 | 0.40 | 0.31 | 0.16 (seed 11) |
-# | circles: cross-class $\lvert\cos\rvert$ ratio | < 0.85 | 0.69, 0.66, 0.68, 0.67, 0.63 | 0.64 | 0.71 | 0.14 (seed 11) |
-# | digits: cross-class $\lvert\cos\rvert$ ratio | < 0.95 | 0.76, 0.81, 0.74, 0.89, 0.83 | 0.78 | 0.87 | 0.06 (seed 3) |
-# | digits: subspace overlap | < 0.75 | 0.55, 0.59, 0.57, 0.59, 0.58 | 0.50 | 0.60 | 0.15 (seed 11) |
+# | | k-means (raw) | spectral (raw) | initialisation | MLC |
+# |---|---|---|---|---|
+# | circles | 0.27–0.29 | 1.00 | 1.00 on all six | 1.00, 1.00, 1.00, 0.83, 0.65, 0.66 |
+# | digits | 0.77–0.80 | 0.81 | 0.79, 0.79, 0.84, 0.80, 0.77, 0.76 | 0.68, 0.66, 0.68, 0.63, 0.68, 0.62 |
 #
-# **What did not match, and what it took.** (i) *Accuracy on real digits.* The paper's
-# headline is that MLC clusters images more accurately than earlier methods. At the `ci`
-# scale it does not: MLC's ACC on the digits is 0.62–0.69 (0.55 at seed 11) against 0.77–0.80
-# for k-means and 0.80–0.81 for spectral clustering on the raw pixels, and below its own
-# initialisation (0.73–0.84 with spectral clustering on the initial $\Gamma$; k-means on the
-# initial features even reaches 0.75–0.87). The MCR² phase does what its objective asks — it
-# compresses every soft cluster ($R_c$ falls by a third, Figure 1) and linearizes the classes
-# — but with $d=16$ and 100 steps the membership fragments classes into several
-# sub-clusters. That claim is recorded as reported, asserted only at `full`, and is not
-# verified anywhere in this book (the `full` profile was not run). (ii) *MLC improves on its
-# initialisation.* Also not at `ci`: on the circles the initial $\Gamma$ already separates the
-# manifolds perfectly (ACC 1.0) and MLC keeps or lowers it (initial ACC 1.0 at six of the seven seeds, 0.55 at seed 11; after MLC 0.58–1.00). (iii) *Spectral clustering
-# on the raw circles* is perfect (ACC 1.0): with well separated manifolds a 10-nearest-neighbour
-# graph already has one connected component per circle; MLC ties it at best. (iv) *What the
-# design took.* At the first design (invariance weight $\lambda=2$, 200 TCR steps, MLC at
-# Adam $10^{-3}$) MLC reached ACC 0.33–0.57 on the circles and its ACC gap to k-means was
-# 0.06 at seed 2; a learning rate of $3\cdot10^{-4}$ for the MLC phase (at $10^{-3}$ it
-# fragments the clusters: circles ACC 0.44 against 0.82 at seed 0), a stronger invariance
-# $\lambda=10$ (initial ACC ≈ 0.3–0.5 at $\lambda=2$, 0.75 at $\lambda=10$, seeds 1–2) and 400
-# TCR steps on the circles (seed 11: MLC NMI 0.15 with 200 steps, 0.50 with 400) made the
-# circle claims robust. Everything else is the official setting ($\epsilon^2=0.1$,
-# $\eta=0.175$, 5 Sinkhorn iterations, $\gamma=0.05$).
+# So MLC loses 0.09–0.17 ACC against its initialisation on the digits and up to 0.36 on the
+# circles, and never beats spectral clustering on the raw inputs (which is perfect on the
+# circles: a 10-nearest-neighbour graph has one component per circle). Since $\Gamma$ gets
+# purer while the spectral readout gets worse, the MCR² phase does not *mix* the clusters, it
+# *fragments* them. Our reading (not tested further): $R_c$ is concave in $\Gamma$, so
+# minimising it favours memberships that link each point only to its nearest features, and a
+# circle (or a digit class) becomes a chain of weakly linked pieces that spectral clustering
+# with $k$ clusters cuts in the wrong place. What we checked against the official code (`LeslieTrue/CPP`, the authors' MLC head):
+# the signs and scales of the two rates ($-R(Z) + R_c(Z,\Gamma)$, $\epsilon^2=0.1$, columns of
+# $\Gamma$ summing to 1), $\eta=0.175$ and 5 Sinkhorn iterations in training, the
+# $\tfrac{\gamma}{2}\lVert\Gamma\rVert_F^2$ regulariser, features and cluster logits on the
+# sphere, the one-shot copy of the feature head into the cluster head. Two things did differ and
+# were tried: (i) the *readout* — we used scikit-learn's spectral clustering, the official code
+# row-normalises the spectral embedding; the official readout is now used (circles seed 0: ACC
+# 0.87 → 1.00; seeds 3–5 unchanged); (ii) the official Sinkhorn detaches the column
+# potential from the gradient — no change (seed 5 circles ACC 0.664 either way). Neither the
+# official optimiser (SGD, momentum 0.9, lr $3\cdot10^{-3}$/$2\cdot10^{-3}$, weight decay;
+# circles seed 5 ACC 0.56, digits seed 0 0.69) nor a shorter MCR² phase (30 steps: digits seed 0
+# ACC 0.72 against 0.79 at initialisation) lets MLC beat its initialisation. The paper starts
+# from self-supervised CIFAR features with batches of 2,000 and 30 epochs; where its gain comes
+# from a regime we cannot reach at `ci` (or from self-supervised features whose clusters are
+# not already linear, unlike 8×8 digits, where k-means on pixels scores 0.77–0.80) is open.
+#
+# **Values over seeds** (seeds 0–4 calibrated; 5, 7 and 11 checked with the thresholds frozen):
+#
+# | claim | threshold | seeds 0–4 | seed 5 | seed 7 | seed 11 | worst margin |
+# |---|---|---|---|---|---|---|
+# | circles: cross-class $\lvert\cos\rvert$ ratio (headline) | < 0.85 | 0.70, 0.66, 0.68, 0.67, 0.63 | 0.61 | 0.64 | 0.71 | 0.14 (seed 11) |
+# | digits: cross-class $\lvert\cos\rvert$ ratio (headline) | < 0.95 | 0.76, 0.81, 0.73, 0.89, 0.83 | 0.93 | 0.78 | 0.87 | 0.02 (seed 5) |
+# | digits: subspace overlap (headline) | < 0.75 | 0.55, 0.59, 0.57, 0.59, 0.58 | 0.62 | 0.50 | 0.60 | 0.13 (seed 5) |
+# | circles: NMI gap to k-means (paper) | > 0.4 | 0.99, 0.99, 0.99, 0.83, 0.80 | 0.80 | 0.72 | 0.60 | 0.20 (seed 11) |
+# | circles: ACC gap to k-means (paper) | > 0.15 | 0.71, 0.73, 0.72, 0.56, 0.37 | 0.40 | 0.46 | 0.36 | 0.21 (seed 11) |
+#
+# The digits $\lvert\cos\rvert$ ratio is the thinnest asserted claim (0.93 at seed 5 against
+# 0.95; seeds 0–4 leave at least 0.06); the subspace overlap, the other linearization measure on
+# the digits, keeps a margin of at least 0.13 everywhere. The reported clustering headlines at
+# seeds 7 and 11: circles MLC ACC 0.73 and 0.63 against an initialisation of 1.00 and 0.64
+# (spectral clustering on the raw circles: 1.00).
 #
 # **Breaking the method.** The membership replaced by a *hard* one — every row of $\Gamma$ the
 # one-hot vector of its largest entry, in training and at inference, everything else unchanged
 # (seed 0). Each point's largest similarity is with itself, so $\Gamma=I$: the trivial optimum
 # of $R_c$, no gradient reaches the cluster head, and the objective reduces to expanding
-# $R(Z)$. All five asserted headlines fail: circles NMI gap 0.007 (threshold 0.4), ACC gap
-# −0.04 (0.15), circles $\lvert\cos\rvert$ ratio 1.21 (0.85), digits $\lvert\cos\rvert$
-# ratio 1.01 (0.95), digit-subspace overlap 0.97 (0.75); of the sanity checks, the optimality
-# condition of Eq. 6 fails ($\log\Gamma$ is $-\infty$ off the diagonal) while the marginals
-# still hold — a permutation matrix is doubly stochastic, which is why the entropic projection,
-# not the constraint alone, is what makes the membership informative.
+# $R(Z)$. Every asserted claim fails: circles $\lvert\cos\rvert$ ratio 1.21 (threshold 0.85),
+# digits $\lvert\cos\rvert$ ratio 1.01 (0.95), digit-subspace overlap 0.97 (0.75), circles NMI
+# gap to k-means 0.23 (0.4), ACC gap 0.01 (0.15); so do the reported clustering headlines (MLC
+# ACC 0.31 on the circles and 0.10 on the digits against spectral 1.00 and 0.81; against the
+# initialisation −0.13 and 0.00). Of the sanity checks, the optimality condition of Eq. 6 fails
+# ($\log\Gamma$ is $-\infty$ off the diagonal) while the marginals still hold — a permutation
+# matrix is doubly stochastic, which is why the entropic projection, not the constraint alone,
+# is what makes the membership informative.
 #
 # **Not run here.** The `full` profile (eight circles of 1,000 points, a 1024-wide MLP, $d=64$,
 # 3,000 steps per phase; the same 1,797 digits) is written and its cost estimated on paper
 # (`paper.estimate_seconds`, ≈ 9 min on one GPU), but it was not run while writing this
 # chapter, and no paper-scale image data set (the paper's CIFAR-10/100, TinyImageNet) is used.
 #
-# **Cost.** The `ci` run's own compute is ≈ 50 s of CPU time on one thread (user + system, papermill included) (both data sets;
-# circles ≈ 15–21 s, digits ≈ 14–16 s).
+# **Cost.** The `ci` run's own compute is 46–53 s of CPU time on one thread (user + system,
+# papermill included; seeds 0, 5, 7), both data sets (≈ 17–25 s each).
 
 # %% [markdown]
 # ## Cite this chapter
