@@ -104,8 +104,11 @@ def test_rk4_is_fourth_order_and_grad_option_backpropagates():
 
 
 def test_feature_classifier_frechet():
-    from nonlinlab.models.transport import (classifier_frechet, frechet_distance,
-                                            train_feature_classifier)
+    from nonlinlab.models.transport import (
+        classifier_frechet,
+        frechet_distance,
+        train_feature_classifier,
+    )
 
     g = torch.Generator().manual_seed(0)
     labels = torch.arange(200) % 4
