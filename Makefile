@@ -75,7 +75,7 @@ execute:
 # each alone in an empty folder and a fresh Colab-like environment (base cached in
 # _build/colab-check/) where its setup cell does the installs; ci profile, papermill.
 colab-check: setup
-	$(PY) tools/colab_check.py
+	$(PY) tools/colab_check.py --jobs $(JOBS)
 
 # The Ray runner (tools/run_book.py) on a local Ray, whatever $RAY_ADDRESS says: two chapters
 # at the ci profile into _build/ray-ci/ (never _build/claims), then their claim records checked.

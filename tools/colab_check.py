@@ -36,6 +36,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,8 +181,9 @@ def setup_cell_is_current(slug: str, notebook: Path) -> str | None:
 
 
 def check(slug: str, base: Path, python: str, out_dir: Path, timeout: int, wheel: Path,
-          wheels: Path | None) -> tuple[bool, str]:
-    """Run one chapter alone in a temporary folder; (passed, what happened)."""
+          wheels: Path | None, threads: int | None = None) -> tuple[bool, str]:
+    """Run one chapter alone in a temporary folder; (passed, what happened). ``threads`` caps
+    the notebook's BLAS/OpenMP threads (when chapters run side by side)."""
     ch = all_chapters()[slug]
     src = ROOT / f"{ch.notebook}.ipynb"
     stale = setup_cell_is_current(slug, src)
@@ -199,6 +201,8 @@ def check(slug: str, base: Path, python: str, out_dir: Path, timeout: int, wheel
                         **{meta.PIP_SOURCE_ENV: wheel.as_uri()})
         if wheels is not None:
             env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels))
+        if threads is not None:
+            env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
         cmd = [venv / "bin" / "python", "-m", "papermill", folder / src.name, executed,
                "-p", "profile", "ci", "--cwd", folder, "-k", "python3",
                "--execution-timeout", str(timeout)]
@@ -292,6 +296,8 @@ def main() -> None:
                         "one without extras)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
     parser.add_argument("--no-py312", action="store_true", help="skip the Python 3.12 run")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="chapters run at the same time (each single-threaded)")
     parser.add_argument("--online", action="store_true",
                         help="resolve the setup cells' installs against the package indexes")
     args = parser.parse_args()
@@ -313,20 +319,28 @@ def main() -> None:
     log("chapters: " + ", ".join(f"{s} [{' '.join(all_chapters()[s].extras) or 'no extras'}]"
                                  for s in slugs))
     wheel = lib_wheel(CACHE / "lib-wheel")
-    failed, houses = [], {}
-    for slug, python in runs:
-        base = base_venv(python)
-        if python not in houses:
-            houses[python] = None if args.online else wheelhouse(base, python, wheel)
+    if args.jobs < 1:
+        sys.exit("--jobs must be at least 1")
+    houses, bases = {}, {}
+    for python in dict.fromkeys(p for _, p in runs):  # build each base and wheelhouse once
+        bases[python] = base_venv(python)
+        houses[python] = None if args.online else wheelhouse(bases[python], python, wheel)
+
+    def one(run_: tuple[str, str]) -> tuple[str, bool, str, float]:
+        slug, python = run_
         t1 = time.perf_counter()
         version = PY312 if python != sys.executable else sysconfig.get_python_version()
-        tag = f"{slug} (Python {version})"
-        ok, what = check(slug, base, python, out_dir, args.timeout, wheel, houses[python])
-        log(f"{'PASS' if ok else 'FAIL'} {tag} in {time.perf_counter() - t1:.0f} s: "
-            f"{what if ok else ''}")
-        if not ok:
-            print(what, flush=True)
-            failed.append(tag)
+        ok, what = check(slug, bases[python], python, out_dir, args.timeout, wheel,
+                         houses[python], threads=1 if args.jobs > 1 else None)
+        return f"{slug} (Python {version})", ok, what, time.perf_counter() - t1
+
+    failed = []
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for tag, ok, what, seconds in pool.map(one, runs):
+            log(f"{'PASS' if ok else 'FAIL'} {tag} in {seconds:.0f} s: {what if ok else ''}")
+            if not ok:
+                print(what, flush=True)
+                failed.append(tag)
     log(f"{len(runs) - len(failed)} of {len(runs)} passed in {time.perf_counter() - t0:.0f} s; "
         f"executed notebooks in {out_dir.relative_to(ROOT)}")
     if failed:
