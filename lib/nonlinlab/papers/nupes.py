@@ -72,7 +72,6 @@ from __future__ import annotations
 import copy
 import math
 import re
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -775,13 +774,6 @@ def sub_rows(Ws: dict, stride: int, seed: int) -> list[torch.Tensor]:
     return [W[seed % stride::stride] for W in Ws.values()]
 
 
-def excess_kurtosis(W: torch.Tensor) -> float:
-    """Excess kurtosis of all entries (0 for a Gaussian, 3 for a Laplace): heavy tails."""
-    x = W.double().flatten()
-    x = x - x.mean()
-    return float(x.pow(4).mean() / x.pow(2).mean().pow(2) - 3)
-
-
 # --------------------------------------------------------------------------------------
 # Digits MLP
 # --------------------------------------------------------------------------------------
@@ -829,25 +821,3 @@ def digits_study(cfg: Config, seed: int) -> dict:
         for m, Wq in methods.items():
             out.setdefault(m, {})[bits] = accuracy(quantized_copy(mlp, Wq), x_te, y_te)
     return out
-
-
-# --------------------------------------------------------------------------------------
-# Timing helper
-# --------------------------------------------------------------------------------------
-
-
-class Stopwatch:
-    def __init__(self):
-        self.t = {}
-
-    def __call__(self, name):
-        sw = self
-
-        class _Ctx:
-            def __enter__(self):
-                self.t0 = time.perf_counter()
-
-            def __exit__(self, *exc):
-                sw.t[name] = sw.t.get(name, 0.0) + time.perf_counter() - self.t0
-
-        return _Ctx()
