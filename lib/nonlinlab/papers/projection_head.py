@@ -333,23 +333,18 @@ def load_data(cfg: Config):
     return load_mnist5k(test_fraction=0.2, split_seed=0, n_per_class=cfg.n_per_class)
 
 
-def train_supcon(x: np.ndarray, y_coarse: np.ndarray, cfg: Config, variant: str, *, seed: int,
-                 device="cpu") -> Net:
-    """SupCon on coarse labels, two random-resized-crop views, Adam; frozen in eval mode."""
-    torch.manual_seed(seed)
-    g = torch.Generator().manual_seed(seed)
-    net = Net(cfg.width, variant, cfg.kappa).to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    xt = torch.as_tensor(x)
-    yt = torch.as_tensor(y_coarse)
+def _fit(net: Net, extra: list, x: np.ndarray, y: np.ndarray, cfg: Config,
+         g: torch.Generator, batch_loss, device) -> Net:
+    """Adam over ``net`` (and ``extra`` parameters) for ``cfg.epochs`` shuffled epochs of
+    ``batch_loss(x_batch, y_batch)``; returns ``net`` frozen in eval mode."""
+    opt = torch.optim.Adam([*net.parameters(), *extra], lr=cfg.lr)
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
     net.train()
     for _ in range(cfg.epochs):
         perm = torch.randperm(len(xt), generator=g)
         for i in range(0, len(xt) - cfg.batch // 2, cfg.batch):
             b = perm[i:i + cfg.batch]
-            v1 = random_resized_crop(xt[b], scale=cfg.crop_scale, generator=g).to(device)
-            v2 = random_resized_crop(xt[b], scale=cfg.crop_scale, generator=g).to(device)
-            loss = supcon_loss(net(v1), net(v2), yt[b].to(device), cfg.tau)
+            loss = batch_loss(xt[b], yt[b].to(device))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -357,6 +352,21 @@ def train_supcon(x: np.ndarray, y_coarse: np.ndarray, cfg: Config, variant: str,
     for q in net.parameters():
         q.requires_grad_(False)
     return net
+
+
+def train_supcon(x: np.ndarray, y_coarse: np.ndarray, cfg: Config, variant: str, *, seed: int,
+                 device="cpu") -> Net:
+    """SupCon on coarse labels, two random-resized-crop views, Adam; frozen in eval mode."""
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    net = Net(cfg.width, variant, cfg.kappa).to(device)
+
+    def batch_loss(xb, yb):
+        v1 = random_resized_crop(xb, scale=cfg.crop_scale, generator=g).to(device)
+        v2 = random_resized_crop(xb, scale=cfg.crop_scale, generator=g).to(device)
+        return supcon_loss(net(v1), net(v2), yb, cfg.tau)
+
+    return _fit(net, [], x, y_coarse, cfg, g, batch_loss, device)
 
 
 def train_ce(x: np.ndarray, y_coarse: np.ndarray, cfg: Config, *, seed: int,
@@ -367,22 +377,12 @@ def train_ce(x: np.ndarray, y_coarse: np.ndarray, cfg: Config, *, seed: int,
     g = torch.Generator().manual_seed(seed)
     net = Net(cfg.width, CE_VARIANT).to(device)
     clf = nn.Linear(cfg.width, int(y_coarse.max()) + 1).to(device)
-    opt = torch.optim.Adam([*net.parameters(), *clf.parameters()], lr=cfg.lr)
-    xt, yt = torch.as_tensor(x), torch.as_tensor(y_coarse)
-    net.train()
-    for _ in range(cfg.epochs):
-        perm = torch.randperm(len(xt), generator=g)
-        for i in range(0, len(xt) - cfg.batch // 2, cfg.batch):
-            b = perm[i:i + cfg.batch]
-            v = random_resized_crop(xt[b], scale=cfg.crop_scale, generator=g).to(device)
-            loss = F.cross_entropy(clf(net(v)), yt[b].to(device))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    net.eval()
-    for q in net.parameters():
-        q.requires_grad_(False)
-    return net
+
+    def batch_loss(xb, yb):
+        v = random_resized_crop(xb, scale=cfg.crop_scale, generator=g).to(device)
+        return F.cross_entropy(clf(net(v)), yb)
+
+    return _fit(net, list(clf.parameters()), x, y_coarse, cfg, g, batch_loss, device)
 
 
 @torch.no_grad()
