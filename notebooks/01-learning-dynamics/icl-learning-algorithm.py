@@ -23,23 +23,23 @@
 # **What is reproduced here:** a small GPT trained on prompts of random linear-regression tasks
 # learns *in context* a predictor that is much closer to least squares (min-norm OLS) than to
 # one step of gradient descent, to averaging or to k-nearest neighbours, in its predictions
-# (SPD) and in its implicit weights (ILWD); trained on noisy labels it moves towards ridge
-# regression with a larger penalty, the Bayes-optimal predictor being ridge with λ = σ². The
+# (SPD) and in its implicit weights (ILWD); trained on noisy labels it matches ridge
+# regression with a penalty close to λ = σ², the Bayes-optimal predictor. The
 # reference learners (OLS, ridge also by Sherman–Morrison updates, GD, online SGD, k-NN,
 # averaging) are checked against closed forms here and against scikit-learn in the tests, and
 # the Bayes oracle (ridge with λ = σ² minimises the prediction error) is checked by Monte Carlo.
 # On noisy prompts, where these learners genuinely disagree, the trained learner's predictions
-# are 2–3 times closer to ridge(σ²) than to one tuned GD step and 6–11 times closer than to
-# 5-NN, and 3–4 times closer than to the noisy labels themselves. (Noise-free at $d=2$, least
+# are 3–7 times closer to ridge(σ²) than to one tuned GD step and 10–22 times closer than to
+# 5-NN, and 3.6–6 times closer than to the noisy labels themselves. (Noise-free at $d=2$, least
 # squares is exact from $k=2$, so matching it there cannot tell a learner from a model that
 # sees its label; the implicit weights and the distance to the noisy labels can, and a
 # label-leaking model fails both.) With depth the learner moves from GD to least squares: a 1-block model is closer to one
 # GD step than to least squares, and its ratio of the two distances is 3–8 times the 2-block
-# model's.
-# Not reproduced at `ci`: the noisy learner's best-matching ridge penalty at λ = σ² itself (at
-# this scale it is 2–4 σ², for want of training; asserted only at `full`). Not reproduced at
-# all: the explicit transformer constructions of the paper's theorems and the probing
-# experiment (its Fig. 4).
+# model's. Trained on noisy labels (σ = 0.5 and 1, each continuing from the noise-free model), the
+# learner matches ridge with a penalty within a factor 2.5 of σ² (1.0–1.9 σ² over seeds, read
+# where ridge solutions differ most, $k\le d$), while the noise-free model on the same noisy
+# prompts matches 0.1–0.3 σ² at σ = 1. Not reproduced at all: the explicit transformer
+# constructions of the paper's theorems and the probing experiment (its Fig. 4).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -209,22 +209,32 @@ print("λ with the smallest Monte-Carlo test MSE, per noise level σ:", bayes_ar
 # ### 3. Training the in-context learners
 #
 # One GPT per training noise level σ (same architecture, same seed); σ = 0 is the main model.
+# With `cfg.warm_start` (both profiles) each noisy model starts from the trained noise-free
+# model's weights and then runs the same schedule on prompts with label noise σ, so it has
+# learned to regress before it learns how much to shrink; trained from scratch for the same
+# steps, the small `ci` learner is still under-trained (see the Discussion).
 
 # %%
 models, hists = {}, {}
-for s in cfg.noises:
-    models[s], hists[s] = paper.train_icl(cfg, noise=s, seed=ch.seed, device=ch.device)
+for s in sorted(cfg.noises):  # σ = 0 first: the noisy models may start from it
+    init = models[0.0] if s > 0 and cfg.warm_start else None
+    models[s], hists[s] = paper.train_icl(cfg, noise=s, seed=ch.seed, device=ch.device,
+                                          init=init)
 fig, ax = plt.subplots(figsize=(5, 3.2))
 for j, s in enumerate(cfg.noises):
-    ax.plot(hists[s].steps("loss"), hists[s]["loss"], color=color(j), label=f"σ = {s:g}")
-ax.set(yscale="log", xlabel="step", ylabel="training loss (mean over positions)")
+    offset = cfg.steps if s > 0 and cfg.warm_start else 0  # warm start: after the σ = 0 run
+    ax.plot(np.asarray(hists[s].steps("loss")) + offset, hists[s]["loss"], color=color(j),
+            label=f"σ = {s:g}")
+ax.set(yscale="log", xlabel="training step (noisy models continue the σ = 0 run)",
+       ylabel="training loss (mean over positions)")
 ax.legend()
 plt.show()
 
 # %% [markdown]
 # **Figure 2.** Training loss of the in-context learners (mean squared error over the $n$
-# prediction positions of fresh prompts), one GPT per training noise level σ. No counterpart in
-# the paper.
+# prediction positions of fresh prompts), one GPT per training noise level σ; the noisy models
+# continue from the noise-free one (their loss floor is the label noise σ² plus the Bayes
+# error). No counterpart in the paper.
 
 # %% [markdown]
 # ### 4. Error curves: the transformer against every learner
@@ -298,10 +308,15 @@ print(f"ILWD at k = {n - 1}:", {k: round(v, 4) for k, v in ilwd_last.items()})
 # ### 6. Noisy labels: the learner moves towards ridge
 #
 # For each model trained with noise σ, the SPD between its predictions and ridge(λ) on prompts
-# of the same noise, averaged over $k=1,\dots,n-1$, as a function of λ (mirrors the paper's
-# noise figure, where the best-matching λ tracks σ²). Right: error curves of the σ = 0.5
-# model, least squares and ridge(σ²) on noisy prompts; least squares blows up near $k=d$
-# (double descent) and the transformer does not.
+# of the same noise, averaged over $k=1,\dots,d$, as a function of λ (mirrors the paper's
+# noise figure, where the best-matching λ tracks σ²). The λ match is read on these prefixes,
+# the under-determined ones and $k=d$, because that is where ridge solutions for nearby λ
+# differ most (at $k=d$ the SPD between ridge(σ²) and ridge(2σ²) is about 6 times its value at
+# $k=n-1$, where $X^\top X$ swamps the penalty); the best λ is the curve's minimum refined
+# between grid points (vertex of a parabola in $\log\lambda$ through the three lowest grid
+# points), and the printout below gives how flat each curve is. Right: error curves of the
+# σ = 0.5 model, least squares and ridge(σ²) on noisy prompts; least squares blows up near
+# $k=d$ (double descent) and the transformer does not.
 #
 # The noisy model is also the sharper test of "which algorithm": on noise-free prompts with
 # $k>d$ least squares is exact, so the SPD to it in Section 5 is just the model's own error,
@@ -313,17 +328,18 @@ print(f"ILWD at k = {n - 1}:", {k: round(v, 4) for k, v in ilwd_last.items()})
 evs = {0.0: ev}
 for s in noisy:
     evs[s] = paper.evaluate(models[s], cfg, noise=s, seed=ch.seed, device=ch.device)
-spd_vs_lam = {s: np.array([paper.mean_over(evs[s].spd(f"ridge({lam:g})"), 1, n - 1)
+k_lam = cfg.lam_k_max  # the λ match averages the SPD over k = 1..d
+spd_vs_lam = {s: np.array([paper.mean_over(evs[s].spd(f"ridge({lam:g})"), 1, k_lam)
                            for lam in lams]) for s in cfg.noises}
-best_lam = {s: float(lams[np.argmin(v)]) for s, v in spd_vs_lam.items()}
+best_lam = {s: paper.refined_argmin(lams, v) for s, v in spd_vs_lam.items()}
 s_main = 0.5 if 0.5 in noisy else noisy[0]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 for j, s in enumerate(cfg.noises):
     axes[0].plot(lams, spd_vs_lam[s], "o-", color=color(j), label=f"trained at σ = {s:g}")
     if s > 0:
         axes[0].axvline(s**2, color=color(j), ls=":", lw=1)
-axes[0].set(xscale="log", yscale="log", xlabel="ridge λ", ylabel="mean SPD(ICL, ridge(λ))",
-            title="dotted: λ = σ²")
+axes[0].set(xscale="log", yscale="log", xlabel="ridge λ",
+            ylabel=f"mean SPD(ICL, ridge(λ)), k = 1..{k_lam}", title="dotted: λ = σ²")
 axes[0].legend()
 e = evs[s_main]
 for j, (label, key) in enumerate([("transformer (ICL)", "icl"), ("least squares", "ols"),
@@ -336,27 +352,34 @@ plt.show()
 near = (max(d - 1, 0), d + 2)
 near_ratio = (paper.mean_over(e.spd(f"ridge({s_main**2:g})"), *near)
               / paper.mean_over(e.spd("ols"), *near))
-print("best-matching ridge λ per training σ:", best_lam)
+print(f"best-matching ridge λ (k = 1..{k_lam}) per training σ:",
+      {s: round(v, 3) for s, v in best_lam.items()})
 r_main = f"ridge({s_main**2:g})"
 noisy_spd = {key: paper.mean_over(e.spd(key), lo, hi) for key in (r_main, "ols", "gd", "knn")}
 noisy_mse_icl = paper.mean_over(e.mse("icl"), lo, hi)  # = SPD(ICL, labels)
 print(f"σ = {s_main:g} model on noisy prompts, mean SPD over k = {lo}..{hi}:",
       {k: round(v, 4) for k, v in noisy_spd.items()}, f"labels: {noisy_mse_icl:.4f}")
-# how finely the λ-matching can resolve: ridge(σ²) against its grid neighbours, and the model's
-# own distance to ridge(σ²) (mean SPD over k = 1..n-1, as in the left panel)
-j_main = int(np.argmin(abs(lams - s_main**2)))
-lam_gap = min(paper.mean_over(e.spd(f"ridge({lams[j]:g})", r_main), 1, n - 1)
-              for j in (j_main - 1, j_main + 1) if 0 <= j < len(lams))
-icl_to_bayes = paper.mean_over(e.spd(r_main), 1, n - 1)
-print(f"SPD(ridge(σ²), nearest grid neighbour) = {lam_gap:.4f}; "
-      f"SPD(ICL, ridge(σ²)) = {icl_to_bayes:.4f} ({icl_to_bayes / lam_gap:.0f}×)")
+# how flat each curve is and how finely the grid resolves it (k = 1..k_lam, as in the left
+# panel): the model's SPD at λ = σ² against its minimum and at σ²/4 and 4σ², and the SPD
+# between ridge(σ²) and its nearest grid neighbour (the smallest step the metric can see)
+lam_factor = {}
+for s in noisy:
+    v, r_s = spd_vs_lam[s], f"ridge({s**2:g})"
+    j_s = int(np.argmin(abs(lams - s**2)))
+    gap = min(paper.mean_over(evs[s].spd(f"ridge({lams[j]:g})", r_s), 1, k_lam)
+              for j in (j_s - 1, j_s + 1) if 0 <= j < len(lams))
+    at = {f: float(np.interp(np.log(f * s**2), np.log(lams), v)) for f in (0.25, 1.0, 4.0)}
+    lam_factor[s] = max(best_lam[s] / s**2, s**2 / best_lam[s])
+    print(f"σ = {s:g}: best λ = {best_lam[s]:.3g} ({best_lam[s] / s**2:.2f} σ²); SPD at the "
+          f"minimum {v.min():.4f}, at σ²/4, σ², 4σ²: {at[0.25]:.4f}, {at[1.0]:.4f}, "
+          f"{at[4.0]:.4f}; SPD(ridge(σ²), nearest grid neighbour) = {gap:.4f}")
 
 # %% [markdown]
-# **Figure 5.** Left: mean SPD between each trained model and ridge(λ) on prompts of its own
-# training noise σ, against λ; the minimum moves to larger λ as σ grows (dotted: λ = σ²). Right:
-# test error of the σ = 0.5 model, least squares and ridge(σ²) on noisy prompts: least squares
-# blows up near $k = d$, the transformer does not (it stays within about a factor 2 of
-# ridge(σ²)). Mirrors the noisy-regression comparison of {cite:t}`akyurek2023learning`.
+# **Figure 5.** Left: mean SPD over $k = 1,\dots,d$ between each trained model and ridge(λ)
+# on prompts of its own training noise σ, against λ; the minimum moves with σ and sits near
+# λ = σ² (dotted) for the noisy models. Right: test error of the σ = 0.5 model, least squares
+# and ridge(σ²) on noisy prompts: least squares blows up near $k = d$, the transformer does not
+# and stays close to ridge(σ²). Mirrors the noisy-regression comparison of {cite:t}`akyurek2023learning`.
 
 # %% [markdown]
 # ### 7. Depth: from one GD step to least squares
@@ -409,11 +432,11 @@ else:
 # matches the Bayes-optimal ridge(σ²) better than one GD step or k-NN, and follows that learner
 # rather than the noisy labels (the check a label-leaking model fails); and that it moves to
 # ridge with $\lambda\approx\sigma^2$ under label noise and from GD-like to least-squares-like
-# with depth. The depth claim is asserted at both profiles (at `ci`: 1 block against 2). The λ
-# match needs the `full` model: it is asserted there and reported at `ci`, with the two numbers
-# that show why (the learner's distance to ridge(σ²) against the distance between ridge(σ²) and
-# its grid neighbours). The SPD threshold is a field of the config
-# (`spd_ratio_max`: 0.6 at `ci`, the paper-level factor 2, i.e. 0.5, at `full`). The exact
+# with depth. The depth claim is asserted at both profiles (at `ci`: 1 block against 2), and so
+# is the λ match: for every training noise σ > 0 the best-matching ridge penalty (mean SPD over
+# $k = 1,\dots,d$, refined between grid points) lies within a factor `cfg.lam_factor_max` =
+# 2.5 of σ². The SPD threshold is a field of the config (`spd_ratio_max`: 0.6 at `ci`, the
+# paper-level factor 2, i.e. 0.5, at `full`). The exact
 # identities of the reference learners and the Monte-Carlo Bayes oracle hold by construction
 # and are listed apart as sanity checks.
 
@@ -469,19 +492,15 @@ sig = sorted(cfg.noises)
 c.holds(r"best-matching ridge $\lambda$ grows with the training noise",
         all(best_lam[a] <= best_lam[b] for a, b in zip(sig, sig[1:], strict=False))
         and best_lam[sig[0]] < best_lam[sig[-1]],
-        ours=", ".join(f"σ={s:g}: λ={best_lam[s]:g}" for s in cfg.noises),
+        ours=", ".join(f"σ={s:g}: λ={best_lam[s]:.3g}" for s in cfg.noises),
         paper="ICL tracks ridge with λ ≈ σ² as σ varies")
-c.between(f"$\\sigma={s_main:g}$ model: best-matching ridge $\\lambda$", best_lam[s_main], s_main**2,
-          6 * s_main**2, paper=f"≈ σ² = {s_main**2:g}", asserted_at="ci",
-          note=r"ci: the small model over-regularises (best $\lambda$ = 2–4 $\sigma^2$ over "
-               r"seeds); `full` asserts the tighter match below")
-c.holds(r"best-matching ridge $\lambda$ within one grid step of $\sigma^2$ (every $\sigma > 0$)",
-        all(grid_steps(best_lam[s], s**2) <= 1 for s in noisy),
-        ours=", ".join(f"σ={s:g}: λ={best_lam[s]:g}" for s in noisy),
-        paper="λ ≈ σ² (Bayes-optimal)", kind="headline", asserted_at="full",
-        note=f"needs a learner whose distance to ridge(σ²) is below the gap between ridge(σ²) "
-             f"and its grid neighbours: here {icl_to_bayes:.3f} against {lam_gap:.4f} "
-             f"(σ = {s_main:g}, mean SPD over $k = 1..{n - 1}$)")
+c.compare(f"best-matching ridge $\\lambda$ (mean SPD over $k = 1..{k_lam}$) within a factor "
+          f"{cfg.lam_factor_max:g} of $\\sigma^2$: worst factor over $\\sigma > 0$",
+          max(lam_factor.values()), "<=", cfg.lam_factor_max,
+          paper="λ ≈ σ² (Bayes-optimal)", kind="headline",
+          note=", ".join(f"σ={s:g}: λ={best_lam[s]:.3g} = {best_lam[s] / s**2:.2f} σ²"
+                         for s in noisy)
+          + "; factor = max(λ/σ², σ²/λ), λ refined between grid points")
 ds = sorted(depth_rows)
 ratio = {dd: depth_rows[dd]["ols"] / depth_rows[dd]["gd"] for dd in ds}
 c.greater(f"shallowest model more GD-like than the deepest: SPD ratio (least squares / 1-step "
@@ -512,7 +531,8 @@ ch.claims.check()
 # Sherman–Morrison construction reproduces ridge exactly, and the Monte-Carlo Bayes oracle
 # puts the best ridge penalty at λ = σ² for every seed. With label noise, the learner avoids the
 # double-descent spike of least squares near $k=d$ (SPD ratio ≤ 2e-3), and the ridge penalty
-# that best matches it moves up with the training noise, as in the paper's noise figure.
+# that best matches it moves up with the training noise and sits near λ = σ², as in the
+# paper's noise figure.
 #
 # **Noisy labels: the discriminating test.** On noise-free prompts with $d=2$ least squares is
 # exact from $k=2$ examples, so "SPD to least squares" for $k>d$ is only the model's own error:
@@ -524,11 +544,53 @@ ch.claims.check()
 # claim. What does tell a learner from a leak is its implicit weight (ILWD, probes replace the
 # query input but not its label) and the noisy model's distance to the labels themselves.
 # The σ = 0.5 model on noisy prompts separates the learners: over the over-determined prefixes
-# its SPD to ridge(σ²) was 0.36–0.51 of its SPD to the tuned one-step GD learner, 0.09–0.16 of
-# its SPD to 5-NN (seeds 0–4 and 7), and 0.27–0.39 of its SPD to the labels themselves, i.e. it
+# its SPD to ridge(σ²) was 0.14–0.34 of its SPD to the tuned one-step GD learner, 0.046–0.099 of
+# its SPD to 5-NN (seeds 0–4 and 7), and 0.16–0.28 of its SPD to the labels themselves, i.e. it
 # follows a learner, not the targets — a label-leaking model has SPD(ICL, labels) = 0 and fails
-# that check. Least squares is *not* what it matches here (SPD to OLS 1.1–5.2 × its SPD to GD:
-# near $k=d$ least squares has huge variance), as expected of a Bayes-optimal learner.
+# that check. Least squares is *not* what it matches here (SPD to OLS 0.69 × its SPD to GD
+# at seed 0: near $k=d$ least squares has huge variance), as expected of a Bayes-optimal
+# learner. (These ratios were 0.36–0.51, 0.09–0.16 and 0.27–0.39 when the noisy model was
+# trained from scratch, before the warm start described next; the thresholds were set then and
+# kept.)
+#
+# **The λ match: what was off, and the design that identifies λ.** Trained from scratch for
+# the same 1,200 steps (1.2 million tokens) as the noise-free model, the σ = 0.5 learner matched
+# ridge with λ = 2.3–3.7 σ² (mean SPD over $k=1,\dots,7$, seeds 0–4): it shrinks more than the
+# Bayes predictor. Three causes, measured. (i) *Under-training, as a bias, not noise*: the
+# slope of its predictions on those of ridge(σ²) was 0.88–0.96 at $k=1$ and 0.80–0.88 at $k=2$
+# (seeds 0–4), i.e. it is about 10–20 % shrunk, as an imperfect predictor fitted by squared
+# error must be (its errors are regressed towards zero), and its test error (mean over
+# $k=1..7$) was 0.82–0.96 against the Bayes error 0.67–0.69; the noise-free model shows the same
+# offset (it matches λ ≈ 0.1, not λ → 0). Averaging over more prompts does not move the
+# minimum, and a scale-free match (correlation instead of SPD) gave a similar λ at seed 0
+# (0.75–1 against 0.56–1 on a fine grid), so it is not only a scale: the learner is *smoother*
+# than ridge(σ²), like a ridge with a larger penalty. (ii) *The
+# prompt lengths*: for $k\gg d$ the data term $X^\top X$ swamps the penalty and ridge(λ) for
+# nearby λ are almost identical — on 20,000 noisy prompts, SPD(ridge(0.25), ridge(0.5)) is
+# 0.022 at $k=1$, 0.042 at $k=d=2$ and 0.007 at $k=7$ — while the learner's own λ-unrelated
+# error does not shrink with $k$, so averaging over all prefixes lets that error pick the
+# minimum; over $k=1,\dots,d$ the scratch learner's best λ was 1.7–2.4 σ². (iii) *The grid*
+# is not the limit: its neighbours are ≈ 1.4 apart near σ², the minimum is refined between
+# grid points, and the curve is far from flat on the scale of the claim: at seed 0 the σ = 0.5
+# learner's SPD (over $k=1..d$) is 0.049 at its minimum and 0.21 and 0.16 at σ²/4 and 4σ²
+# (σ = 1: 0.032; 0.29 and 0.21), while ridge(σ²) and its nearest grid neighbour are at SPD
+# 0.007 (σ = 1: 0.013) from each other, below the learner's own distance to ridge(σ²): grid
+# steps of 1.4 are about the resolution the learner allows, and the claim asks for 2.5. The
+# noise level matters for the *test*, not the learner: with σ = 1 the gap between σ² and the
+# noise-free model's offset (≈ 0.1–0.3) is a factor 3–8, at σ = 0.5 only 1.1–4, so σ = 1 was
+# added (one more model, about 10 s of CPU). The design: each noisy model starts from the
+# trained noise-free model and runs the same schedule on noisy prompts (the paper trains each
+# from scratch; a warm start is how the ci budget affords it 2,400 steps in all — 1,200 noisy
+# — and its test error falls to 0.75–0.83 against the Bayes 0.67–0.70), and the λ match is
+# read on $k=1,\dots,d$. Best λ / σ² (seeds 0–4; seed 7; seed 11): σ = 0.5: 1.13, 1.25, 1.43,
+# 1.86, 1.22; 1.78; 1.33 — σ = 1: 1.02, 1.13, 1.14, 1.32, 1.00; 1.22; 1.11. Over all
+# prefixes $k=1..7$ the warm-started σ = 0.5 learner would give 1.4–2.5 σ². The starting point
+# biases the warm-started learners, if anything, towards the noise-free model's *small* λ, yet
+# the σ = 1 model moves to λ ≈ σ²: the penalty is learned from the noise, not inherited. The
+# claim asserts the worst factor over σ ≤ 2.5 at both profiles (worst 1.86 at seed 3); the
+# noise-free model on the same noisy prompts — what a learner that ignores the noise would
+# give — has worst factors 8.3, 6.7, 5.9, 3.1, 6.3 (seed 7: 4.3), because at σ = 1 it matches
+# λ = 0.12–0.32.
 #
 # **What did not, at this scale.** The paper's near-exact match to OLS (SPD to OLS orders of
 # magnitude below the others) needs bigger models and longer training; at `ci` the ratio is
@@ -546,22 +608,7 @@ ch.claims.check()
 # models), the 1500-step run used 1.9 million, and the run that first reached the 0.7
 # threshold, for one model only, 9.2 million. So `ci` keeps $d=2$ and `full` runs $d=5$; at `ci` the leak-proof claims
 # are the ILWD ratio and the noisy model's SPD to the labels.
-# The noisy model's best-matching λ is 0.5–1.0 on a fine grid (neighbours a factor ≈ 1.4
-# apart), i.e. 2–4 × σ²: the small learner is *more* regularised than the Bayes predictor (it
-# shrinks towards zero, as an under-trained model does), and the noise-free one matches
-# λ = 0.1–0.25 instead of λ → 0. The grid and the metric are not the problem: the metric does
-# separate neighbouring penalties — the Monte-Carlo oracle puts ridge's own argmin exactly at
-# σ² — but only finely. Averaged over $k=1,\dots,7$ on 20,000 noisy prompts, ridge(0.25) is at
-# SPD 0.005 from ridge(0.175) and ridge(0.35), 0.022 from ridge(0.5) and 0.10 from ridge(1),
-# while the trained σ = 0.5 learner is at SPD 0.15–0.25 from ridge(0.25) (seeds 0, 1 and 7;
-# its test error 0.83–0.96 against the Bayes error 0.69 on seeds 0–1): 35–50 times the gap
-# between neighbours, and it errs on the shrinking side. Longer training moves it the right way, not
-# far enough for the budget (seed 0, best λ on the fine grid: 1.0 after 1,200 steps; 0.5 after 3,000 steps or after
-# 1,500 steps of 256 prompts; 0.42 after 4,000 steps at lr $3\cdot10^{-3}$, 40 s of CPU for
-# that one model, its SPD to ridge(σ²) still 0.1). Averaging over more prompts does not help: the
-# gap is a bias of the learner, not noise of the estimate. So `ci` checks the ordering and
-# λ ∈ [σ², 6σ²], reports the λ headline with these two numbers in its note, and only `full`
-# asserts λ within one grid step of σ². The probing experiment (Fig. 4) is not implemented. The
+# The probing experiment (Fig. 4) is not implemented. The
 # transformer constructions of the theorems are illustrated only by their arithmetic
 # (Sherman–Morrison, one GD step = averaging), not built into attention weights.
 #
@@ -576,18 +623,16 @@ ch.claims.check()
 # the two ratios: depth 1 over depth 2 was 7.7, 6.4, 5.6, 2.9, 4.6 on seeds 0–4 (seed 7: 3.3,
 # seed 11: 5.2); threshold 2.
 #
-# **What the ledger asserts, and where.** Six headline claims hold at both profiles: the SPD
-# ratio least squares / one GD step on noise-free prompts (below `cfg.spd_ratio_max`, 0.6 at
-# `ci` and 0.5 at `full`), the ILWD ratio (below 0.5), for the σ = 0.5 model on noisy prompts
-# SPD(ICL, ridge(σ²)) below 0.7 × SPD(ICL, GD), below 0.3 × SPD(ICL, 5-NN) and below
-# 0.6 × SPD(ICL, labels) (the leak detector, a headline since the label-leak run), and the depth
-# transition (the shallowest model's SPD ratio least squares / GD at least twice the deepest
-# model's; at `ci` 1 block against 2, at `full` 1 against 8). "Best-matching λ within one grid
-# step of σ²" is asserted only at `full`: at `ci` it is reported with its value (λ = 1 for
-# σ = 0.5 at seed 0, four steps of the fine grid above σ² = 0.25) and, in its note, the
-# learner's SPD to ridge(σ²) against the SPD between ridge(σ²) and its nearest grid
-# neighbour. In its place `ci` asserts the ordering of the best-matching λ with the noise and
-# the looser band λ ∈ [σ², 6σ²] (asserted at `ci` only). The two exact
+# **What the ledger asserts, and where.** All seven headline claims hold at both profiles: the
+# SPD ratio least squares / one GD step on noise-free prompts (below `cfg.spd_ratio_max`, 0.6
+# at `ci` and 0.5 at `full`), the ILWD ratio (below 0.5), for the σ = 0.5 model on noisy
+# prompts SPD(ICL, ridge(σ²)) below 0.7 × SPD(ICL, GD), below 0.3 × SPD(ICL, 5-NN) and below
+# 0.6 × SPD(ICL, labels) (the leak detector, a headline since the label-leak run), the λ match
+# (for every σ > 0 the best-matching ridge λ over $k=1..d$ within a factor
+# `cfg.lam_factor_max` = 2.5 of σ²), and the depth transition (the shallowest model's SPD
+# ratio least squares / GD at least twice the deepest model's; at `ci` 1 block against 2, at
+# `full` 1 against 8). Besides, the ordering of the best-matching λ with the noise is asserted
+# as a result of the paper. The two exact
 # identities of the reference learners and the Monte-Carlo Bayes oracle are sanity checks:
 # they hold by construction and test the code, not the paper.
 #
@@ -604,31 +649,42 @@ ch.claims.check()
 #
 # **Calibration** (ci, seeds 0–4): SPD ratio OLS/GD 0.17, 0.23, 0.26, 0.48, 0.30 (threshold
 # 0.6); OLS/5-NN 0.06–0.15 (0.3); ILWD ratio 0.08–0.31 (0.5); MSE vs averaging 0.10–0.23
-# (0.35); MSE vs zero 0.046–0.092 (0.15); noisy SPD ratio near $k=d$ 6e-5–2e-3 (0.1); σ = 0.5
-# model on noisy prompts, SPD to ridge(σ²) over SPD to GD 0.513, 0.411, 0.439, 0.491, 0.355
-# (seed 7: 0.478; threshold 0.7), over SPD to 5-NN 0.089–0.162 (0.3), over SPD to the labels
-# 0.267–0.388 (0.6); best λ on the fine grid for σ = 0 / 0.5: 0.1–0.25 / 0.5–1.0 (seed 7: 0.25
-# / 0.7); depth-1 SPD ratio least squares / GD 1.31, 1.44, 1.43, 1.38, 1.39 (seed 7: 1.41;
-# threshold > 1.1), and its ratio to the 2-block model's as above (> 2). Seed 11 (rerun after
-# the label-leak claim became a headline, thresholds unchanged): SPD ratio OLS/GD 0.29, ILWD
-# ratio 0.16, noisy SPD to ridge(σ²) over SPD to GD / 5-NN / labels 0.353 / 0.091 / 0.263,
-# best λ 0.175 / 0.5, depth-1 ratio 1.52 and ratio of ratios 5.2. Worst margins over seeds 0–4:
-# SPD ratio OLS/GD 0.48 against 0.6 (seed 3), noisy SPD to ridge(σ²) over SPD to GD 0.513
-# against 0.7 and over SPD to the labels 0.388 against 0.6 (seed 0), ratio of ratios 2.9
-# against 2 (seed 3). Deliberate breakages: replacing the transformer's
+# (0.35); MSE vs zero 0.046–0.092 (0.15); noisy SPD ratio near $k=d$ 3e-5–1e-3 (0.1); σ = 0.5
+# model (warm-started) on noisy prompts, SPD to ridge(σ²) over SPD to GD 0.144, 0.175, 0.210,
+# 0.343, 0.207 (seed 7: 0.285; threshold 0.7), over SPD to 5-NN 0.046–0.099 (0.3), over SPD to
+# the labels 0.160–0.277 (0.6); best λ / σ² over $k=1..d$ as above (worst factor 1.86, threshold
+# 2.5); depth-1 SPD ratio least squares / GD 1.31, 1.44, 1.43, 1.38, 1.39 (seed 7: 1.41;
+# threshold > 1.1), and its ratio to the 2-block model's as above (> 2). Seed 11 (noise-free
+# and depth claims; the models they use did not change with the warm start): SPD ratio OLS/GD
+# 0.29, ILWD ratio 0.16, depth-1 ratio 1.52 and ratio of ratios 5.2; its noisy claims (warm start): SPD to
+# ridge(σ²) over SPD to GD / 5-NN / labels 0.184 / 0.051 / 0.174, best λ / σ² as above.
+# Worst margins over seeds 0–4: SPD ratio OLS/GD 0.48 against 0.6 (seed 3), noisy SPD to
+# ridge(σ²) over SPD to GD 0.343 against 0.7 and over SPD to the labels 0.277 against 0.6
+# (seed 3), best-λ factor 1.86 against 2.5 (seed 3), ratio of ratios 2.9 against 2 (seed 3).
+# Deliberate breakages: replacing the transformer's
 # predictions by the one-step GD learner's makes the SPD, ILWD and both MSE claims fail (SPD
 # ratio ∞, 5-NN ratio 0.52, MSE ratios 0.68 and 0.32); reading the prediction one token early
 # (the model never sees $x_i$) fails them too (MSE ratios 2.1 and 1.0); penalising ridge with
 # $k\lambda$ instead of $\lambda$ moves the Bayes argmin to 0.1 (the claim asks for exactly σ²; a
-# "± one grid step" version, as we first wrote it, did *not* catch this); using
-# the noise-free model as the "noisy" one gives the same best λ (0.1) for both and fails the
-# ordering and the λ-range claims. The near-$k=d$ ridge/OLS ratio is robust to all of these
+# "± one grid step" version, as we first wrote it, did *not* catch this). **Noise-free labels
+# for the noisy models** (notebook, seed 0, current design; temporary edit of `train_icl`: the
+# warm-started σ = 0.5 and σ = 1 models train on noise-free prompts, evaluation unchanged):
+# the λ headline fails — best λ 0.050 = 0.20 σ² and 0.101 = 0.10 σ², worst factor 9.9 against
+# ≤ 2.5 — and so does the ordering of λ with the noise (0.054, 0.050, 0.101); the three noisy
+# SPD headlines still pass (ratios 0.43 to GD, 0.21 to 5-NN, 0.585 to the labels against 0.7,
+# 0.3 and 0.6): they show that the learner is ridge-like rather than GD-, k-NN- or label-like,
+# not which penalty it uses — that is the λ claim's job. **Swapped noise levels** (notebook,
+# seed 0; temporary edit of `train_icl`: the model evaluated as σ = 0.5 trains at σ = 1 and
+# vice versa): the λ headline fails (best λ 1.03 = 4.1 σ² and 0.277 = 0.28 σ², worst factor
+# 4.1) and so does the ordering (0.054, 1.03, 0.277); the noisy SPD headlines pass (0.65, 0.15,
+# 0.33). The near-$k=d$ ridge/OLS ratio is robust to all of these
 # (≈1e-3): it only fails when the learner itself behaves like OLS (ratio 1), so it guards
 # against an OLS-like noisy learner, not against an untrained one. Two breakages rerun with the
-# noisy-label claims (notebook, seed 0): predicting with the tuned one-step GD learner at
+# noisy-label claims (notebook, seed 0, earlier design with the noisy model trained from
+# scratch): predicting with the tuned one-step GD learner at
 # evaluation fails seven claims — both noise-free SPD claims (ratio 95 to GD, 0.57 to 5-NN),
 # both MSE claims (0.68, 0.32), both noisy headline claims (SPD to ridge(σ²) 29 × the SPD to GD,
-# 0.45 × the SPD to 5-NN) and the λ band (best λ = 3); and a "transformer" that sees its own
+# 0.45 × the SPD to 5-NN) and the λ band of the earlier design (best λ = 3); and a "transformer" that sees its own
 # label at evaluation passes every SPD/MSE claim — noise-free ratios ≈ 1e-15, noisy ratios 0.39
 # to GD and 0.17 to 5-NN, as good as the trained model — and fails only "SPD to ridge(σ²) /
 # SPD to the labels" (ratio 3e14). **Label leak, whole model** (notebook, seed 0; temporary
@@ -641,10 +697,11 @@ ch.claims.check()
 # < 0.6) and both depth claims (ratio of ratios 1.0). At $d=2$ those two headlines, and the
 # causal-mask unit test, are what tell a learner from a leak. Training the depth sweep's "1-block" model with the main depth
 # (the depth argument ignored, notebook, seed 0) fails both depth claims (ratio of ratios 1,
-# depth-1 ratio 0.17). The whole `ci` run takes 45 s of CPU time on one core (papermill,
-# kernel start-up and imports included; the three models, evaluation and figures about 30 s of
-# that), 113 s of wall time on this shared machine; the paper-level cost model
-# `estimate_seconds` gives 29 s, and the chapter's CI budget is 60 s. The
+# depth-1 ratio 0.17). The whole `ci` run takes 56 s of CPU time on one core (papermill,
+# kernel start-up and imports included; the four models — σ = 0, 0.5, 1 and the 1-block one —
+# about 10 s of CPU each, the 1-block one less), 177–220 s of wall time on this shared machine
+# (load average ≈ 7 on its 2 cores; seed 0, after the σ = 1 model was added); the paper-level
+# cost model `estimate_seconds` gives 40 s, and the chapter's CI budget is 60 s. The
 # `full` profile has not been run by us (no GPU was available while writing this chapter).
 
 # %% [markdown]

@@ -4,7 +4,7 @@ import torch
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.neighbors import KNeighborsRegressor
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.models.gpt import GPT
 from nonlinlab.papers import icl_learning_algorithm as P
 
@@ -20,12 +20,15 @@ def _prompts(B=6, n=9, d=3, noise=0.3, seed=0):
 @pytest.mark.parametrize("profile", ["ci", "full"])
 def test_configs_fit_their_budgets(profile):
     cfg = getattr(P.CONFIGS, profile)
-    assert 0 < P.estimate_seconds(cfg) <= BUDGET_S[profile]
+    budget = {"ci": all_chapters()["icl-learning-algorithm"].ci_budget_s,
+              "full": BUDGET_S["full"]}
+    assert 0 < P.estimate_seconds(cfg) <= budget[profile]
 
 
 @pytest.mark.parametrize("kw", [{"n": 3}, {"heads": 3}, {"noises": (0.5,)}, {"lr": 0.0},
                                 {"ridge_lambdas": (0.1,)}, {"ilwd_probes": 1}, {"steps": 0},
-                                {"spd_ratio_max": 1.0}, {"sweep_depths": ()},
+                                {"spd_ratio_max": 1.0}, {"lam_factor_max": 1.0},
+                                {"sweep_depths": ()},
                                 {"sweep_depths": (2, 4)}])
 def test_bad_config_raises(kw):
     with pytest.raises(ValueError):
@@ -173,6 +176,16 @@ def test_spd_and_ilwd():
     assert P.mean_over(np.array([1.0, 2.0, 3.0, 4.0]), 1, 2) == 2.5
 
 
+def test_refined_argmin_finds_the_vertex_between_grid_points():
+    lams = np.array([0.1, 0.175, 0.25, 0.35, 0.5, 1.0])
+    for true in (0.2, 0.3, 0.42):
+        vals = (np.log(lams) - np.log(true)) ** 2 + 0.05  # a parabola in log λ
+        assert P.refined_argmin(lams, vals) == pytest.approx(true, rel=1e-9)
+    assert P.refined_argmin(lams, lams) == 0.1  # minimum at the end of the grid: that point
+    with pytest.raises(ValueError):
+        P.refined_argmin(lams[::-1], lams)
+
+
 class _LinearInContext(torch.nn.Module):
     """A 'transformer' that predicts with a fixed linear map w*: ŷ at x̃ tokens = w*ᵀx."""
 
@@ -215,6 +228,21 @@ def test_training_is_deterministic_and_reduces_the_loss():
                            seed=3, device="cpu")
     assert set(out) == {"ols", "one step", "ridge"}
     assert all(v.shape == (2,) and np.all(np.isfinite(v)) for v in out.values())
+
+
+def test_warm_start_begins_from_the_given_model():
+    cfg = P.CONFIGS.ci.replace(steps=1, batch=4, warmup=1, lr=1e-12)
+    base, _ = P.train_icl(cfg, noise=0.0, seed=0, device="cpu", progress_bar=False)
+    before = {k: v.clone() for k, v in base.state_dict().items()}
+    warm, _ = P.train_icl(cfg, noise=0.5, seed=1, device="cpu", init=base, progress_bar=False)
+    cold, _ = P.train_icl(cfg, noise=0.5, seed=1, device="cpu", progress_bar=False)
+    assert warm is not base
+    for k, v in base.state_dict().items():
+        torch.testing.assert_close(v, before[k], rtol=0, atol=0)  # init left untouched
+        torch.testing.assert_close(warm.state_dict()[k], v, rtol=0, atol=1e-9)  # one tiny step
+    assert any((cold.state_dict()[k] - v).abs().max() > 1e-3 for k, v in before.items())
+    assert P.CONFIGS.ci.lam_k_max == P.CONFIGS.ci.dim  # the λ match reads k = 1..d
+    assert P.CONFIGS.ci.warm_start and P.CONFIGS.full.warm_start  # same code path
 
 
 def test_depth_sweep_trains_the_requested_depth():

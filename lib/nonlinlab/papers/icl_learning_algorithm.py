@@ -46,6 +46,12 @@ Comparison metrics (paper Sec. 4.1), between two predictors :math:`f, g` on the 
 * SPD, squared prediction difference :math:`\mathbb E_x[(f(x) - g(x))^2]`;
 * ILWD, implicit linear weight difference :math:`\mathbb E\|\hat w_f - \hat w_g\|^2`, where the
   implicit weight of a predictor is the least-squares fit to its predictions on probe inputs.
+
+Noise experiment (the paper's noisy-data comparison): a model trained with label noise σ is
+compared with ridge(λ) for λ on a grid; its best-matching penalty is the minimiser of the mean
+SPD over the prefixes ``k = 1..d`` (where ridge solutions for nearby λ differ most), refined
+between grid points (:func:`refined_argmin`), and should be ≈ σ². Here the noisy models start
+from the trained noise-free model (``Config.warm_start``; the paper trains each from scratch).
 """
 
 from __future__ import annotations
@@ -87,7 +93,11 @@ class Config(ProfileConfig):
     warmup: int = 100
     grad_clip: float = 10.0
     # noise experiment: one model per training noise level σ (σ = 0 is the main model)
-    noises: tuple[float, ...] = (0.0, 0.5)
+    noises: tuple[float, ...] = (0.0, 0.5, 1.0)
+    # the noisy models start from the trained noise-free model's weights and then train the
+    # same schedule on noisy prompts (measured at ci: trained from scratch for the same steps
+    # the σ = 0.5 learner is still under-trained and matches ridge with λ = 2-4 σ²)
+    warm_start: bool = True
     # depth sweep (σ = 0): extra noise-free models of these depths, compared with the main one
     # (ci: a 1-block model against the 2-block main model)
     sweep_depths: tuple[int, ...] = (1,)
@@ -103,6 +113,10 @@ class Config(ProfileConfig):
     ilwd_probes: int = 12  # probe inputs per prompt for the implicit weight (>= d)
     # Bayes oracle (numbers only, no transformer)
     bayes_tasks: int = 100_000
+    # best-matching ridge λ (argmin, refined between grid points, of the mean SPD over
+    # k = 1..d, where ridge solutions for nearby λ differ most) must lie within this factor of
+    # σ², for every σ > 0
+    lam_factor_max: float = 2.5
     # claim threshold: mean SPD(ICL, OLS) / SPD(ICL, 1-step GD) over the over-determined
     # prefixes must stay below this (the tiny ci model reaches only a factor 2-6; the paper's
     # factor 2 is asserted at the full size)
@@ -129,10 +143,18 @@ class Config(ProfileConfig):
                 "ridge_lambdas must contain σ² for every training noise σ > 0")
         require(self.ilwd_probes >= self.dim, "ilwd_probes must be >= dim")
         require(0 < self.spd_ratio_max < 1, "spd_ratio_max must be in (0, 1)")
+        require(self.lam_factor_max > 1, "lam_factor_max must be > 1")
 
     @property
     def seq_len(self) -> int:
         return 2 * self.n
+
+    @property
+    def lam_k_max(self) -> int:
+        """Largest prefix of the λ match, ``k = 1..d``: the under-determined prefixes and
+        ``k = d``, where ridge solutions for nearby λ differ most (for ``k ≫ d`` the data term
+        ``XᵀX`` swamps the penalty)."""
+        return min(self.dim, self.n - 1)
 
     def gpt_config(self, depth: int | None = None) -> GPTConfig:
         return GPTConfig(n_in=self.dim + 1, n_out=1, max_len=self.seq_len, width=self.width,
@@ -145,7 +167,8 @@ CONFIGS = Profiles(
     full=Config(dim=5, n=16, width=128, depth=4, heads=4, init_std=0.05, steps=10_000,
                 batch=128, lr=5e-4, warmup=500, grad_clip=1.0, noises=(0.0, 0.25, 0.5, 1.0),
                 sweep_depths=(1, 2, 8), eval_prompts=4000, tune_prompts=4000,
-                ridge_lambdas=(0.01, 0.03, 0.0625, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0),
+                ridge_lambdas=(0.01, 0.03, 0.0625, 0.1, 0.175, 0.25, 0.35, 0.5, 0.7, 1.0, 1.4,
+                               2.0, 3.0, 5.0),
                 ilwd_prompts=500, ilwd_probes=20, spd_ratio_max=0.5),
 )
 
@@ -440,13 +463,17 @@ def icl_loss(model: torch.nn.Module, batch) -> torch.Tensor:
 
 
 def train_icl(cfg: Config, *, noise: float, seed: int, device, depth: int | None = None,
-              progress_bar: bool = True):
+              init: torch.nn.Module | None = None, progress_bar: bool = True):
     """Train a GPT on fresh prompts every step (Adam, linear warm-up then cosine decay to 10%,
-    gradient clipping).
+    gradient clipping). ``init``: a trained model of the same architecture whose weights are
+    the starting point (a warm start; the model passed is not modified), with its own stream
+    of training prompts.
     Returns ``(model, history)``."""
     torch.manual_seed(seed)
     model = GPT(cfg.gpt_config(depth)).to(device)
-    gen = torch.Generator().manual_seed(10_000 + seed)
+    if init is not None:
+        model.load_state_dict(init.state_dict())
+    gen = torch.Generator().manual_seed((10_000 if init is None else 50_000) + seed)
 
     def data(step):
         return sample_prompts(cfg.batch, cfg, noise, gen)
@@ -544,6 +571,24 @@ def mean_over(values: np.ndarray, lo: int, hi: int) -> float:
     return float(np.mean(values[lo: hi + 1]))
 
 
+def refined_argmin(lambdas: Sequence[float], values: Sequence[float]) -> float:
+    """The minimiser of a curve sampled on a λ grid, refined between grid points: the vertex
+    of the parabola in ``log λ`` through the smallest value and its two neighbours (kept
+    between those neighbours); the grid point itself at either end of the grid."""
+    lam = np.asarray(lambdas, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if lam.ndim != 1 or lam.shape != v.shape or lam.size < 3 or np.any(np.diff(lam) <= 0):
+        raise ValueError("need at least 3 increasing λ values and one value per λ")
+    j = int(np.argmin(v))
+    if j in (0, lam.size - 1):
+        return float(lam[j])
+    x, y = np.log(lam[j - 1: j + 2]), v[j - 1: j + 2]
+    a, b, _ = np.polyfit(x, y, 2)
+    if a <= 0:  # flat or concave: no interior vertex
+        return float(lam[j])
+    return float(np.exp(np.clip(-b / (2 * a), x[0], x[2])))
+
+
 def ridge_argmin(ev: Evaluation, lambdas: Sequence[float], lo: int, hi: int) -> float:
     """The λ whose ridge predictions are closest (mean SPD over prefixes lo..hi) to the
     transformer's."""
@@ -555,7 +600,8 @@ __all__ = [
     "CONFIGS", "Config", "Evaluation", "RegressionTasks", "averaging_weights",
     "bayes_ridge_mse", "estimate_seconds", "evaluate", "gd_weights", "icl_loss", "ilwd",
     "ilwd_by_prefix", "implicit_weights", "knn_predict", "learner_weights", "mean_over",
-    "mse_by_prefix", "ols_weights", "online_predictions", "predict_icl", "ridge_argmin",
+    "mse_by_prefix", "ols_weights", "online_predictions", "predict_icl", "refined_argmin",
+    "ridge_argmin",
     "ridge_sherman_morrison", "ridge_weights", "sample_prompts", "sgd_weights", "spd",
     "tokenize", "train_icl", "tune_gd_lr",
 ]
