@@ -21,14 +21,15 @@
 # This chapter reproduces {cite:t}`zhang2025lolcats`.
 #
 # **What is reproduced here:** LoLCATs' two-step recipe on a *real* pretrained LLM,
-# SmolLM2-135M (loaded offline). Step 1, *attention transfer*: learnable Hedgehog feature maps
-# are trained, on recorded queries/keys/values, so that a linear attention — or the LoLCATs
-# hybrid of a short softmax sliding window plus linear attention, sharing one normaliser —
-# reproduces each layer's softmax *outputs*. Step 2, *low-rank adjusting*: LoRA on
-# $W_q,W_k,W_v,W_o$ recovers the language-modelling loss. We check the exact algebra of the
-# hybrid layer (softmax and linear limits, recurrent decoding), that attention transfer works
-# layer by layer, that the sliding window helps, and the direction of the paper's Table 1 and
-# Table 6 ablations: attention transfer before LoRA beats LoRA alone, and the hybrid beats pure
+# SmolLM2-135M (loaded offline), with all 30 of its attention layers linearized. Step 1,
+# *attention transfer*: learnable Hedgehog feature maps are trained, on recorded
+# queries/keys/values, so that a linear attention — or the LoLCATs hybrid of a short softmax
+# sliding window plus linear attention, sharing one normaliser — reproduces each layer's
+# softmax *outputs*. Step 2, *low-rank adjusting*: LoRA on $W_q,W_k,W_v,W_o$ recovers the
+# language-modelling loss. We check the exact algebra of the hybrid layer (softmax and linear
+# limits, recurrent decoding), that attention transfer works in every layer, that the sliding
+# window helps, and the direction of the paper's Table 1 and Table 6 ablations: with the same
+# LoRA budget, attention transfer before LoRA beats LoRA alone, and the hybrid beats pure
 # linear attention. The 7B–405B benchmark numbers (MMLU, zero-shot tasks) are quoted, not
 # asserted.
 #
@@ -92,20 +93,27 @@ cfg
 # *same* inputs, $\ell=\frac{1}{MH}\sum_{m,h}\mathrm{MSE}(y^{m,h},\hat y^{m,h})$ (×1000,
 # official `mse_factor`); only $\tilde W_q,\tilde W_k,g$ train (Adam, lr $10^{-2}$). Under
 # teacher forcing every layer sees the softmax model's inputs, so we record $q,k,v$ and the
-# outputs once and train offline, without running the model.
+# outputs of *all* linearized layers in one forward pass and train offline, without running
+# the model. The maps of all layers train as one module, their weights stacked over layers
+# ($L\times H\times d\times d'$): the loss is the sum of the per-layer losses and no parameter
+# is shared, so each layer trains exactly as it would alone (checked against per-layer training
+# in the unit tests), at the cost of one batched computation.
 #
 # **Stage 2: low-rank adjusting.** Feature maps and $\gamma$ frozen, LoRA
 # $W\to W+\frac{\alpha}{r}BA$ ($r=8$, $\alpha=16$, $B=0$ at init) on $W_q,W_k,W_v,W_o$ of the
 # linearized layers, next-token cross-entropy, AdamW without weight decay. Trainable
-# parameters: $r(d_{in}+d_{out})$ per adapted matrix.
+# parameters: $r(d_{in}+d_{out})$ per adapted matrix. Every LoRA run below gets the same
+# budget: the same rank, targets, learning rate, number of steps, the same training windows
+# in the same order and the same initial adapters (seeded); the arms differ only in the
+# attention kernels they start from.
 #
-# **Scale of this page.** `ci` linearizes the *last 4* of the 30 layers (so the first 26 are
-# unchanged and their output is cached: LoRA only back-propagates through the top of the
-# model), windows of 128 tokens, $w=16$; attention transfer on 2 windows, 40 steps; LoRA 16
-# steps of one window (drawn from 4) at lr $10^{-3}$ (official: $10^{-4}$ over far more steps). The paper linearizes every layer on 2×10M tokens; this
-# is a small fraction of that, so the numbers below are about directions, not sizes. `full`
-# linearizes all 30 layers (512 tokens, $w=64$, 300 transfer steps on 8 windows, 150 LoRA
-# steps of 4 windows). Code:
+# **Scale of this page.** `ci` linearizes *all 30* layers of SmolLM2-135M, on windows of 128
+# tokens with $w=16$; attention transfer on one recorded window, 40 steps (all layers at once);
+# LoRA on all 30 layers, 8 steps of one window (drawn from 4) at lr $10^{-3}$ (official:
+# $10^{-4}$ over far more steps), i.e. a budget of 1,024 training tokens per LoRA run. The
+# paper linearizes every layer on 2×10M tokens; this is a tiny fraction of that, so the numbers
+# below are about directions, not sizes. `full` linearizes the same 30 layers with 512 tokens,
+# $w=64$, 300 transfer steps on 8 windows and 150 LoRA steps of 4 windows. Code:
 # `nonlinlab.papers.lolcats` (uses `nonlinlab.papers.hedgehog.HedgehogFeatureMap` and
 # `nonlinlab.models.attention.WindowLinearAttention`).
 
@@ -160,19 +168,20 @@ print(f"window >= T vs softmax: {err_softmax:.1e}; window 0 vs linear attention:
 # %% [markdown]
 # ### Stage 1: attention transfer on recorded activations
 #
-# One forward pass records $q,k,v$ and the softmax outputs of the linearized layers on the
-# training windows; the residual stream entering the first linearized layer is cached for the
-# training and held-out windows. Four students per layer, all starting from the same random
-# maps: Hedgehog map in the hybrid (LoLCATs) and in pure linear attention, and the T2R map in
-# the hybrid.
+# One forward pass records $q,k,v$ and the softmax outputs of all linearized layers on the
+# training window. Three students per layer, trained for all layers at once: the Hedgehog map
+# in the hybrid (LoLCATs) and in pure linear attention, and the T2R map in the hybrid; each
+# also keeps an untrained copy of its random initial maps (the no-transfer baseline).
 
 # %%
 rec = paper.record_layers(model, train_ids[: cfg.train_seqs, :-1].to(ch.device), cfg.layers)
+stacked = paper.stack_record(rec, cfg.layers, (cfg.window,))
 train_c = paper.cache_windows(model, train_ids, cfg.first_layer)
 val_c = paper.cache_windows(model, val_ids, cfg.first_layer)
 teacher_loss = paper.eval_loss(model, val_c)
 
-variants = {"LoLCATs (Hedgehog, linear + SWA)": ("hedgehog", cfg.window),
+lola = "LoLCATs (Hedgehog, linear + SWA)"
+variants = {lola: ("hedgehog", cfg.window),
             "Hedgehog, linear only": ("hedgehog", 0),
             "T2R, linear + SWA": ("t2r", cfg.window)}
 kernels, no_at, at_mse, at_cpu = {}, {}, {}, {}
@@ -182,55 +191,54 @@ for name, (kind, w) in variants.items():
         store[name] = {i: paper.make_kernel(kind, H, D, cfg.feature_dim, w).to(ch.device)
                        for i in cfg.layers}
     at_mse[name], at_cpu[name] = paper.attention_transfer(kernels[name], rec, steps=cfg.at_steps,
-                                                          lr=cfg.at_lr)
-    print(f"{name:34s} AT {at_cpu[name]:.1f} CPU s; MSE per layer (init -> trained): "
-          + ", ".join(f"{a:.3f}->{b:.4f}" for a, b in at_mse[name].values()))
+                                                          lr=cfg.at_lr, stacked=stacked)
+    red = [a / b for a, b in at_mse[name].values()]
+    print(f"{name:34s} AT of {len(cfg.layers)} layers {at_cpu[name]:.1f} CPU s; MSE reduction "
+          f"init/trained per layer {min(red):.1f}-{max(red):.1f}")
 
 # %% [markdown]
 # **Attention-transfer MSE per layer.** Transfer cuts the output error several-fold in every
 # layer, and the softmax window lowers what the linear part has to explain.
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.8))
-w = 0.2
+fig, ax = plt.subplots(figsize=(9, 3.8))
 for n, name in enumerate(variants):
-    ax.bar(np.arange(len(cfg.layers)) + n * w, [at_mse[name][i][1] for i in cfg.layers], width=w,
-           color=nonlinlab.core.color(n), label=f"{name} (trained)")
-ax.bar(np.arange(len(cfg.layers)) + 3 * w,
-       [at_mse["LoLCATs (Hedgehog, linear + SWA)"][i][0] for i in cfg.layers], width=w,
-       color="0.7", label="LoLCATs before transfer")
-ax.set_xticks(np.arange(len(cfg.layers)) + 1.5 * w, [str(i) for i in cfg.layers])
+    ax.plot(cfg.layers, [at_mse[name][i][1] for i in cfg.layers], "o-", ms=3,
+            color=nonlinlab.core.color(n), label=f"{name} (trained)")
+ax.plot(cfg.layers, [at_mse[lola][i][0] for i in cfg.layers], "s--", ms=3, color="0.6",
+        label="LoLCATs before transfer")
 ax.set(xlabel="linearized layer", ylabel="output MSE vs softmax", yscale="log",
-       title="Attention transfer (training windows)")
+       title="Attention transfer, all layers at once (training window)")
 fig.legend(loc="outside lower center", ncol=2)
 plt.show()
 
 # %% [markdown]
 # **Figure 1.** Mean squared error between each linearized layer's output and the softmax
-# layer's output on the training windows, after 40 attention-transfer steps for the three
+# layer's output on the training window, after 40 attention-transfer steps for the three
 # students (LoLCATs hybrid, pure linear attention with the same Hedgehog map, hybrid with the
-# T2R map) and, in grey, the LoLCATs hybrid before transfer (log scale; mirrors Fig. 7 of
+# T2R map) and, dashed grey, the LoLCATs hybrid before transfer (log scale; mirrors Fig. 7 of
 # {cite:t}`zhang2025lolcats`, linear attention with and without the sliding window).
 
 # %% [markdown]
 # ### Stage 2: LoRA, with and without attention transfer
 #
-# Held-out loss with the linearized layers swapped in, before LoRA ("@0", the paper's Table 1
-# "PPL@0") and after the same number of LoRA steps. The no-transfer baseline starts from the
-# same random maps and, being generous to it, trains its maps and $\gamma$ together with LoRA.
+# Held-out loss with all layers linearized, before LoRA ("@0", the paper's Table 1 "PPL@0")
+# and after LoRA. The three LoRA runs share one budget (same rank, targets, steps, learning
+# rate, windows in the same order, same initial adapters; feature maps and $\gamma$ frozen in
+# all three): the no-transfer baseline differs from LoLCATs only in starting from the random
+# initial maps instead of the transferred ones, and linear-only only in having no window.
 
 # %%
 def swapped(kerns):
     model.set_attention(lambda i, c: kerns[i], layers=cfg.layers)
 
 
-def run_lora(kerns, train_maps, seed):
+def run_lora(kerns, seed):
+    """The one LoRA recipe of this page: frozen kernels, seeded adapters and batches."""
     swapped(kerns)
     for kern in kerns.values():
-        kern.requires_grad_(train_maps)
-    params = paper.add_lora(model, cfg.layers, cfg.lora_rank, cfg.lora_alpha)
-    if train_maps:
-        params += [p for kern in kerns.values() for p in kern.parameters()]
+        kern.requires_grad_(False)
+    params = paper.add_lora(model, cfg.layers, cfg.lora_rank, cfg.lora_alpha, seed=seed)
     n_trainable = sum(p.numel() for p in {id(p): p for p in model.parameters()
                                           if p.requires_grad}.values())
     losses, cpu = paper.lora_finetune(model, train_c, params, steps=cfg.lora_steps,
@@ -242,27 +250,25 @@ def run_lora(kerns, train_maps, seed):
 
 
 loss0 = {}
-for name in variants:
-    for tag, store in (("AT", kernels), ("no AT", no_at)):
-        swapped(store[name])
-        loss0[name, tag] = paper.eval_loss(model, val_c)
-        model.reset_attention()
-lola = "LoLCATs (Hedgehog, linear + SWA)"
+for key, kerns in (((lola, "AT"), kernels[lola]), ((lola, "no AT"), no_at[lola]),
+                   (("Hedgehog, linear only", "AT"), kernels["Hedgehog, linear only"]),
+                   (("T2R, linear + SWA", "AT"), kernels["T2R, linear + SWA"])):
+    swapped(kerns)
+    loss0[key] = paper.eval_loss(model, val_c)
+    model.reset_attention()
 after, n_lora, lora_cpu = {}, {}, 0.0
-for key, kerns, train_maps in ((("LoLCATs", "AT"), kernels[lola], False),
-                               (("LoLCATs", "no AT"), no_at[lola], True),
-                               (("linear only", "AT"), kernels["Hedgehog, linear only"], False)):
-    after[key], n_lora[key], _, c = run_lora(kerns, train_maps, ch.seed)
+for key, kerns in ((("LoLCATs", "AT"), kernels[lola]), (("LoLCATs", "no AT"), no_at[lola]),
+                   (("linear only", "AT"), kernels["Hedgehog, linear only"])):
+    after[key], n_lora[key], _, c = run_lora(kerns, ch.seed)
     lora_cpu += c
 n_model = model.num_parameters()
 lora_formula = paper.lora_param_count(model, cfg.layers, cfg.lora_rank)
 
 print(f"teacher (softmax everywhere): held-out loss {teacher_loss:.3f} "
       f"(perplexity {np.exp(teacher_loss):.1f})")
-print(f"{'variant':34s} {'@0 AT':>7s} {'@0 no AT':>9s}")
-for name in variants:
-    print(f"{name:34s} {loss0[name, 'AT']:7.3f} {loss0[name, 'no AT']:9.3f}")
+print("before LoRA (@0):", {f"{a} / {b}": round(v, 3) for (a, b), v in loss0.items()})
 print("after LoRA:", {f"{a} / {b}": round(v, 3) for (a, b), v in after.items()})
+print("trainable parameters per LoRA run:", {f"{a} / {b}": v for (a, b), v in n_lora.items()})
 cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
 print(f"LoRA runs {lora_cpu:.1f} CPU s; compute so far {cpu_s:.1f} CPU s, {wall_s:.1f} wall s")
 
@@ -272,7 +278,7 @@ print(f"LoRA runs {lora_cpu:.1f} CPU s; compute so far {cpu_s:.1f} CPU s, {wall_
 # %%
 rows = [("teacher (softmax)", teacher_loss, teacher_loss),
         ("LoLCATs: AT, then LoRA", loss0[lola, "AT"], after["LoLCATs", "AT"]),
-        ("no AT: LoRA (+maps) only", loss0[lola, "no AT"], after["LoLCATs", "no AT"]),
+        ("no AT: LoRA only", loss0[lola, "no AT"], after["LoLCATs", "no AT"]),
         ("linear only: AT, then LoRA", loss0["Hedgehog, linear only", "AT"],
          after["linear only", "AT"])]
 fig, ax = plt.subplots(figsize=(7, 3.4))
@@ -282,18 +288,17 @@ for n, (_, l0, l1) in enumerate(rows):
     ax.bar(n + 0.18, np.exp(l1), width=0.36, color=nonlinlab.core.color(1),
            label="after LoRA" if n == 0 else None)
 ax.set_xticks(range(len(rows)), [r[0].replace(": ", ":\n") for r in rows])
-ax.set(xlabel="model", ylabel="held-out perplexity",
-       title="Linearizing the last layers of SmolLM2-135M")
-ax.set_ylim(0.9 * np.exp(min(min(r[1:]) for r in rows)), None)
+ax.set(xlabel="model", ylabel="held-out perplexity", yscale="log",
+       title="Linearizing all 30 layers of SmolLM2-135M")
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# **Figure 2.** Held-out perplexity of SmolLM2-135M with its last layers linearized, before
-# LoRA ("@0") and after the same number of LoRA steps: the softmax teacher, LoLCATs (attention
-# transfer, then LoRA), LoRA without attention transfer (maps trained with the adapters) and
-# pure linear attention with transfer and LoRA (the $y$ axis does not start at zero; mirrors
-# Table 1 of {cite:t}`zhang2025lolcats`, PPL@0 and after LoRA, as a figure).
+# **Figure 2.** Held-out perplexity of SmolLM2-135M with all 30 layers linearized, before
+# LoRA ("@0") and after the same LoRA budget: the softmax teacher, LoLCATs (attention
+# transfer, then LoRA), LoRA without attention transfer (the same random maps, frozen) and
+# pure linear attention with transfer and LoRA (log scale; mirrors Table 1 of
+# {cite:t}`zhang2025lolcats`, PPL@0 and after LoRA, as a figure).
 
 # %% [markdown]
 # **Heat-maps of one head**: the hybrid's weights after transfer against the softmax weights.
@@ -325,26 +330,30 @@ plt.show()
 # %% [markdown]
 # ## Reproduction check
 #
-# The two headline claims are the paper's Table 1 and Table 6 findings: attention transfer
-# before LoRA beats LoRA alone, and the sliding-window hybrid beats pure linear attention after
-# the same recipe. Every check is asserted at both profiles. Thresholds were calibrated over
-# seeds 0–4 (the seed draws the training windows, the initial feature maps and the LoRA
-# initialisation); see the Discussion.
+# The two headline claims are the paper's Table 1 and Table 6 findings: with the same LoRA
+# budget, attention transfer before LoRA beats LoRA alone, and the sliding-window hybrid beats
+# pure linear attention after the same recipe. Every check is asserted at both profiles.
+# Thresholds were calibrated over seeds 0–4 (the seed draws the training windows, the initial
+# feature maps, the LoRA initialisation and the order of the LoRA windows); see the
+# Discussion.
 
 # %%
 mean_mse = {n: float(np.mean([b for _, b in at_mse[n].values()])) for n in variants}
 excess = {t: loss0[lola, t] - teacher_loss for t in ("AT", "no AT")}
-ch.claims.less("after equal LoRA steps: loss(AT + LoRA) − loss(LoRA only), nats",
-               after["LoLCATs", "AT"] - after["LoLCATs", "no AT"], -0.04, kind="headline",
-               paper="3.90 vs 9.02 PPL (Table 1, Hedgehog)")
-ch.claims.less("sliding window helps end to end: loss(LoLCATs) − loss(linear only, AT + LoRA)",
-               after["LoLCATs", "AT"] - after["linear only", "AT"], 0.0, kind="headline",
-               paper="+SWA: 55.3 → 70.7 average zero-shot (Table 6)")
+paper_gap = float(np.log(3.90 / 9.02))  # Table 1, Hedgehog, Llama 3 8B
+ch.claims.less("same LoRA budget: loss(AT, then LoRA) − loss(LoRA only), nats",
+               after["LoLCATs", "AT"] - after["LoLCATs", "no AT"], paper_gap, kind="headline",
+               paper="3.90 vs 9.02 PPL (Table 1, Hedgehog), i.e. −0.84 nats",
+               note="all 30 layers linearized; threshold: the paper's own gap")
+ch.claims.less("sliding window helps end to end: loss(LoLCATs) − loss(linear only), nats",
+               after["LoLCATs", "AT"] - after["linear only", "AT"], -0.25, kind="headline",
+               paper="+SWA: 55.3 → 70.7 average zero-shot (Table 6)",
+               note="both with attention transfer and the same LoRA budget")
 ch.claims.greater("attention transfer: MSE(init) / MSE(trained), worst layer (LoLCATs)",
                   min(a / b for a, b in at_mse[lola].values()), 5.0,
                   paper="transfer matches softmax outputs in every layer")
 ch.claims.less("sliding window helps transfer: MSE(linear + SWA) / MSE(linear only)",
-               mean_mse[lola] / mean_mse["Hedgehog, linear only"], 0.8,
+               mean_mse[lola] / mean_mse["Hedgehog, linear only"], 0.9,
                paper="linear + SWA closes most of the gap (Fig. 7)",
                note="we first aimed for ≤ 0.5; see the Discussion")
 ch.claims.less("Hedgehog map transfers better than T2R: MSE ratio (both linear + SWA)",
@@ -352,12 +361,11 @@ ch.claims.less("Hedgehog map transfers better than T2R: MSE ratio (both linear +
                paper="Hedgehog 60.9 vs T2R 79.3 PPL@0 (Table 1)")
 ch.claims.less("PPL@0 excess over teacher: with AT / without AT (nats ratio)",
                excess["AT"] / excess["no AT"], 0.5,
-               paper="PPL@0 60.9 with AT vs 2448 without (Table 1, Hedgehog)",
-               note="only the last layers are linearized in ci, so excess loss, not raw PPL")
+               paper="PPL@0 60.9 with AT vs 2448 without (Table 1, Hedgehog)")
 ch.claims.less("recovery: loss(LoLCATs) − loss(teacher), nats",
-               after["LoLCATs", "AT"] - teacher_loss, 0.15,
+               after["LoLCATs", "AT"] - teacher_loss, 0.8,
                paper="closes 86.6% of the MMLU gap (Llama 3 8B)",
-               note="also passes with a broken transfer; see the Discussion")
+               note="1,024 LoRA tokens here against 20M in the paper")
 # sanity checks: exact limits and identities of the construction
 ch.claims.less(r"hybrid with window $\geq T$ equals softmax attention (float64)", err_softmax,
                1e-10, kind="sanity", paper="exact limit of Eq. 7")
@@ -367,6 +375,9 @@ ch.claims.less("recurrent decoding (window cache + states) equals the parallel f
                err_decode, 1e-8, kind="sanity", paper="same model")
 ch.claims.less("LoRA with $B = 0$ leaves outputs unchanged", err_lora0, 1e-14, kind="sanity",
                paper="exact")
+ch.claims.holds("the three LoRA runs train the same parameters (same LoRA budget)",
+                len(set(n_lora.values())) == 1, ours=f"{sorted(set(n_lora.values()))}",
+                kind="sanity", paper="equal LoRA budgets")
 ch.claims.close(r"LoRA parameters counted = $r\,(d_\text{in} + d_\text{out})$ per matrix",
                 n_lora["LoLCATs", "AT"], lora_formula, atol=0.5, kind="sanity",
                 paper="0.09% of 8B",
@@ -382,55 +393,77 @@ ch.claims.check()
 # **What matched.** The hybrid layer is exactly what Eq. 7 says: with a window covering the
 # sequence it *is* softmax attention, with no window it is linear attention, and token-by-token
 # decoding with a $w$-token KV cache plus linear states reproduces the parallel form to
-# round-off. On SmolLM2-135M, attention transfer from recorded activations lowers each layer's
-# output MSE 10–13-fold in the worst layer within 40 steps; the softmax window leaves the linear
-# part less to explain (final MSE 0.51–0.66 × pure linear attention), and the Hedgehog map
-# transfers better than T2R (0.38–0.56 × its MSE), as in the paper's Table 1. The direction of
-# Table 1 holds: before any LoRA, the transferred model's excess loss over the teacher is
-# 0.12–0.36 × that of the same architecture without transfer; after the same 16 LoRA steps it is
-# still 0.08–0.10 nats better, although the baseline trained its feature maps as well. And as in
-# Table 6, the sliding window also helps end to end (0.03–0.07 nats better than linear-only
-# after AT + LoRA). LoLCATs ends within 0.15 nats of the teacher — in fact slightly *below* it
-# (−0.05 to −0.001 nats), because 16 LoRA steps on the same documentation corpus also adapt the
-# last layers to its domain; the recovery claim therefore says little on its own, and the
-# comparisons against the baselines carry the evidence.
+# round-off. On SmolLM2-135M with *all 30 layers* linearized, attention transfer (all layers at
+# once, from one recorded forward pass) lowers every layer's output MSE at least 7.2-fold
+# within 40 steps; the softmax window leaves the linear part less to explain (final MSE
+# 0.57–0.82 × pure linear attention), and the Hedgehog map transfers better than T2R
+# (0.29–0.47 × its MSE), as in the paper's Table 1. The direction of Table 1 holds: before any
+# LoRA, the transferred model's excess loss over the teacher is 0.16–0.27 × that of the same
+# architecture with its random initial maps (+0.55 to +0.91 nats against +3.41 to +3.43);
+# after the same LoRA budget LoLCATs is 2.76–2.94 nats better than LoRA alone, a larger gap
+# than the paper's own, $\ln(3.90/9.02)=-0.84$ nats, which is the threshold. With random maps
+# in every layer, the 8 LoRA steps recover only 0.06–0.24 nats of the 3.4-nat excess; after
+# transfer the same steps recover 0.16–0.35 nats. As in Table 6, the sliding window also helps
+# end to end: LoLCATs is 0.91–0.99 nats better than linear-only after the same transfer and
+# LoRA (threshold −0.25). LoLCATs ends 0.38–0.59 nats above the teacher (threshold 0.8) after
+# 1,024 LoRA tokens; the paper closes most of its gap with 20M tokens.
 #
-# **What differs from the paper, and why.** In `ci` only the last 4 of 30 layers are
-# linearized (so the first 26 can be cached and LoRA is affordable on a CPU), with 128-token
-# windows and a 16-token window. Linearizing few layers hurts little, so the paper's raw
-# "PPL@0 with AT ≤ 0.5 × without" (60.9 vs 2448 on Llama 3 8B with every layer linearized) is
-# asserted as a ratio of *excess* loss over the teacher. We first aimed for "MSE(linear+SWA)
-# ≤ 0.5 × linear-only", which is not reached at this scale (0.51–0.66); we assert ≤ 0.8. The
-# no-transfer baseline receives the same number of LoRA steps (not the paper's "equal total
-# steps"); the 40
-# transfer steps run offline on recorded activations and cost about 3 CPU s, less than two
-# LoRA steps' worth of compute per variant. The official code uses a block-"terraced" window;
-# we use the exact sliding window of Eq. 7. $d'=32$ for head dimension 64 keeps the paper's
-# proportion. The paper's benchmark results (MMLU, zero-shot tasks, 70B/405B) are quoted,
-# not reproduced. The full profile (all 30 layers, 512 tokens, $w=64$) has not been run on a
-# GPU yet; it asserts the same thresholds.
+# **Equal budgets.** The three LoRA runs (LoLCATs, LoRA only, linear only) have the same rank
+# (8), $\alpha$ (16), targets ($W_q,W_k,W_v,W_o$ of all 30 layers), learning rate, number of
+# steps (8), training windows in the same order (1,024 tokens) and the same initial adapters
+# (seeded); the feature maps and $\gamma$ are frozen in all three, so each trains exactly
+# 921,600 parameters (a sanity check). The LoRA-only baseline therefore differs from LoLCATs
+# only by the 40 attention-transfer steps, which run offline on recorded activations and cost
+# about 6–8 CPU s for all 30 layers, less than one 8-step LoRA run (9–13 CPU s). The paper
+# instead gives its baseline the same *total* number of steps; we keep the LoRA stage
+# identical so that the comparison isolates attention transfer.
+#
+# **What differs from the paper, and why.** `ci` linearizes every layer, as the paper does, but
+# on 128-token windows with a 16-token softmax window, one recorded window for attention
+# transfer and 1,024 LoRA tokens (the paper: 2×10M tokens). We first aimed for
+# "MSE(linear+SWA) ≤ 0.5 × linear-only", which one transfer window of 128 tokens does not reach
+# (0.57–0.82); we assert ≤ 0.9. The official code uses a block-"terraced" window; we use the
+# exact sliding window of Eq. 7. $d'=32$ for head dimension 64 keeps the paper's proportion.
+# The paper's benchmark results (MMLU, zero-shot tasks, 70B/405B) are quoted, not reproduced.
+# The full profile (512 tokens, $w=64$, 300 transfer steps on 8 windows, 600 LoRA windows) has
+# not been run on a GPU yet; it asserts the same thresholds.
 #
 # **What is asserted where.** Both headline claims are verified at `ci` and asserted at both
-# profiles: after the same 16 LoRA steps, attention transfer first is 0.08–0.10 nats better
-# than LoRA alone (threshold −0.04), and the hybrid is 0.03–0.07 nats better than pure linear
-# attention (threshold 0). So is every other check. Five are sanity checks, shown apart: the
-# two exact limits of Eq. 7, recurrent decoding against the parallel form, LoRA's identity at
-# $B=0$ and the LoRA parameter count, which hold by construction.
+# profiles, and so is every other check. Six are sanity checks, shown apart: the two exact
+# limits of Eq. 7, recurrent decoding against the parallel form, LoRA's identity at $B=0$, the
+# LoRA parameter count and the equal number of trained parameters in the three LoRA runs,
+# which hold by construction.
 #
-# **Calibration (ci, seeds 0–4; seed = training windows, initial maps, LoRA init).** Worst-layer
-# MSE reduction 10.5–12.7 (threshold 5); SWA/linear MSE 0.51–0.66 (0.8);
-# Hedgehog/T2R MSE 0.38–0.56 (0.7); excess-loss ratio at step 0 0.12–0.36 (0.5); AT+LoRA minus
-# LoRA-only −0.105 to −0.079 nats (threshold −0.04); LoLCATs minus teacher −0.050 to −0.001
-# (0.15); LoLCATs minus linear-only −0.067 to −0.027 (0). The exact checks are at round-off
-# (≤ 3e-11). Breaking the method on purpose (one attention-transfer step instead of 40) fails
-# the transfer claim (MSE ratio 1.06), the window-helps-transfer claim (0.87), Hedgehog vs T2R
-# (0.94), the step-0 excess-loss ratio (0.96), AT + LoRA vs LoRA only (+0.005 nats) and the
-# end-to-end window claim (+0.04); the recovery claim still passes (+0.08 nats < 0.15), which
-# is why it is not the evidence for the method here.
+# **Calibration (ci, seeds 0–4; seed = training windows, initial maps, LoRA init and batch
+# order), and seeds 7 and 11.** AT + LoRA minus LoRA only −2.94 to −2.76 nats (threshold
+# −0.84, worst margin 1.9 nats); LoLCATs minus linear-only −0.99 to −0.91 nats (threshold
+# −0.25, worst margin 0.66); worst-layer MSE reduction 7.2–11.0 (threshold 5); SWA/linear MSE
+# 0.57–0.82 (0.9, the tightest margin: 0.08); Hedgehog/T2R MSE 0.29–0.47 (0.7); excess-loss
+# ratio at step 0 0.16–0.27 (0.5); LoLCATs minus teacher +0.38 to +0.59 nats (0.8). The exact
+# checks are at round-off (≤ 3e-11). Seeds 7 and 11 pass every check: AT + LoRA minus LoRA
+# only −2.88 and −2.92 nats, LoLCATs minus linear-only −1.06 and −1.22, worst-layer reduction
+# 7.3 and 10.1, SWA/linear 0.77 and 0.79, Hedgehog/T2R 0.50 and 0.40, step-0 ratio 0.24 and
+# 0.22, recovery +0.51 and +0.48 nats.
 #
-# **Compute.** `ci` on the shared 2-core machine: 29–30 CPU s for the chapter (≈32 s for the
-# process with imports): loading ~3 s, recording and caching ~3 s, three attention transfers
-# ~9 s, three LoRA runs ~14 s. Wall time varied from 81 to 202 s with the load of the machine.
+# **Breaking the method on purpose** (seed 0, notebook rerun, then restored). *No attention
+# transfer* (0 transfer steps: the LoLCATs kernels keep their random maps) fails 6 of the 7
+# claims: AT + LoRA vs LoRA only (0 nats, the two runs become identical), the end-to-end window
+# claim (−0.23 nats, needs < −0.25), the worst-layer MSE reduction (1), Hedgehog vs T2R
+# (0.82), the step-0 excess-loss ratio (1) and the recovery (+3.35 nats). "Sliding window
+# helps transfer" still passes (0.89 < 0.9): with random maps the exact softmax window alone
+# already lowers the MSE, so this claim is weak evidence on its own. *Window size 0* (the
+# hybrid becomes pure linear attention) fails the end-to-end window headline (0 nats: LoLCATs
+# and linear-only become the same model), window helps transfer (1), Hedgehog vs T2R (1.05:
+# both are then linear-only) and the recovery (+1.56 nats); attention transfer still beats
+# LoRA alone (−2.02 nats), as it should for linear attention.
+#
+# **Compute.** `ci` on the shared 2-core machine (load average 7 during the runs): 67–82 CPU
+# s of the chapter's own compute up to the end of the LoRA runs (seeds 0, 7, 11), of which
+# loading ~3 s, one recording forward and the held-out losses ~2 s, attention transfer of all
+# 30 layers for the three students 7–10 CPU s each (one batched module per student), the four
+# "@0" evaluations ~4 s and the three LoRA runs 32–40 CPU s together; the plots add ~2 s.
+# Wall time was 210–300 s with the load of the machine (one chapter at a time). Linearizing 4
+# layers, as this page did before, cost about 27 CPU s.
 
 # %% [markdown]
 # ## Cite this chapter

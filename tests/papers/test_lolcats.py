@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.models.attention import AttentionInputs, LinearAttention
 from nonlinlab.models.llama import Llama, LlamaConfig
 from nonlinlab.papers import lolcats as lc
@@ -150,6 +150,46 @@ def test_cached_top_loss_equals_model_loss_and_transfer_learns():
     assert len(losses) == 5 and all(math.isfinite(x) for x in losses)
 
 
+@pytest.mark.parametrize("kind,window", [("hedgehog", 4), ("hedgehog", 0), ("t2r", 4),
+                                         ("hedgehog", 40)])
+def test_stacked_transfer_equals_per_layer_kernels_and_training(kind, window):
+    """All layers in one module: same outputs as each layer's kernel, and Adam on the summed
+    loss (window by window) trains every layer exactly as training it alone."""
+    torch.manual_seed(0)
+    m = Llama(TINY).double().eval()
+    m.requires_grad_(False)
+    ids = torch.randint(0, 40, (2, 17), generator=torch.Generator().manual_seed(2))
+    layers = [0, 1, 2]
+    rec = lc.record_layers(m, ids, layers)
+
+    def fresh():
+        torch.manual_seed(3)
+        return {i: lc.make_kernel(kind, 4, 8, 4, window).double() for i in layers}
+
+    ks, alone = fresh(), fresh()
+    st = lc.stack_record(rec, layers, (4, 40))
+    mod = lc.StackedTransfer([ks[i] for i in layers])
+    with torch.no_grad():
+        y = mod(st)
+        for n, i in enumerate(layers):
+            assert float((y[n] - ks[i](rec.inputs(i))).abs().max()) < 1e-12
+    out, _ = lc.attention_transfer(ks, rec, steps=15, lr=1e-2, stacked=st)
+    for i in layers:
+        opt = torch.optim.Adam([p for p in alone[i].parameters() if p.requires_grad], lr=1e-2)
+        for _ in range(15):
+            loss = 1000 * lc.transfer_mse(alone[i], rec, i)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        for a, b in zip(ks[i].parameters(), alone[i].parameters(), strict=True):
+            assert float((a - b).detach().abs().max()) < 1e-10
+        assert out[i][1] == pytest.approx(float(lc.transfer_mse(alone[i], rec, i)), rel=1e-8)
+    if window > 0:  # the window part must have been stacked for this window
+        with pytest.raises(ValueError):
+            lc.attention_transfer(fresh(), rec, steps=1, lr=1e-2,
+                                  stacked=lc.stack_record(rec, layers))
+
+
 def test_config_validation_and_budget():
     with pytest.raises(ValueError):
         lc.Config(first_layer=30)
@@ -158,5 +198,6 @@ def test_config_validation_and_budget():
     with pytest.raises(ValueError):
         lc.Config(at_steps=0)
     assert lc.CONFIGS.full.layers == list(range(30))
+    budget = {"ci": all_chapters()["lolcats"].ci_budget_s, "full": BUDGET_S["full"]}
     for name, cfg in lc.CONFIGS.items():
-        assert lc.estimate_seconds(cfg) <= BUDGET_S[name], name
+        assert lc.estimate_seconds(cfg) <= budget[name], name

@@ -27,7 +27,9 @@ Stage 1, attention transfer (teacher forcing; MSE x 1000, official ``mse_factor`
 .. math:: \ell=\frac{1}{MH}\sum_{m,h}\mathrm{MSE}\big(y^{m,h},\hat y^{m,h}\big),
 
 only :math:`\tilde W_q,\tilde W_k` (and g) train; every layer sees the softmax model's inputs,
-so we record q, k, v and the teacher outputs once and train offline.
+so we record q, k, v and the teacher outputs of all layers in one forward pass and train the
+maps of all layers at once offline (:class:`StackedTransfer`: weights stacked over layers; the
+sum of the per-layer losses trains each layer exactly as alone).
 
 Stage 2, low-rank adjusting: LoRA on W_q, W_k, W_v, W_o
 -------------------------------------------------------
@@ -99,8 +101,8 @@ class Config(ProfileConfig):
 
 
 CONFIGS = Profiles(
-    ci=Config(first_layer=26, seq_len=128, window=16, train_seqs=2, at_steps=40,
-              lora_steps=16, lora_batch=1, eval_seqs=2),
+    ci=Config(first_layer=0, seq_len=128, window=16, train_seqs=1, at_steps=40,
+              lora_steps=8, lora_batch=1, eval_seqs=2),
     full=Config(first_layer=0, seq_len=512, window=64, train_seqs=8, at_steps=300,
                 lora_steps=150, lora_batch=4, lora_lr=1e-3, eval_seqs=8),
 )
@@ -114,19 +116,19 @@ def estimate_seconds(cfg: Config) -> float:
     """Cost model (on paper). Large matrix products (model forward/backward) run at the
     measured single-thread rate of this model on CPU, 8e10 flop/s (a 1x256 forward is
     ~69 GFLOP in ~0.85 s), the small T x T attention kernels at 2e10 flop/s; a T4 is taken as
-    2e12 flop/s for everything (full). Items: loading ~5 s; two recording forwards; AT for
-    three variants (T x T kernels, x3 for backward); three LoRA runs over the linearized layers
-    and the head (x2: frozen weights need only input gradients); ~8 evaluations of the top of
-    the model."""
+    2e12 flop/s for everything (full). Items: loading ~5 s; one recording forward and the
+    evaluation windows; attention transfer of all layers at once for three variants (T x T
+    kernels, x3 for backward); three LoRA runs over the linearized layers and the head (x3);
+    ~8 evaluations of the linearized part of the model."""
     K = cfg.n_layers_model - cfg.first_layer
-    full = cfg.first_layer == 0
-    big, small = (2e12, 2e12) if full else (8e10, 2e10)
+    gpu = cfg.seq_len >= 512  # the full profile (512-token windows) runs on a GPU
+    big, small = (2e12, 2e12) if gpu else (8e10, 2e10)
     T = cfg.seq_len
     rec = (cfg.train_seqs + cfg.eval_seqs) * T * (cfg.n_layers_model * _LAYER_FLOPS + _HEAD_FLOPS)
     at = 3 * 3 * cfg.at_steps * K * _H * cfg.train_seqs * (
         2 * T * T * (_HD + 2 * cfg.feature_dim) + 4 * T * _HD * cfg.feature_dim)
     top = K * _LAYER_FLOPS + _HEAD_FLOPS
-    lora = 3 * 2 * cfg.lora_steps * cfg.lora_batch * T * top
+    lora = 3 * 3 * cfg.lora_steps * cfg.lora_batch * T * top
     evals = 8 * cfg.eval_seqs * T * top
     return 5.0 + (rec + lora + evals) / big + at / small
 
@@ -221,25 +223,140 @@ def transfer_mse(kernel, rec, layer: int) -> torch.Tensor:
     return F.mse_loss(kernel(rec.inputs(layer)), rec[layer]["out"])
 
 
-def attention_transfer(kernels: dict, rec, *, steps: int, lr: float, mse_factor: float = 1000.0):
-    """Train each layer's maps (and gate) to match the recorded teacher outputs (Adam; layers
-    are independent under teacher forcing, so the joint loss is trained layer by layer).
-    Returns ({layer: (mse at init, final mse)}, cpu seconds)."""
-    out = {}
+class StackedTransfer(nn.Module):
+    """The student kernels of all linearized layers of one variant as *one* module, for
+    attention transfer: the feature-map weights of the L layers stacked to (L, H, d, d'), the
+    gate logits to (L, H, 1, 1). Its forward runs Eq. (7) for every layer at once on stacked
+    recorded inputs (explicit T x T form: window part ``gamma exp(s - c)``, linear part
+    ``phi_q phi_k^T`` on keys at least ``w`` back; ``w = 0`` is linear attention).
+
+    Built from per-layer kernels of :func:`make_kernel` (same kind and window), so it starts
+    from exactly their random maps; :meth:`write_back` copies the trained weights back into
+    them. Training sums the per-layer MSEs (:meth:`layer_mse`): the layers share no parameter,
+    so the gradient of layer m's maps is that of its own MSE, and Adam (element-wise) trains
+    every layer exactly as it would alone (the 1/M of the equation would only rescale the
+    loss)."""
+
+    def __init__(self, kernels: list):
+        super().__init__()
+        k0 = kernels[0]
+        fq0 = k0.feature_map_q
+        self.kind = "hedgehog" if isinstance(fq0, HedgehogFeatureMap) else "t2r"
+        if self.kind == "hedgehog" and (fq0.bias is not None or fq0.activation != "softmax"):
+            raise ValueError("StackedTransfer takes the LoLCATs Hedgehog map (softmax, no bias)")
+        if self.kind == "t2r" and not isinstance(fq0, T2RFeatureMap):
+            raise ValueError(f"unsupported feature map {type(fq0).__name__}")
+        self.window = getattr(k0, "window", 0)
+        self.eps = k0.eps
+        self.kernels = kernels
+
+        def stack(name, role):
+            return nn.Parameter(torch.stack([getattr(getattr(k, f"feature_map_{role}"), name)
+                                             .detach().clone() for k in kernels]))
+
+        self.wq, self.wk = stack("weight", "q"), stack("weight", "k")
+        if self.kind == "t2r":
+            self.bq, self.bk = stack("bias", "q"), stack("bias", "k")
+        if self.window > 0:
+            self.gate = nn.Parameter(torch.stack([k.gate_logit.detach().clone()[0]
+                                                  for k in kernels]))  # (L, H, 1, 1)
+
+    def _phi(self, x, w, b=None):
+        u = torch.einsum("lbhtd,lhdf->lbhtf", x, w.to(x.dtype))
+        if self.kind == "t2r":
+            return F.relu(u + b[:, None].to(x.dtype)).clamp_min(self.eps)
+        return torch.cat([F.softmax(u, -1), F.softmax(-u, -1)], -1).clamp_min(self.eps)
+
+    def forward(self, st: dict) -> torch.Tensor:
+        """Outputs (L, B, H, T, D) for stacked inputs ``st`` of :func:`stack_record`."""
+        fq = self._phi(st["q"], self.wq, getattr(self, "bq", None))
+        fk = self._phi(st["k"], self.wk, getattr(self, "bk", None))
+        T = fq.shape[-2]
+        t = torch.arange(T, device=fq.device)
+        older = (t[:, None] - t[None, :]) >= self.window
+        w = (fq @ fk.transpose(-1, -2)).masked_fill(~older, 0.0)
+        if self.window > 0:
+            w = w + torch.sigmoid(self.gate).to(w.dtype)[:, None] * st["soft"][self.window]
+        return (w @ st["v"]) / (w.sum(-1, keepdim=True) + self.eps)
+
+    def layer_mse(self, st: dict) -> torch.Tensor:
+        """MSE of each layer, (L,)."""
+        return (self(st) - st["out"]).pow(2).mean(dim=(1, 2, 3, 4))
+
+    @torch.no_grad()
+    def write_back(self) -> None:
+        for m, k in enumerate(self.kernels):
+            k.feature_map_q.weight.copy_(self.wq[m])
+            k.feature_map_k.weight.copy_(self.wk[m])
+            if self.kind == "t2r":
+                k.feature_map_q.bias.copy_(self.bq[m])
+                k.feature_map_k.bias.copy_(self.bk[m])
+            if self.window > 0:
+                k.gate_logit.copy_(self.gate[m][None])
+
+
+@torch.no_grad()
+def stack_record(rec, layers, windows=()) -> dict:
+    """Recorded q, k, v (kv heads repeated) and softmax outputs of ``layers`` stacked to
+    (L, B, H, T, D), plus, for each window size w in ``windows``, the window part of Eq. (7)
+    before gamma, ``exp(s - c)`` on the w most recent keys (fixed: q, k are recorded)."""
+    ins = [rec.inputs(i) for i in layers]
+    st = {"q": torch.stack([x.q for x in ins]), "k": torch.stack([x.k_rep for x in ins]),
+          "v": torch.stack([x.v_rep for x in ins]),
+          "out": torch.stack([rec[i]["out"] for i in layers]), "soft": {}}
+    T = st["q"].shape[-2]
+    t = torch.arange(T, device=st["q"].device)
+    rel = t[:, None] - t[None, :]
+    for w in windows:
+        if w > 0:
+            parts = []
+            for b in range(st["q"].shape[1]):  # one window at a time (T x T memory)
+                s = (st["q"][:, b:b + 1] @ st["k"][:, b:b + 1].transpose(-1, -2)) * ins[0].scale
+                s = s.masked_fill(~((rel >= 0) & (rel < w)), float("-inf"))
+                parts.append(torch.exp(s - s.amax(-1, keepdim=True)))
+            st["soft"][w] = torch.cat(parts, dim=1)
+    return st
+
+
+def _windows(st: dict) -> list[dict]:
+    """A stacked record split into single windows (views)."""
+    out = []
+    for b in range(st["q"].shape[1]):
+        part = {k: v[:, b:b + 1] for k, v in st.items() if k != "soft"}
+        part["soft"] = {w: v[:, b:b + 1] for w, v in st["soft"].items()}
+        out.append(part)
+    return out
+
+
+def attention_transfer(kernels: dict, rec, *, steps: int, lr: float, mse_factor: float = 1000.0,
+                       stacked: dict | None = None):
+    """Train the maps (and gates) of all layers' kernels at once to match the recorded teacher
+    outputs: one :class:`StackedTransfer`, Adam on ``mse_factor * sum_m MSE_m`` (equivalent to
+    training each layer alone, see there; the gradient is accumulated window by window), then
+    the weights are written back into ``kernels``. ``stacked``: a :func:`stack_record` of the
+    same layers, to share between variants. Returns ({layer: (mse at init, final mse)}, cpu
+    seconds)."""
     c0 = time.process_time()
-    for i, kern in kernels.items():
-        params = [p for p in kern.parameters() if p.requires_grad]
-        opt = torch.optim.Adam(params, lr=lr)
-        with torch.no_grad():
-            mse0 = float(transfer_mse(kern, rec, i))
-        for _ in range(steps):
-            loss = mse_factor * transfer_mse(kern, rec, i)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        with torch.no_grad():
-            out[i] = (mse0, float(transfer_mse(kern, rec, i)))
-    return out, time.process_time() - c0
+    layers = list(kernels)
+    window = getattr(kernels[layers[0]], "window", 0)
+    st = stacked if stacked is not None else stack_record(rec, layers, (window,))
+    if window > 0 and window not in st["soft"]:
+        raise ValueError(f"stacked record lacks window {window}; pass it to stack_record")
+    mod = StackedTransfer([kernels[i] for i in layers])
+    opt = torch.optim.Adam(mod.parameters(), lr=lr)
+    with torch.no_grad():
+        mse0 = sum(mod.layer_mse(part) for part in _windows(st)) / st["q"].shape[1]
+    parts = _windows(st)
+    for _ in range(steps):
+        opt.zero_grad(set_to_none=True)
+        for part in parts:  # one window at a time (T x T memory); the gradients add up
+            (mse_factor / len(parts) * mod.layer_mse(part).sum()).backward()
+        opt.step()
+    mod.write_back()
+    with torch.no_grad():
+        mse1 = sum(mod.layer_mse(part) for part in _windows(st)) / st["q"].shape[1]
+    return ({i: (float(mse0[m]), float(mse1[m])) for m, i in enumerate(layers)},
+            time.process_time() - c0)
 
 
 # ------------------------------------------------------------------------------------------
