@@ -23,10 +23,12 @@
 # **What is reproduced here:** backpropagation through time (BPTT) on chaotic data has exploding
 # gradients, and generalized teacher forcing (GTF) with the theorem's $\alpha^*=1-1/\sigma_{max}$
 # keeps them bounded for all sequence lengths (asserted, on the RK4-Lorenz map, with the exact
-# Jacobian-product bound). We also train a shallow PLRNN on Lorenz-63 with adaptive GTF, plain BPTT
-# and classical teacher forcing and score it by $D_{stsp}$, the power-spectrum Hellinger distance and
-# the maximal Lyapunov exponent; at ci scale these trained-model comparisons are reported, not
-# asserted (see the Discussion).
+# Jacobian-product bound). It also reproduces the paper's point about training on noisy chaotic
+# data: a clipped shallow PLRNN trained with GTF on Lorenz-63 with 5 % observation noise
+# reconstructs the chaotic attractor ($D_{stsp}$ asserted < 2, against a noise floor of
+# 0.25–0.7), while classical teacher forcing on the same data settles on a limit cycle
+# ($D_{stsp}$ 7–13, asserted more than 3× worse). At ci scale the training is a warm-started,
+# preconditioned substitute for the paper's long RAdam run (see Method and Discussion).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -76,6 +78,20 @@ cfg
 # $G=\max_{\text{batch}}\mathrm{geomean}_t\|J(x_t)\|_2$, $\alpha_{est}=\max(0,1-1/G)$, every 5
 # batches: $\alpha\leftarrow\alpha_{est}$ if larger, else $\gamma\alpha+(1-\gamma)\alpha_{est}$
 # ($\gamma=0.999$, $\alpha_0=1$).
+#
+# **Training at ci scale (a substitute for the official optimiser).** The official run takes
+# 250 000 RAdam steps; at ci scale that recipe did not learn the attractor (Discussion). We
+# keep the model, the loss and the forcing and change the optimiser: a random clipped hidden
+# layer ($W_2\sim\mathcal N(0,1)$, $h_2\sim U(\pm2)$, $L$ = 200) is kept fixed, and
+# $w_i=(a_i, W_{1,i\cdot}, h_{1,i})$ start from ridge regression of $x_{t+1}$ on
+# $[x_t,\varphi(x_t),1]$ — the exact teacher-forcing solution. Then the GTF loss
+# $\tfrac12\sum_t\Vert z_t-x_t\Vert^2+\tfrac\lambda2\Vert w\Vert^2$ is minimised with its exact
+# gradient $g$ (backpropagated through the forced recursion) preconditioned by the
+# Gauss-Newton matrix of the regressors at the forced states, $w\leftarrow w-\eta
+# (F^\top F+\lambda I)^{-1}g$, $\eta$ halved until the loss decreases. $\alpha$ is annealed
+# geometrically from 0.9 to 0.15 over 8 stages of 2 steps; every variant keeps the stage whose
+# free runs have the lowest $D_{stsp}$ on held-out *noisy validation* orbits. Teacher forcing
+# ($\alpha=1$) runs the same loop; its first step already lands on its optimum.
 
 # %% [markdown]
 # ## Experiments
@@ -119,70 +135,86 @@ prod = ga["product"]
 # an illustration of its bounded-gradient theorem).
 
 # %% [markdown]
-# ### 2. shPLRNN on Lorenz-63: aGTF vs plain BPTT vs teacher forcing (Table 1)
+# ### 2. Reconstructing Lorenz-63 from noisy data: GTF vs teacher forcing (Table 1)
+#
+# Ten orbits of 2 000 steps ($\Delta t=0.01$, z-scored) with 5 % Gaussian observation noise for
+# training, ten more (noisy) for validation, ten clean ones for the test, and ten clean ones
+# only for the noise floor: $D_{stsp}$ between two independent samples of the true attractor
+# of the test's size. Free runs start from the first state of every test orbit and run 500
+# steps of transient plus 2 000 steps.
 
 # %%
 lo = paper.lorenz_experiment(cfg, ch.seed, ch.device)
+names = {"gtf": "GTF", 1.0: "teacher forcing"}
 for v, r in lo["runs"].items():
-    print(f"{str(v):>5}: D_stsp {r['dstsp']:.2f}  D_H {r['dh']:.3f}  λ_max {r['lyap']:.3f}  "
-          f"final α {r['alpha'][-1]:.3f}  finite {r['finite']}")
+    sel = "warm start" if r["alpha"] is None else f"stage {r['best_stage']} (α = {r['alpha']:.3f})"
+    print(f"{names[v]:>15}: D_stsp {r['dstsp']:.2f}  D_H {r['dh']:.3f}  λ_max {r['lyap']:.3f}  "
+          f"selected {sel}")
 print(f"noise floor: D_stsp {lo['floor_dstsp']:.2f}, D_H {lo['floor_dh']:.3f}; "
       f"true λ_max {dynamics.LORENZ_MAX_LYAPUNOV}")
-fig, axs = plt.subplots(2, 2, figsize=(8, 6.4), sharex=True, sharey=True)
+print("aGTF estimate α_est = 1 - 1/G of the selected models:", np.round(lo["alpha_est"], 3))
+fig, axs = plt.subplots(1, 3, figsize=(11, 3.6), sharex=True, sharey=True)
 xt = lo["x_test"].cpu()
-axs[0, 0].plot(xt[:, 0], xt[:, 2], lw=0.3, color="k")
-axs[0, 0].set_title("ground truth")
-for i, (v, r) in enumerate(lo["runs"].items()):
+for i in range(xt.shape[0]):
+    axs[0].plot(xt[i, :, 0], xt[i, :, 2], lw=0.2, color="k")
+axs[0].set_title("test data")
+for j, (v, r) in enumerate(lo["runs"].items()):
     Z = r["Z"].cpu()
-    axs.flat[i + 1].plot(Z[:, 0], Z[:, 2], lw=0.3, color=color(i))
-    axs.flat[i + 1].plot(Z[-1, 0], Z[-1, 2], "o", ms=4, color=color(i))  # where the run ends
-    axs.flat[i + 1].set_title("free run, aGTF" if v == "agtf" else f"free run, α = {v}")
-for a in axs.flat:
+    for i in range(Z.shape[0]):
+        axs[j + 1].plot(Z[i, :, 0], Z[i, :, 2], lw=0.2, color=color(j))
+    axs[j + 1].set_title(f"free runs, {names[v]}")
+for a in axs:
     a.set(xlabel="$x$ (z-scored)", ylabel="$z$ (z-scored)")
 plt.show()
 
 # %% [markdown]
-# **Figure 2.** Lorenz-63 test data and free runs of the three trained shPLRNNs (adaptive GTF,
-# plain BPTT $\alpha=0$, classical teacher forcing $\alpha=1$), projected on $(x, z)$ on
-# common axes, a dot where each free run ends; at ci scale the free runs collapse to a fixed
-# point or a small cycle (mirrors the Lorenz-63 reconstructions of
-# {cite:t}`hess2023generalized`, Table 1, which are at full scale).
+# **Figure 2.** Lorenz-63 test orbits and free runs of the shPLRNN trained on noisy data with
+# GTF and with classical teacher forcing, from the first state of every test orbit, projected on
+# $(x, z)$ (mirrors the Lorenz-63 reconstructions behind Table 1 of
+# {cite:t}`hess2023generalized`).
 
 # %%
-fig, ax = plt.subplots(figsize=(5, 3))
-ax.plot(lo["runs"]["agtf"]["alpha"])
-ax.set(xlabel="training step", ylabel="α (aGTF)")
+fig, ax = plt.subplots(figsize=(5.5, 3.5))
+for j, (v, r) in enumerate(lo["runs"].items()):
+    ax.semilogy(r["val"], "o-", color=color(j), label=names[v])
+ax.axhline(lo["floor_dstsp"], color="gray", ls="--", label="noise floor (test)")
+ax.set(xlabel="stage (0 = ridge warm start)", ylabel="validation $D_{stsp}$",
+       title="α annealed 0.9 → 0.15 (GTF)")
+ax.legend()
 plt.show()
 
 # %% [markdown]
-# **Figure 3.** The forcing strength $\alpha$ of adaptive GTF during training, from
-# $\alpha_0=1$ (no counterpart in the paper).
+# **Figure 3.** $D_{stsp}$ of the free runs on the noisy validation orbits after the warm start
+# and after every training stage; GTF's $\alpha$ falls geometrically from 0.9 to 0.15 over the
+# stages, teacher forcing keeps $\alpha=1$; the dashed line is the noise floor of the clean test
+# set (validation scores, against noisy orbits, run higher than test scores; no counterpart in
+# the paper).
 
 # %% [markdown]
 # ## Reproduction check
 
 # %%
 c = ch.claims
-agtf, bptt = lo["runs"]["agtf"], lo["runs"][0.0]
+gtf_run, tf_run = lo["runs"]["gtf"], lo["runs"][1.0]
 c.greater(r"BPTT ($\alpha=0$): $\Vert\nabla L_{800}\Vert / \Vert\nabla L_{50}\Vert$", ratio0, 30,
           kind="headline", paper=r"gradients explode, $\propto e^{\lambda_{\max} T}$",
           note="RK4-Lorenz map, 8 sequences")
 c.less(r"GTF at $\alpha^*$: $\Vert\nabla L_{800}\Vert / \Vert\nabla L_{50}\Vert$", ratio_star, 3,
        kind="headline", paper="bounded for all $T$ (theorem)")
-c.less(r"$D_{stsp}$ of the aGTF model (Lorenz-63)", agtf["dstsp"], 1.5, kind="headline",
-       asserted_at="full", paper="≈ 0.26 (Table 1)",
-       note="at ci (600 training steps) the free runs collapse to fixed points or small cycles")
+c.less(r"$D_{stsp}$ of the GTF model (Lorenz-63, 5 % noise)", gtf_run["dstsp"], 2.0,
+       kind="headline", paper="≈ 0.26 (Table 1)",
+       note=f"noise floor of two true samples: {lo['floor_dstsp']:.2f}")
+c.greater(r"$D_{stsp}$(teacher forcing) / $D_{stsp}$(GTF)", tf_run["dstsp"] / gtf_run["dstsp"], 3,
+          kind="headline", paper="teacher forcing fails on noisy chaotic data, GTF does not",
+          note="same data, warm start, optimiser and validation selection")
 c.between(r"$\alpha=0$ gradient growth rate (slope of $\log T\Vert\nabla L_T\Vert$)",
           ga["growth_rate"], 0.45, 1.35, paper=r"$\lambda_{\max}$ = 0.906",
           note="finite-time exponents vary over seeds")
-c.holds("aGTF training stays finite", agtf["finite"], ours=str(agtf["finite"]))
-c.less(r"$\alpha$ at the end of aGTF training", agtf["alpha"][-1], 0.5, asserted_at="full",
-       paper=r"$\alpha$ decays from 1",
-       note=r"with $\gamma$ = 0.999 every 5 steps, $\alpha$ stays above ≈ 0.89 in 600 steps")
-c.less(r"$D_{stsp}$(aGTF) − $D_{stsp}$(BPTT)", agtf["dstsp"] - bptt["dstsp"], 0.0,
-       asserted_at="full", paper="aGTF better than BPTT")
-c.close(r"$\lambda_{\max}$ of the aGTF model", agtf["lyap"], 0.906, rtol=0.3, asserted_at="full",
-        paper="0.906")
+c.close(r"$\lambda_{\max}$ of the GTF model", gtf_run["lyap"], 0.906, rtol=0.5, paper="0.906")
+c.less(r"$D_H$ of the GTF model", gtf_run["dh"], 0.1, paper="small (Table 1)",
+       note=f"noise floor {lo['floor_dh']:.3f}")
+c.holds("GTF training stays finite", gtf_run["finite"], ours=str(gtf_run["finite"]),
+        kind="sanity")
 c.less(r"$\max_t \Vert\prod_k (1-\alpha^*) J_k\Vert_2$", float(prod["norm"].max()), 1 + 1e-9,
        kind="sanity", paper=r"≤ 1 when $(1-\alpha)\sigma_{max} \le 1$",
        note=r"$\alpha^*$ is computed from the same Jacobians")
@@ -207,44 +239,62 @@ ch.claims.check()
 # sub-products can reach 2–4.6 and its gradient ratio was 2.6–15, so the uniform bound needs the
 # theorem's $\sigma_{max}=\max_k\Vert J_k\Vert$.
 #
-# **Training (reported at ci, asserted only at full).** With 600 steps (official: 250 000) none
-# of the three variants learned the chaotic attractor on seeds 0–1: free runs collapsed to fixed
-# points or small cycles (Figure 2; $D_{stsp}\approx$ 13 against a noise floor of about 2.5,
-# $\lambda_{\max}$ < 0), although aGTF and TF reached one-step losses 30–100× lower than plain
-# BPTT. With
-# $\gamma$ = 0.999 and one update per 5 steps, $\alpha$ cannot fall below ≈ 0.89 in 600 steps,
-# so "$\alpha$ < 0.5 at the end of training" is impossible at this scale. The paper's
-# reconstruction headline ($D_{stsp}$ of the aGTF model < 1.5, paper ≈ 0.26) and the three
-# other training claims are therefore recorded with their ci values and asserted only in the
-# `full` profile, whose thresholds were *not calibrated* (no GPU run was made). ci wall time
-# ≈ 20 s.
+# **Reconstruction from noisy data (the second headline, asserted at ci).** Over seeds 0–4 (ci),
+# the GTF model's free runs reached $D_{stsp}$ = 1.23, 0.58, 0.53, 1.06, 0.76 on the clean test
+# orbits, against noise floors (two independent samples of the true attractor) of 0.25, 0.71,
+# 0.33, 0.33, 0.24; teacher forcing on the same noisy data gave 12.3, 13.0, 9.8, 6.9, 8.0, so
+# the ratio was 10.0, 22.5, 18.4, 6.5, 10.5. We assert $D_{stsp}$(GTF) < 2 (worst 1.23, margin
+# 1.6×; the paper's 0.26 is a full-length run, and our floor alone is 0.24–0.71 with 20 000
+# test points) and the ratio > 3 (worst 6.5, margin 2.2×). Seeds 7 and 11 pass: GTF 0.86 and
+# 0.67, teacher forcing 10.2 and 11.0 (ratios 11.9 and 16.3). The GTF model is chaotic with
+# $\lambda_{\max}$ = 1.22, 0.98, 0.96, 1.17, 0.78 (7: 1.19, 11: 0.88; true 0.906, asserted within
+# 50 %, worst 35 % off) and its power spectra match ($D_H$ 0.016–0.038 against a floor of about
+# 0.02; asserted < 0.1). Teacher forcing's free runs mostly settle on a large limit cycle
+# around both wings (Figure 2; its $\lambda_{\max}$ ranged from −0.12 to 1.8 and its $D_H$
+# from 0.028 to 0.13). The selected GTF stage had $\alpha$ = 0.15–0.27, above the aGTF
+# estimate $\alpha_{est}$ = 0.06–0.08 of the same models, i.e. inside the bounded-gradient regime
+# of the theorem; selection is on noisy validation orbits that the test never sees, and
+# teacher forcing goes through the same loop and selection.
 #
-# **A warm start does not rescue the ci reconstruction (measured, not part of the page's
-# runs).** We also tried a shortcut outside this notebook: a clipped shPLRNN with $L$ = 300
-# random hidden units ($W_2\sim\mathcal N(0,1)$, $h_2\sim U(\pm2)$, kept fixed) whose $a$,
-# $W_1$, $h_1$ are fitted by ridge regression ($\lambda=10^{-2}$) of $x_{t+1}$ on the one-step
-# features, the closed-form end point of one-step teacher forcing, followed by GTF. On *clean*
-# data the ridge model alone already forms the attractor (seeds 0–2: $D_{stsp}$ = 0.81, 1.56,
-# 1.97 against floors of 2.16, 1.45, 1.56), so GTF has nothing to add there and a claim built on
-# it would hold by construction of the warm start. With observation noise it fails, and more so
-# the more noise (seed 0: $D_{stsp}$ = 1.35, 2.17, 3.43, 5.08, 12.6 at 0.5, 1, 2, 3, 5 %; at
-# 5 %, seeds 0–2: 12.6, 7.0, 12.2): the free runs settle on cycles, with the state standard
-# deviation falling from 1 to 0.5–0.9. This is the failure of teacher forcing on noisy data that
-# the paper is about, but GTF from this warm start did not fix it at 5 % noise in ci-sized runs:
-# RAdam at a fixed $\alpha$ ∈ {0.3, 0.2, 0.1, 0.05, 0.03, 0.02} for 150–600 steps gave
-# $D_{stsp}$ jumping between 3.9 and 13 from one checkpoint to the next; adaptive GTF with a
-# faster decay ($\gamma$ = 0.95, $\alpha$ down to 0.11 in 400 steps) between 4.6 and 13;
-# full-batch L-BFGS on the GTF loss (400 windows of 50 steps) at $\alpha$ = 0.2 gave 11.8,
-# 10.7, 10.8 on seeds 0–2 (teacher forcing: 12.6, 7.0, 12.2), and lowering $\alpha$ in stages
-# from 0.3 to 0.02 did not bring it below 7.3. At 3 % noise (seed 0) GTF at $\alpha$ = 0.2 gave
-# 2.8–3.1 against 3.7 for teacher forcing, still above the floor. GTF does learn the
-# *short-term* dynamics better: its 20-step prediction error on the clean test series was
-# 0.64–0.66 of teacher forcing's (0.0023, 0.0018, 0.0018 vs 0.0035, 0.0028, 0.0028). Our
-# reading: the equilibria $C_\pm$ of Lorenz-63 are only weakly unstable (eigenvalues
-# $0.094\pm10.19i$ per time unit, a growth of 0.1 % per step), so a small bias of the learned
-# map decides whether a free run stays on the butterfly, and a forced window of 50 steps (growth
-# $e^{0.047}\approx1.05$) barely sees that bias; removing it takes the long training of the
-# paper, not a few seconds.
+# **Why teacher forcing fails here and GTF does not (our reading).** With noise of standard
+# deviation $\sigma$ = 0.05 on the inputs, one-step regression shrinks the map toward the mean by
+# about $1/(1+\sigma^2)$ per step, a damping of ≈ 0.25 per time unit, larger than the growth rate
+# 0.094 of the weakly unstable equilibria $C_\pm$ of Lorenz-63 (eigenvalues $0.094\pm10.19i$):
+# the learned map makes them attracting or traps the orbit on a cycle. In GTF the model is fed
+# the forced states $\tilde z_t$, whose noise variance is only about
+# $\alpha\sigma^2/(2-\alpha)$ (≈ 0.1 $\sigma^2$ at $\alpha$ = 0.19), so the damping falls below
+# the instability. This is the paper's point that teacher forcing is not enough for noisy
+# chaotic data.
+#
+# **Sabotage (the method broken on purpose, seed 0, notebook reruns).** GTF's $\alpha$ held at 1
+# for all stages (pure teacher forcing): $D_{stsp}$ 12.3 and the ratio 1.0 failed, and so did
+# $\lambda_{\max}$ (0.40); $D_H$ (0.028) still passed. $\alpha$ held at 0 (free running, plain
+# BPTT over the 50-step windows): the line search rejected every step, the warm start was
+# kept, and $D_{stsp}$ 12.2 and the ratio 1.00 failed ($\lambda_{\max}$ 0.72 and $D_H$ 0.025
+# passed, so neither is evidence on its own). $\alpha^*$ replaced by 0 in the gradient
+# experiment: the bounded-gradient headline failed (ratio 306) and so did the sanity check on
+# the forced products (7·10⁵). The exploding-gradient headline was not sabotaged: it is a
+# property of the chaotic data map, not of our code.
+#
+# **What we changed from the paper, and what did not work.** The official recipe (RAdam from
+# the official initialisation, 250 000 steps, $\tilde T$ = 200, $L$ = 100) cannot run at ci
+# scale. With 600 RAdam steps (this chapter's earlier version) none of aGTF, plain BPTT and
+# teacher forcing learned the attractor (seeds 0–1: $D_{stsp}\approx$ 13, free runs on fixed
+# points or small cycles), and with $\gamma$ = 0.999 every 5 steps $\alpha$ cannot fall below
+# ≈ 0.89 in 600 steps. From the ridge warm start, RAdam at a fixed $\alpha$ ∈ {0.05, …, 0.3} for
+# 150–600 steps gave $D_{stsp}$ jumping between 3.9 and 13 from one checkpoint to the next,
+# even when selected on validation orbits (seed 0: 5.1 vs 6.7 for teacher forcing), adaptive GTF
+# with $\gamma$ = 0.95 between 4.6 and 13, and full-batch L-BFGS on the GTF loss 6–12. The
+# problem is badly conditioned (a wide random hidden layer): L-BFGS with 40 iterations per
+# stage stopped at a GTF loss of 0.0160 per step where the preconditioned steps reach 0.0152.
+# Hence the Gauss-Newton-preconditioned exact GTF gradient, the fixed random hidden layer
+# ($W_2$, $h_2$ are not trained) and the geometric $\alpha$ schedule with validation selection
+# instead of the aGTF rule: the same model, loss and forcing, a different optimiser. The
+# `full` profile runs the same code with 20 orbits of 5 000 steps, $L$ = 1 000, 16 stages of
+# 4 steps and $\alpha$ down to 0.1; its thresholds were *not calibrated* (no GPU run was made).
+# ci own compute: ≈ 35 s of CPU (gradients ≈ 10 s, reconstruction ≈ 22–26 s); the recorded wall
+# time was 42 s (seed 7) and 95 s (seed 0) on a 2-core machine shared with other jobs (load
+# ≈ 3–4 and ≈ 7).
 
 # %% [markdown]
 # ## Cite this chapter

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 import torch
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, get_chapter
 from nonlinlab.data import dynamics, dynamics_metrics
 from nonlinlab.papers import gtf
 
@@ -21,10 +21,11 @@ def _data(B=4, T=12, M=3, seed=1):
 
 
 def test_budget_and_configs():
+    budget = {"ci": get_chapter("gtf").ci_budget_s, "full": BUDGET_S["full"]}
     for name in ("ci", "full"):
         cfg = getattr(gtf.CONFIGS, name)
         cfg.check()
-        assert gtf.estimate_seconds(cfg) <= BUDGET_S[name]
+        assert gtf.estimate_seconds(cfg) <= budget[name]
 
 
 def test_official_initialisation():
@@ -152,9 +153,70 @@ def test_bad_input():
     with pytest.raises(ValueError):
         gtf.gtf_forward(m, torch.zeros(4, 1, 3, dtype=F64), 0.5)  # T < 2
     with pytest.raises(ValueError):
-        gtf.train(m, _data(B=1, T=5)[0], ["agtf"], seq_len=3, batch=2, steps=1, lr=(1e-3, 1e-3),
-                  lam_lat=0.0)  # one variant for two members
+        dataclasses.replace(gtf.CONFIGS.ci, alpha_end=0.0).check()  # α schedule must stay > 0
+    with pytest.raises(ValueError):
+        dataclasses.replace(gtf.CONFIGS.ci, variants=("gtf", 1.5)).check()
     with pytest.raises(ValueError):
         gtf.lorenz_field(torch.zeros(2))
     with pytest.raises(ValueError):
         m.member(5)
+
+
+def _orbits(seed=3, n=3, T=40):
+    g = torch.Generator().manual_seed(seed)
+    return gtf.lorenz_orbits(T, batch=n, transient=300, generator=g) / 8.0
+
+
+def test_ridge_warm_start_matches_lstsq():
+    x = _orbits()
+    m = _model(K=2, L=15)
+    gtf.ridge_warm_start(m, x, scale=1.0, ridge=1e-3, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(m.W2[0], m.W2[1]) and torch.equal(m.h2[0], m.h2[1])
+    xin, xout = x[:, :-1].reshape(-1, 3), x[:, 1:].reshape(-1, 3)
+    u = xin @ m.W2[0].detach().T
+    phi = torch.relu(u + m.h2[0].detach()) - torch.relu(u)
+    for i in range(3):
+        F = torch.cat([xin[:, i:i + 1], phi, torch.ones(len(xin), 1, dtype=F64)], 1)
+        w = torch.linalg.solve(F.T @ F + 1e-3 * torch.eye(F.shape[1], dtype=F64), F.T @ xout[:, i])
+        got = torch.cat([m.a[0, i:i + 1], m.W1[0, i], m.h1[0, i:i + 1]]).detach()
+        assert torch.allclose(got, w, rtol=1e-8, atol=1e-10)
+    # the warm-started map reproduces the one-step regression
+    pred = m(xin.expand(2, -1, -1).contiguous())
+    assert float(((pred[0] - xout) ** 2).mean()) < float(((xin - xout) ** 2).mean())
+
+
+def test_newton_step_at_alpha_one_is_the_ridge_solution_and_gtf_steps_descend():
+    x = _orbits(n=4, T=41)
+    windows = x[:, :40].reshape(-1, 10, 3)
+    m = _model(K=2, L=12)
+    gtf.ridge_warm_start(m, x, scale=1.0, ridge=1e-3, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        m.W1.add_(0.01)  # move away from the optimum
+    alpha = torch.tensor([1.0, 0.3], dtype=F64)
+    l0 = gtf.gtf_loss(m, windows, alpha, 1e-3).detach()
+    eta = gtf.gtf_newton_step(m, windows, alpha, 1e-3)
+    l1 = gtf.gtf_loss(m, windows, alpha, 1e-3).detach()
+    assert bool((l1 < l0).all()) and float(eta[0]) == 1.0
+    # α = 1: forced states are the data, so one step solves the ridge problem on the windows
+    xin, xout = windows[:, :-1].reshape(-1, 3), windows[:, 1:].reshape(-1, 3)
+    H = gtf._gram(m, xin.expand(2, -1, -1), 1e-3)[0]
+    P = gtf._features(m, xin.expand(2, -1, -1))[0]
+    for i in range(3):
+        F = torch.cat([xin[:, i:i + 1], P], 1)
+        w = torch.linalg.solve(H[i], F.T @ xout[:, i])
+        got = torch.cat([m.a[0, i:i + 1], m.W1[0, i], m.h1[0, i:i + 1]]).detach()
+        assert torch.allclose(got, w, rtol=1e-6, atol=1e-8)
+        assert torch.allclose(H[i], F.T @ F + 1e-3 * torch.eye(F.shape[1], dtype=F64))
+
+
+def test_alpha_schedule_and_free_run_scores():
+    cfg = dataclasses.replace(gtf.CONFIGS.ci, stages=4, variants=("gtf", 1.0, 0.0))
+    A = gtf.alpha_schedule(cfg)
+    assert A.shape == (4, 3) and float(A[0, 0]) == cfg.alpha_start
+    assert abs(float(A[-1, 0]) - cfg.alpha_end) < 1e-12 and bool((A[:, 1] == 1).all())
+    assert bool((A[:, 2] == 0).all())
+    m = _model(K=2, L=10)
+    with torch.no_grad():
+        m.a[1] = 1.5  # member 1 diverges: never selectable
+    s, Z = gtf.free_run_scores(m, _orbits(n=2, T=50) * 8, transient=5, n_bins=10)
+    assert Z.shape == (2, 2, 50, 3) and s[1] == float("inf") and s[0] < float("inf")

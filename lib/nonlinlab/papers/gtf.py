@@ -19,8 +19,16 @@ hence the loss gradients stay bounded for every T (paper's Theorem). Choice of �
 α ← α_est if α_est > α else γ α + (1 - γ) α_est, starting from α = 1.
 
 Initialisation (official): a = diag(K)/λ_max(K), K = RᵀR/M + I, R ~ N(0,1); W1 ~ U(±1/√L),
-W2 ~ U(±1/√M); h1 = 0; h2 = 0 (plain) or U(±1/√L) (clipped). Loss: MSE of the recorded z_t vs x_t
-plus λ_lat (‖1-a‖² + ‖W1‖² + ‖W2‖² + ‖h1‖² + ‖h2‖²); RAdam; lr decays exponentially.
+W2 ~ U(±1/√M); h1 = 0; h2 = 0 (plain) or U(±1/√L) (clipped). Official loss: MSE of the recorded
+z_t vs x_t plus λ_lat (‖1-a‖² + ‖W1‖² + ‖W2‖² + ‖h1‖² + ‖h2‖²), RAdam for 250 000 steps.
+
+Lorenz-63 reconstruction here (a CPU-sized substitute for the long RAdam run, not the paper's
+optimiser): a random clipped hidden layer (W2, h2) kept fixed, (a, W1, h1) warm-started by ridge
+regression (the exact one-step teacher-forcing solution), then the GTF loss is minimised in
+(a, W1, h1) with its exact gradient (through the forced recursion) preconditioned by the
+Gauss-Newton matrix FᵀF + ridge·I of the regressors F at the forced states, with a backtracking
+line search, while α is annealed geometrically over stages; the stage whose free runs have the
+lowest D_stsp on held-out validation orbits is kept (for every variant alike).
 
 Models are *ensembles* of K independent networks (parameters with a leading K axis) so that
 several training variants (aGTF, plain BPTT, TF) run in one batched loop; member k's
@@ -51,66 +59,75 @@ class Config(ProfileConfig):
     grad_T: tuple = (25, 50, 100, 200, 400, 800)
     grad_batch: int = 8
     grad_delta: float = 0.05
-    # Part B: Lorenz-63 data (dysts parameters), Δt = 0.01, z-scored
+    # Part B: Lorenz-63 data (dysts parameters), Δt = 0.01, z-scored; n_orbits independent
+    # orbits each for training (noisy), validation (noisy), test and the noise floor (clean)
     dt: float = 0.01
-    n_train: int = 20_000
-    n_test: int = 10_000
-    transient: int = 5_000
+    n_orbits: int = 10
+    orbit_len: int = 2000
+    transient: int = 2000
     obs_noise: float = 0.05
-    # shPLRNN + training (official defaults except sizes / steps)
+    # shPLRNN (clipped, M = N = 3, identity observation) with a ridge warm start
     M: int = 3
-    L: int = 50
-    clipped: bool = True
-    batch: int = 16
+    L: int = 200
+    feature_scale: float = 1.0
+    ridge: float = 1e-2
+    # GTF training: windows of seq_len steps, stages of `iters` preconditioned steps
     seq_len: int = 50
-    steps: int = 600
-    lr: tuple = (1e-2, 1e-4)
-    lam_lat: float = 1e-5
-    alpha0: float = 1.0
-    gamma: float = 0.999
-    alpha_every: int = 5
-    variants: tuple = ("agtf", 0.0, 1.0)
-    T_gen: int = 5000
-    gen_transient: int = 1000
+    stages: int = 8
+    iters: int = 2
+    alpha_start: float = 0.9
+    alpha_end: float = 0.15
+    variants: tuple = ("gtf", 1.0)
+    gen_transient: int = 500
     n_bins: int = 30
     psd_smoothing: float = 20.0
-    lyap_steps: int = 2000
+    lyap_steps: int = 1000
     lyap_batch: int = 4
 
     def check(self) -> None:
         require(len(self.grad_T) >= 2 and min(self.grad_T) >= 2, "grad_T: >= 2 lengths >= 2")
         require(self.M >= 1 and self.L >= 1, "M and L must be >= 1")
-        require(self.seq_len >= 2 and self.batch >= 1 and self.steps >= 1,
-                "need seq_len >= 2, batch >= 1, steps >= 1")
-        require(0.0 <= self.alpha0 <= 1.0 and 0.0 <= self.gamma <= 1.0,
-                "alpha0 and gamma must lie in [0, 1]")
-        require(all(v == "agtf" or 0.0 <= float(v) <= 1.0 for v in self.variants),
-                "variants are 'agtf' or a constant α in [0, 1]")
-        require(self.n_train > self.seq_len + 1 and self.n_test >= self.T_gen,
-                "n_train > seq_len + 1 and n_test >= T_gen")
-        require(self.lr[0] > 0 and self.lr[1] > 0, "learning rates must be positive")
+        require(self.seq_len >= 2 and self.stages >= 1 and self.iters >= 1,
+                "need seq_len >= 2, stages >= 1, iters >= 1")
+        require(0.0 < self.alpha_end <= self.alpha_start <= 1.0,
+                "need 0 < alpha_end <= alpha_start <= 1")
+        require(all(v == "gtf" or 0.0 <= float(v) <= 1.0 for v in self.variants),
+                "variants are 'gtf' (annealed α) or a constant α in [0, 1]")
+        require(self.n_orbits >= 1 and self.orbit_len > self.seq_len,
+                "need n_orbits >= 1 and orbit_len > seq_len")
+        require(self.ridge > 0 and self.feature_scale > 0, "ridge and feature_scale must be > 0")
 
 
 CONFIGS = Profiles(
     ci=Config(),
-    full=Config(grad_T=(25, 50, 100, 200, 400, 800, 1600), grad_batch=32, n_train=100_000,
-                n_test=20_000, L=100, seq_len=200, steps=15_000, lr=(1e-3, 1e-6),
-                T_gen=20_000, lyap_steps=20_000, lyap_batch=8),
+    full=Config(grad_T=(25, 50, 100, 200, 400, 800, 1600), grad_batch=32, n_orbits=20,
+                orbit_len=5000, L=1000, stages=16, iters=4, alpha_end=0.1, lyap_steps=10_000,
+                lyap_batch=8),
 )
 
 
 def estimate_seconds(cfg: Config) -> float:
-    """Conservative on-paper cost; tiny matrices, so per-op overhead dominates: ~25 torch ops
-    per GTF step forward + backward at ~8 µs (2 CPU cores, ci; measured ~5 µs) or ~12 µs per
-    op on a GPU (launch-bound, full) — the K variants share the ops (batched ensemble); RK4
-    Lorenz gradient runs ~60 ops per step twice per T; free runs / Lyapunov ~10 ops per
-    step; data generation (RK4, ~40 ops per step) and 2 s of metrics/plots."""
-    op = 8e-6 if cfg.steps <= 2000 else 12e-6
-    train = 25 * op * cfg.steps * cfg.seq_len * (1 + 0.2 / cfg.alpha_every)
+    """Conservative on-paper cost (2 CPU cores for ci, measured ≈ 1.5× below; one GPU for
+    full). Part A: RK4-Lorenz gradient runs, ~60 torch ops per step twice per T at ~8 µs.
+    Part B: each preconditioned GTF step runs the forced recursion forward and backward plus
+    up to a few forward passes of the line search over n = n_orbits·orbit_len states of width
+    L for K members (~40 passes over K·n·L numbers, ~1 ns each on the CPU) and builds the
+    K Gram matrices (2·K·n·L² flops at ~2 GFLOP/s); free runs for the validation after every
+    stage and the test (~10 ops per step at 8 µs plus ~8 passes over K·n_orbits·L numbers
+    per step); data: RK4 on 4·n_orbits orbits (~40 ops per step); 3 s of metrics and plots.
+    On the GPU (full) the element and flop rates are ~50× higher and an op costs ~12 µs."""
+    gpu = cfg.L > 500
+    op, elem, flop = (12e-6, 2e-11, 1e-11) if gpu else (8e-6, 1e-9, 5e-10)
+    K, n = len(cfg.variants), cfg.n_orbits * cfg.orbit_len
     grad = 60 * op * 2 * sum(cfg.grad_T)
-    free = 10 * op * (cfg.T_gen + cfg.gen_transient + 2 * cfg.lyap_steps)
-    data = 40 * op * (cfg.n_train + cfg.n_test + cfg.transient)
-    return train + grad + free + data + 2.0
+    steps = cfg.stages * cfg.iters
+    gtf = steps * (40 * K * n * cfg.L * elem + 2 * K * n * cfg.L ** 2 * flop
+                   + 4 * 40 * op * cfg.seq_len)
+    run_len = cfg.gen_transient + cfg.orbit_len
+    free = (cfg.stages + 2) * run_len * (10 * op + 8 * K * cfg.n_orbits * cfg.L * elem)
+    lyap = K * (cfg.lyap_steps + 500) * 30 * op
+    data = 40 * op * (cfg.orbit_len + cfg.transient)
+    return grad + gtf + free + lyap + data + 3.0
 
 
 # ------------------------------------------------------------------------------------------
@@ -356,61 +373,125 @@ def jacobian_product_bound(J: torch.Tensor, alpha: float) -> dict:
 
 
 # ------------------------------------------------------------------------------------------
-# Part B: training on Lorenz-63
+# Part B: reconstructing Lorenz-63 from noisy data
 # ------------------------------------------------------------------------------------------
-def lorenz_data(cfg: Config, seed: int, device=None):
-    """z-scored Lorenz-63: train (n_train, 3) with fixed 5 % Gaussian observation noise (like
-    the official ``lorenz63_on0.05_train``) and a clean, later test segment (n_test, 3)."""
+def lorenz_data(cfg: Config, seed: int, device=None) -> dict:
+    """Four independent sets of ``n_orbits`` Lorenz-63 orbits of ``orbit_len`` steps, z-scored
+    with the statistics of the training set: ``train`` and ``val`` with Gaussian observation
+    noise ``obs_noise`` (like the official ``lorenz63_on0.05_train``), a clean ``test`` set and
+    a clean ``other`` set that only serves the noise floor D_stsp(test, other)."""
     g = torch.Generator().manual_seed(seed)
-    x = lorenz_orbits(cfg.n_train + cfg.n_test, dt=cfg.dt, transient=cfg.transient,
+    n = cfg.n_orbits
+    X = lorenz_orbits(cfg.orbit_len, batch=4 * n, dt=cfg.dt, transient=cfg.transient,
                       generator=g)
-    z, mean, std = dynamics.standardize(x[: cfg.n_train])
-    test = (x[cfg.n_train:] - mean) / std
-    train = z + cfg.obs_noise * torch.randn(z.shape, generator=g, dtype=z.dtype)
-    return train.to(device), test.to(device)
+    _, mean, std = dynamics.standardize(X[:n])
+    X = (X - mean) / std
+    noisy = X[:2 * n] + cfg.obs_noise * torch.randn(X[:2 * n].shape, generator=g, dtype=F64)
+    return dict(train=noisy[:n].to(device), val=noisy[n:].to(device),
+                test=X[2 * n: 3 * n].to(device), other=X[3 * n:].to(device))
 
 
-def train(model: ShPLRNN, data: torch.Tensor, variants, *, seq_len: int, batch: int,
-          steps: int, lr: tuple, lam_lat: float, alpha0: float = 1.0, gamma: float = 0.999,
-          alpha_every: int = 5, generator: torch.Generator | None = None,
-          desc: str = "train") -> dict:
-    """Train the K ensemble members on ``data`` (T, M), member k with ``variants[k]``: "agtf"
-    (adaptive GTF, product upper bound) or a constant α (0 = plain BPTT, 1 = classical TF).
-    Same batches for every member. Returns per-step losses (steps, K), α trajectories (steps,
-    K) and a non-finite flag per member."""
-    K = model.K
-    if len(variants) != K:
-        raise ValueError(f"need one variant per member ({K}), got {len(variants)}")
-    if data.ndim != 2 or data.shape[1] != model.M or data.shape[0] <= seq_len:
-        raise ValueError(f"data must be (T > seq_len, M={model.M}), got {tuple(data.shape)}")
-    adaptive = torch.tensor([v == "agtf" for v in variants], device=data.device)
-    alpha = torch.tensor([alpha0 if v == "agtf" else float(v) for v in variants],
-                         dtype=data.dtype, device=data.device)
-    opt = torch.optim.RAdam(model.parameters(), lr=lr[0])
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, (lr[1] / lr[0]) ** (1 / steps))
-    idx = torch.arange(seq_len, device=data.device)
-    losses, alphas = [], []
-    for s in progress(range(steps), total=steps, desc=desc):
-        start = torch.randint(0, data.shape[0] - seq_len, (batch,), generator=generator)
-        x = data[start.to(data.device)[:, None] + idx]
-        if (s + 1) % alpha_every == 0 and bool(adaptive.any()):
-            with torch.no_grad():
-                a_est, _ = alpha_product_bound(model.jacobian, x[:, 1:], K)
-                alpha = torch.where(adaptive, update_alpha(alpha, a_est, gamma), alpha)
-        Z = gtf_forward(model, x, alpha)
-        mse = ((Z - x[:, 1:]) ** 2).mean(dim=(1, 2, 3))
-        loss = (mse + lam_lat * model.regularization()).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(mse.detach())
-        alphas.append(alpha.clone())
-    L = torch.stack(losses).cpu()
-    finite = torch.stack([torch.isfinite(p.detach()).reshape(K, -1).all(1)
-                          for p in model.parameters()]).all(0).cpu()
-    return dict(loss=L.numpy(), alpha=torch.stack(alphas).cpu().numpy(),
-                finite=(finite & torch.isfinite(L).all(0)).numpy())
+def _features(model: ShPLRNN, z: torch.Tensor) -> torch.Tensor:
+    """[φ(z), 1] with φ(z) = ReLU(W2 z + h2) - ReLU(W2 z) (clipped) for each member: z (K, n, M)
+    → (K, n, L + 1). The map is z ↦ a ⊙ z + W1 φ(z) + h1: linear in (a_i, W1[i], h1_i)."""
+    u = z @ model.W2.detach().transpose(1, 2)
+    h2 = model.h2.detach()[:, None]
+    phi = torch.relu(u + h2) - torch.relu(u) if model.clipped else torch.relu(u + h2)
+    return torch.cat([phi, torch.ones_like(phi[..., :1])], -1)
+
+
+def _get_w(model: ShPLRNN) -> torch.Tensor:
+    """Output-layer parameters per member and output unit i: w_i = (a_i, W1[i, :], h1_i),
+    shape (K, M, L + 2)."""
+    return torch.cat([model.a.detach()[..., None], model.W1.detach(),
+                      model.h1.detach()[..., None]], -1)
+
+
+@torch.no_grad()
+def _set_w(model: ShPLRNN, w: torch.Tensor) -> None:
+    model.a.copy_(w[..., 0])
+    model.W1.copy_(w[..., 1:-1])
+    model.h1.copy_(w[..., -1])
+
+
+def _gram(model: ShPLRNN, z: torch.Tensor, ridge: float) -> torch.Tensor:
+    """H_i = F_iᵀF_i + ridge·I with F_i = [z_i, φ(z), 1] the regressors of output unit i at the
+    states z (K, n, M): (K, M, L + 2, L + 2)."""
+    P = _features(model, z)
+    G = P.transpose(1, 2) @ P  # (K, L+1, L+1), shared by the M outputs
+    c = torch.einsum("knm,knl->kml", z, P)  # (K, M, L+1)
+    d = (z * z).sum(1)  # (K, M)
+    K, M, n = z.shape[0], z.shape[-1], G.shape[-1] + 1
+    H = z.new_zeros(K, M, n, n)
+    H[..., 0, 0] = d
+    H[..., 0, 1:] = c
+    H[..., 1:, 0] = c
+    H[..., 1:, 1:] = G[:, None]
+    return H + ridge * torch.eye(n, dtype=z.dtype, device=z.device)
+
+
+def ridge_warm_start(model: ShPLRNN, x: torch.Tensor, *, scale: float, ridge: float,
+                     generator: torch.Generator | None = None) -> None:
+    """Warm start of every member: a random hidden layer W2 ~ N(0, scale²), h2 ~ U(±2·scale)
+    (the same for all members, kept fixed afterwards), and (a, W1, h1) by ridge regression of
+    x_{t+1} on [x_t, φ(x_t), 1] over the orbits x (n, T, M): the exact minimiser of the
+    one-step (teacher-forcing) loss for this hidden layer."""
+    L, M = model.L, model.M
+    W2 = scale * torch.randn(L, M, generator=generator, dtype=F64)
+    h2 = 2 * scale * (2 * torch.rand(L, generator=generator, dtype=F64) - 1)
+    with torch.no_grad():
+        model.W2.copy_(W2.to(model.W2)[None].expand_as(model.W2))
+        model.h2.copy_(h2.to(model.h2)[None].expand_as(model.h2))
+        xin = x[:, :-1].reshape(1, -1, M).expand(model.K, -1, -1)
+        xout = x[:, 1:].reshape(-1, M)
+        H = _gram(model, xin, ridge)
+        P = _features(model, xin)
+        rhs = torch.cat([(xin * xout).sum(1)[..., None],
+                         torch.einsum("knl,nm->kml", P, xout)], -1)
+        _set_w(model, torch.linalg.solve(H, rhs[..., None])[..., 0])
+
+
+def gtf_loss(model: ShPLRNN, windows: torch.Tensor, alpha, ridge: float) -> torch.Tensor:
+    """GTF loss per member (K,): ½ Σ ‖z_t - x_t‖² over the recorded predictions of the forced
+    recursion along ``windows`` (B, T, M) + ½ ridge ‖w‖² on the output-layer parameters."""
+    Z = gtf_forward(model, windows, alpha)
+    w = torch.cat([model.a[..., None], model.W1, model.h1[..., None]], -1)
+    return 0.5 * ((Z - windows[:, 1:]) ** 2).sum((1, 2, 3)) + 0.5 * ridge * (w ** 2).sum((1, 2))
+
+
+def gtf_newton_step(model: ShPLRNN, windows: torch.Tensor, alpha: torch.Tensor, ridge: float,
+                    max_halvings: int = 6) -> torch.Tensor:
+    """One preconditioned gradient step on the GTF loss for every member (its own α_k).
+
+    The gradient g = ∇_w L_GTF is exact (backpropagation through the forced recursion, all
+    factors (1 - α) J); it is preconditioned with H = FᵀF + ridge·I, F the regressors at the
+    forced states z̃ (the Gauss-Newton matrix of the loss with z̃ held fixed: at α = 1 one step
+    lands on the ridge solution). Step w ← w - η H⁻¹g, η halved (up to ``max_halvings`` times)
+    until the GTF loss decreases, else the member keeps its parameters. Returns η (K,), 0 where
+    no step was taken."""
+    model.zero_grad()
+    Z, forced = gtf_forward(model, windows, alpha, return_forced=True)
+    w = torch.cat([model.a[..., None], model.W1, model.h1[..., None]], -1)
+    loss = 0.5 * ((Z - windows[:, 1:]) ** 2).sum((1, 2, 3)) + 0.5 * ridge * (w ** 2).sum((1, 2))
+    loss.sum().backward()
+    with torch.no_grad():
+        g = torch.cat([model.a.grad[..., None], model.W1.grad, model.h1.grad[..., None]], -1)
+        H = _gram(model, forced.reshape(model.K, -1, model.M), ridge)
+        d = torch.linalg.solve(H, g[..., None])[..., 0]
+        w0, l0 = _get_w(model), loss.detach()
+        eta = torch.ones(model.K, dtype=w0.dtype, device=w0.device)
+        done = torch.zeros(model.K, dtype=torch.bool, device=w0.device)
+        for _ in range(max_halvings + 1):
+            cand = w0 - eta[:, None, None] * d
+            _set_w(model, torch.where(done[:, None, None], _get_w(model), cand))
+            l1 = gtf_loss(model, windows, alpha, ridge)
+            done = done | (torch.isfinite(l1) & (l1 < l0))
+            if bool(done.all()):
+                break
+            eta = torch.where(done, eta, eta / 2)
+        _set_w(model, torch.where(done[:, None, None], _get_w(model), w0))
+    model.zero_grad()
+    return torch.where(done, eta, torch.zeros_like(eta))
 
 
 def dstsp(x_true: torch.Tensor, x_gen: torch.Tensor, n_bins: int = 30) -> float:
@@ -421,6 +502,54 @@ def dstsp(x_true: torch.Tensor, x_gen: torch.Tensor, n_bins: int = 30) -> float:
 def dh(x_true: torch.Tensor, x_gen: torch.Tensor, smoothing: float) -> float:
     """Power-spectrum Hellinger distance of a free run (shared; 1 if it diverged)."""
     return dynamics_metrics.free_run_power_spectrum_distance(x_true, x_gen, smoothing)
+
+
+def free_runs(model: ShPLRNN, starts: torch.Tensor, T: int, transient: int) -> torch.Tensor:
+    """Free runs of every member from each start (n, M), T steps after a transient:
+    (K, n, T, M)."""
+    return model.generate(starts.expand(model.K, -1, -1).contiguous(),
+                          transient + T)[:, :, transient:]
+
+
+def free_run_scores(model: ShPLRNN, ref: torch.Tensor, transient: int, n_bins: int,
+                    bound: float = 10.0) -> tuple:
+    """D_stsp of each member's free runs started at the first states of the orbits ``ref``
+    (n, T, M) against all of ``ref``; inf where a free run is not finite or leaves |z| <
+    ``bound`` (such a model is never selected). Returns (scores (K,), free runs)."""
+    Z = free_runs(model, ref[:, 0], ref.shape[1], transient)
+    flat = ref.reshape(-1, ref.shape[-1])
+    out = []
+    for k in range(model.K):
+        ok = bool(torch.isfinite(Z[k]).all()) and float(Z[k].abs().max()) < bound
+        out.append(dstsp(flat, Z[k].reshape(-1, ref.shape[-1]), n_bins) if ok else math.inf)
+    return np.array(out), Z
+
+
+def fit_gtf(model: ShPLRNN, train_x: torch.Tensor, val_x: torch.Tensor,
+            alphas: torch.Tensor, cfg: Config, desc: str = "GTF") -> dict:
+    """Train every member on windows of ``train_x`` (n, T, M), member k with α_k = alphas[s, k]
+    at stage s (``cfg.iters`` preconditioned steps per stage). Model selection: after the warm
+    start and after every stage, the free runs from the starts of ``val_x`` are scored by
+    D_stsp against ``val_x``; each member keeps its checkpoint with the lowest score."""
+    n, T, M = train_x.shape
+    S = cfg.seq_len
+    windows = train_x[:, : T // S * S].reshape(-1, S, M)
+    score, _ = free_run_scores(model, val_x, cfg.gen_transient, cfg.n_bins)
+    hist, etas = [score], []
+    best, best_w, best_stage = score.copy(), _get_w(model).clone(), np.zeros(model.K, int)
+    for s in progress(range(alphas.shape[0]), total=alphas.shape[0], desc=desc):
+        for _ in range(cfg.iters):
+            etas.append(gtf_newton_step(model, windows, alphas[s], cfg.ridge).cpu().numpy())
+        score, _ = free_run_scores(model, val_x, cfg.gen_transient, cfg.n_bins)
+        hist.append(score)
+        better = torch.as_tensor(score < best, device=best_w.device)
+        best_w = torch.where(better[:, None, None], _get_w(model), best_w)
+        best_stage = np.where(score < best, s + 1, best_stage)
+        best = np.minimum(score, best)
+    _set_w(model, best_w)
+    finite = torch.isfinite(best_w).reshape(model.K, -1).all(1).cpu().numpy()
+    return dict(val=np.array(hist), eta=np.array(etas), best_val=best, best_stage=best_stage,
+                finite=finite)
 
 
 def max_lyapunov(model: ShPLRNN, k: int, x0: torch.Tensor, n_steps: int, dt: float) -> float:
@@ -437,43 +566,52 @@ def max_lyapunov(model: ShPLRNN, k: int, x0: torch.Tensor, n_steps: int, dt: flo
     return float(lam) / dt
 
 
+def alpha_schedule(cfg: Config, device=None) -> torch.Tensor:
+    """α per stage (rows) and member (columns): "gtf" anneals geometrically from
+    ``alpha_start`` to ``alpha_end``; a number is a constant α (1 = teacher forcing, 0 = BPTT)."""
+    cols = []
+    for v in cfg.variants:
+        if v == "gtf":
+            cols.append(torch.tensor(np.geomspace(cfg.alpha_start, cfg.alpha_end, cfg.stages)))
+        else:
+            cols.append(torch.full((cfg.stages,), float(v), dtype=F64))
+    return torch.stack(cols, 1).to(device)
+
+
 def lorenz_experiment(cfg: Config, seed: int, device=None) -> dict:
-    """Train one ensemble member per variant on Lorenz-63 and score free runs (D_stsp, D_H,
-    maximal Lyapunov exponent)."""
-    xtr, xte = lorenz_data(cfg, seed, device)
+    """Warm-start one shPLRNN per variant (the same ridge fit), train it with GTF at the
+    variant's α schedule, select its checkpoint on the validation orbits and score free runs
+    from the starts of the test orbits: D_stsp, D_H, maximal Lyapunov exponent; plus the noise
+    floor D_stsp(test, other) of two independent samples of the true system."""
+    data = lorenz_data(cfg, seed, device)
     g = torch.Generator().manual_seed(10_000 + seed)
-    model = ShPLRNN(cfg.M, cfg.L, K=len(cfg.variants), clipped=cfg.clipped, generator=g,
+    model = ShPLRNN(cfg.M, cfg.L, K=len(cfg.variants), clipped=True, generator=g,
                     device=device)
-    hist = train(model, xtr, cfg.variants, seq_len=cfg.seq_len, batch=cfg.batch,
-                 steps=cfg.steps, lr=cfg.lr, lam_lat=cfg.lam_lat, alpha0=cfg.alpha0,
-                 gamma=cfg.gamma, alpha_every=cfg.alpha_every, generator=g, desc="shPLRNN")
-    Z = model.generate(xte[:1].expand(model.K, 1, -1).contiguous(),
-                       cfg.T_gen + cfg.gen_transient)[:, 0, cfg.gen_transient:]
+    ridge_warm_start(model, data["train"], scale=cfg.feature_scale, ridge=cfg.ridge,
+                     generator=g)
+    alphas = alpha_schedule(cfg, device)
+    hist = fit_gtf(model, data["train"], data["val"], alphas, cfg, desc="GTF stages")
+    test = data["test"]
+    _, Z = free_run_scores(model, test, cfg.gen_transient, cfg.n_bins)
+    flat = test.reshape(-1, cfg.M)
+    x0 = test[:, 0][:: max(1, cfg.n_orbits // cfg.lyap_batch)][: cfg.lyap_batch]
     runs = {}
-    xev = xte[: cfg.T_gen]
     for k, v in enumerate(cfg.variants):
-        X = Z[k]
-        x0 = xte[torch.linspace(0, len(xte) - 1, cfg.lyap_batch).long()]
-        runs[v] = dict(Z=X, finite=bool(hist["finite"][k]) and bool(torch.isfinite(X).all()),
-                       dstsp=dstsp(xev, X, cfg.n_bins), dh=dh(xev, X, cfg.psd_smoothing),
+        Zk = Z[k].reshape(-1, cfg.M)
+        stage = int(hist["best_stage"][k])
+        runs[v] = dict(Z=Z[k], finite=bool(hist["finite"][k]) and bool(torch.isfinite(Zk).all()),
+                       dstsp=dstsp(flat, Zk, cfg.n_bins),
+                       dh=float(np.mean([dh(test[i], Z[k, i], cfg.psd_smoothing)
+                                         for i in range(cfg.n_orbits)])),
                        lyap=max_lyapunov(model, k, x0, cfg.lyap_steps, cfg.dt),
-                       loss=hist["loss"][:, k], alpha=hist["alpha"][:, k])
-    floor = xtr[-cfg.T_gen:]
-    return dict(model=model, runs=runs, x_test=xev,
-                floor_dstsp=dstsp(xev, floor, cfg.n_bins),
-                floor_dh=dh(xev, floor, cfg.psd_smoothing))
-
-
-def model_gradient_vs_length(model: ShPLRNN, k: int, x: torch.Tensor, T_list, alpha) -> list:
-    """‖∇_θ L_T‖ of member k of a (trained) shPLRNN along data x (B, >= max T + 1, M)."""
-    norms = []
-    for T in T_list:
-        model.zero_grad()
-        a = torch.zeros(model.K, dtype=x.dtype, device=x.device)
-        a[k] = alpha
-        Z = gtf_forward(model, x[:, : T + 1], a)
-        ((Z[k] - x[:, 1: T + 1]) ** 2).mean().backward()
-        sq = sum(float((p.grad[k] ** 2).sum()) for p in model.parameters())
-        norms.append(math.sqrt(sq))
-    model.zero_grad()
-    return norms
+                       val=hist["val"][:, k], best_stage=stage,
+                       alpha=float(alphas[stage - 1, k]) if stage else None,
+                       alpha_path=alphas[:, k].cpu().numpy())
+    with torch.no_grad():
+        a_est, _ = alpha_product_bound(model.jacobian, test, model.K)
+    other = data["other"]
+    floor_dh = float(np.mean([dh(test[i], other[i], cfg.psd_smoothing)
+                              for i in range(cfg.n_orbits)]))
+    return dict(model=model, runs=runs, x_test=test, alpha_est=a_est.cpu().numpy(),
+                floor_dstsp=dstsp(flat, other.reshape(-1, cfg.M), cfg.n_bins),
+                floor_dh=floor_dh, eta=hist["eta"])
