@@ -64,6 +64,7 @@ import numpy as np
 import torch
 
 from ..core import ProfileConfig, Profiles, fit, require
+from ..core.numerics import log_parabola_argmin
 from ..data.icl import RegressionTasks, sample_linear_tasks
 from ..models.gpt import GPT, GPTConfig
 
@@ -576,17 +577,9 @@ def refined_argmin(lambdas: Sequence[float], values: Sequence[float]) -> float:
     of the parabola in ``log λ`` through the smallest value and its two neighbours (kept
     between those neighbours); the grid point itself at either end of the grid."""
     lam = np.asarray(lambdas, dtype=float)
-    v = np.asarray(values, dtype=float)
-    if lam.ndim != 1 or lam.shape != v.shape or lam.size < 3 or np.any(np.diff(lam) <= 0):
+    if lam.ndim != 1 or lam.size < 3 or np.any(np.diff(lam) <= 0):
         raise ValueError("need at least 3 increasing λ values and one value per λ")
-    j = int(np.argmin(v))
-    if j in (0, lam.size - 1):
-        return float(lam[j])
-    x, y = np.log(lam[j - 1: j + 2]), v[j - 1: j + 2]
-    a, b, _ = np.polyfit(x, y, 2)
-    if a <= 0:  # flat or concave: no interior vertex
-        return float(lam[j])
-    return float(np.exp(np.clip(-b / (2 * a), x[0], x[2])))
+    return log_parabola_argmin(lam, values)
 
 
 def ridge_argmin(ev: Evaluation, lambdas: Sequence[float], lo: int, hi: int) -> float:

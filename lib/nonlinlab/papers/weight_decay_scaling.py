@@ -64,6 +64,7 @@ import numpy as np
 import torch
 
 from ..core import ProfileConfig, Profiles, require
+from ..core.numerics import log_parabola_argmin
 
 PARAMETRISATIONS = ("sp", "mup", "mup_wd")
 
@@ -445,17 +446,7 @@ def loglog_slope(x, y) -> float:
 def best_lr(lrs, losses) -> float:
     """Optimum of a learning-rate sweep: vertex of a parabola in log η through the grid minimum
     and its two neighbours (the grid point itself at an edge)."""
-    lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
-    if lrs.shape != losses.shape or lrs.size < 3:
-        raise ValueError("need at least three (lr, loss) pairs of equal length")
-    i = int(np.argmin(losses))
-    if i in (0, lrs.size - 1):
-        return float(lrs[i])
-    xs, ys = np.log(lrs[i - 1:i + 2]), losses[i - 1:i + 2]
-    a, b, _ = np.polyfit(xs, ys, 2)
-    if a <= 0:
-        return float(lrs[i])
-    return float(np.exp(np.clip(-b / (2 * a), xs[0], xs[-1])))
+    return log_parabola_argmin(lrs, losses)
 
 
 def normalised_spectrum(s: np.ndarray, k: int = 10) -> np.ndarray:
