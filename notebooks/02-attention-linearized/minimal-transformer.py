@@ -23,14 +23,15 @@
 # **What is reproduced here:** a vision transformer reduced step by step — (a) no MLP,
 # (b) one merged query–key matrix $W_{QK}$ instead of $W_Q, W_K$, (c) no value/output matrices,
 # (d) a *symmetric* similarity $W_{QK}=W_{QK}^\top$ — trained on real MNIST digits. Checked:
-# the exact parameter counts (the minimal model keeps ~13 % of the parameters at ci scale, ~6 % at
-# the full profile's width), that merging $W_QW_K^\top$ and $W_VW_O$ is exact, that the symmetric
-# similarity is symmetric, and how much accuracy each reduction costs. At ci scale (5,000 digits,
-# width 32) dropping the MLP or merging $W_QW_K^\top$ costs nothing measurable, dropping $W_{VO}$
-# costs 3–5 points; the paper's "no loss" on full MNIST is asserted only in the `full` profile.
-# Trained longer, until the original clearly beats logistic regression (five-seed means, about
-# 100 s of CPU, more than a `ci` run may take; see the Discussion), the reductions cost 1–6
-# points on these 5,000 digits.
+# the exact parameter counts (the minimal model keeps 21 % of the parameters at ci's width 16,
+# where the unreduced embedding and classifier dominate, and 6 % at the full profile's width 128),
+# that merging $W_QW_K^\top$ and $W_VW_O$ is exact, that the symmetric similarity is symmetric,
+# and the paper's headline variant by variant: each reduction performs like the original. On
+# 5,000 digits it does not hold. With the original trained past logistic regression (five-seed
+# mean 91.6 % against 90.4 %), dropping the MLP costs 1.6 points, merging $W_QW_K^\top$ 2.0,
+# dropping $W_{VO}$ 4.3 and the symmetric minimum 5.0 (five-seed means). The headline is
+# therefore asserted only in the `full` profile (full MNIST), and ci asserts bounded costs
+# (see the Discussion).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -207,11 +208,11 @@ print(f"own compute: {time.process_time() - t_cpu:.1f} s CPU")
 # %% [markdown]
 # ## Reproduction check
 #
-# The headline — no reduced variant loses more than 1 point of MNIST accuracy — is asserted
-# only at `full` (full MNIST); at ci its value on the 5,000-digit subset is reported, and ci
-# asserts bounded costs per variant. Accuracies are single runs with the chapter's seed; the
-# thresholds were calibrated over seeds 0–4 (see the Discussion). Parameter counts, the exact
-# collapse and the symmetric scores are sanity checks.
+# The headline, variant by variant — each reduction performs like the original, within 1 point
+# of MNIST accuracy — is asserted only at `full` (full MNIST); ci reports its value on the
+# 5,000-digit subset and asserts a bounded cost per variant. Accuracies are single runs with the
+# chapter's seed; the bounds were calibrated over seeds 0–4 (see the Discussion). Parameter
+# counts, the exact collapse and the symmetric scores are sanity checks.
 
 # %%
 counts_ok = all(
@@ -221,22 +222,27 @@ counts_ok = all(
 table = tables[first]  # MNIST: the 5,000-digit subset at ci, full MNIST at full
 share = table.loc["no MLP, symmetric W_QK, no W_VO", "share of original"]
 acc = table["test acc"]
-gap = {v: acc["original"] - acc[v] for v in acc.index}
-ch.claims.less("MNIST: worst accuracy cost of any reduced variant (pp)",
-               100 * (acc["original"] - acc.min()), 1.0, kind="headline", asserted_at="full",
-               paper="similar performance on MNIST, up to 90 % of the parameters saved",
-               note="original minus the worst variant, test accuracy; ci: 4,000 training "
-                    "digits, width 32 (full: 60,000, width 128)")
-ch.claims.less("accuracy cost of dropping the MLP (pp)", 100 * gap["no MLP"], 4.5,
-               paper="similar performance", note="original minus variant, test accuracy")
-ch.claims.less("accuracy cost of no MLP + merged $W_{QK}$ (pp)", 100 * gap["no MLP, W_QK"], 4.5,
-               paper="similar performance")
-ch.claims.less("accuracy cost of no MLP + $W_{QK}$ + no $W_{VO}$ (pp)",
-               100 * gap["no MLP, W_QK, no W_VO"], 7.0, paper="similar performance",
-               note="ci scale: 3-5 pp; within 1 pp asserted only at full (headline)")
-ch.claims.less("accuracy cost of the minimal (symmetric) model (pp)",
-               100 * gap["no MLP, symmetric W_QK, no W_VO"], 7.5, paper="similar performance",
-               note="ci scale: 3-5 pp; within 1 pp asserted only at full (headline)")
+gap = {v: 100 * (acc["original"] - acc[v]) for v in acc.index}
+# ci bounds (points) on single runs, calibrated on seeds 0-4, 7 and 11 (worst costs 5.9, 3.4,
+# 5.7, 9.2): wide, because one run's cost varies by about 2 points from seed to seed
+CI_BOUND = {"no MLP": 7.5, "no MLP, W_QK": 7.5, "no MLP, W_QK, no W_VO": 9.0,
+            "no MLP, symmetric W_QK, no W_VO": 12.0}
+# The paper's headline, variant by variant: each reduction performs "similarly" to the original
+# (asserted at full, within 1 point); ci asserts a bounded cost on 4,000 digits.
+for v, label, ci_bound in (
+        ("no MLP", "no MLP", CI_BOUND["no MLP"]),
+        ("no MLP, W_QK", "no MLP + merged $W_{QK}$", CI_BOUND["no MLP, W_QK"]),
+        ("no MLP, W_QK, no W_VO", "no MLP + $W_{QK}$ + no $W_{VO}$",
+         CI_BOUND["no MLP, W_QK, no W_VO"]),
+        ("no MLP, symmetric W_QK, no W_VO", "the minimal model (symmetric $W_{QK}$, no $W_{VO}$)",
+         CI_BOUND["no MLP, symmetric W_QK, no W_VO"])):
+    ch.claims.less(f"MNIST: accuracy cost of {label} (pp)", gap[v], 1.0, kind="headline",
+                   asserted_at="full", paper="similar performance to the original",
+                   note="original minus variant, test accuracy; ci: 4,000 training digits, "
+                        "width 16 (full: 60,000, width 128)")
+    ch.claims.less(f"ci scale: accuracy cost of {label} (pp)", gap[v], ci_bound,
+                   asserted_at="ci", paper="similar performance to the original",
+                   note="a bound calibrated on seeds 0-4, 7, 11; one run, 1,000 test digits")
 ch.claims.greater("attention does the work: minimal minus no-attention baseline (pp)",
                   100 * (acc["no MLP, symmetric W_QK, no W_VO"]
                          - baselines[first]["no attention"]["test_acc"]), 20.0,
@@ -245,10 +251,10 @@ ch.claims.greater("attention does the work: minimal minus no-attention baseline 
 ch.claims.holds("parameter counts equal the closed forms", counts_ok, kind="sanity",
                 ours="$12d^2 \\to 4d^2 \\to 3d^2 \\to d^2 \\to d(d+1)/2$ per block (+LN), exact",
                 paper="MLP holds most parameters; merging halves QK; symmetric halves again")
-ch.claims.less("minimal model's share of the original's parameters", share, 0.15,
+ch.claims.less("minimal model's share of the original's parameters", share, 0.25,
                kind="sanity", paper="up to 90 % saved",
                note="a count fixed by the config; everything counted (embedding, positions, "
-                    "classifier); 13 % at $d=32$")
+                    "classifier); 21 % at $d=16$, 6 % at $d=128$")
 ch.claims.less("CIFAR-10: minimal model's share of the original's parameters",
                (tables["cifar10"].loc["no MLP, symmetric W_QK, no W_VO", "share of original"]
                 if "cifar10" in tables else None), 0.10, kind="sanity", asserted_at="full",
@@ -267,68 +273,76 @@ ch.claims.check()
 # ## Discussion
 #
 # **What matched.** The parameter algebra is exact: per block $12d^2\to4d^2\to3d^2\to d^2\to
-# d(d+1)/2$ (+LayerNorms), and the whole minimal model keeps 13.3 % of the original's parameters
-# at $d=32$ (6.2 % at the full profile's $d=128$, where the fixed embedding/classifier matter
-# less — the paper's "up to 90 %"). Merging $W_QW_K^\top$ and $W_VW_O$ of a trained single-head
-# model changes the logits only by fp32 round-off (relative error $\le 10^{-6}$), and the
-# symmetric similarity gives mirror-symmetric score matrices. Dropping the MLP and merging
-# $W_{QK}$ cost nothing measurable on 5,000 real digits.
+# d(d+1)/2$ (+LayerNorms). The whole minimal model keeps 20.7 % of the original's parameters at
+# ci's $d=16$, where the unreduced patch embedding, positions and classifier dominate, and 6.2 %
+# at the full profile's $d=128$ (the paper's "up to 90 %" saved). Merging $W_QW_K^\top$ and
+# $W_VW_O$ of a trained single-head model changes the logits only by fp32 round-off (relative
+# error $\le 10^{-6}$), and the symmetric similarity gives mirror-symmetric score matrices. The
+# attention layers clearly do the work: without them (patch embedding + mean pooling + linear,
+# a linear map of the average patch) accuracy drops by about 30 points below the minimal
+# transformer.
 #
-# **What did not (at ci scale).** Omitting $W_{VO}$ — and the symmetric minimum on top of it —
-# cost 0.2–5.3 points of test accuracy here (the paper reports no loss). All ViT variants also
-# stay below logistic regression on raw pixels (~90 %): 4,000 training images and 10 epochs are
-# far from the paper's 60,000 MNIST images, and transformers are data-hungry. So the headline —
-# every reduced variant within 1 point of the original on MNIST — is reported at ci with its
-# value (the worst variant's cost was 4.2, 3.8, 5.3, 3.5, 3.0 points on seeds 0–4, so it would
-# fail) and asserted only in the `full` profile (full MNIST, width 128), which has not been run
-# for this chapter (no GPU); ci asserts only bounded costs per variant. The parameter savings
-# (13 % kept at ci, the CIFAR-10 share at full) are counts fixed by the configuration and are
-# listed as sanity checks, with the exactness of the collapse and the symmetry of the scores.
-# The paper's CIFAR-10 accuracies are shown in the `full` profile's table, without a threshold
-# (the paper gives none beyond "similar"). The attention layers clearly do the
-# work: without them (patch embedding + mean pooling + linear, i.e. a linear map of the average
-# patch) accuracy is ~52 %, 30 points below the minimal transformer.
-#
-# **Calibration** (seeds 0–4, ci, accuracy cost in points = original − variant): no MLP 1.4,
-# −0.3, −0.5, 1.2, 3.0 (threshold < 4.5, loosened from the planned 3 after seed 4); no MLP +
-# $W_{QK}$ 1.4, −1.6, −0.9, −1.7, −1.7 (< 4.5); + no $W_{VO}$ 3.9, 3.2, 3.0, 3.5, 0.2 (< 7);
-# symmetric minimum 4.2, 3.8, 5.3, 2.7, 1.8 (< 7.5); attention advantage 32.4, 29.8, 31.6, 33.2,
-# 31.1 (> 20); collapse error ≤ 1e-6 relative (< 1e-5). The differences are single runs on
-# 1,000 test digits, whose sampling error alone is about 1.5 points. Own compute in ci: about
-# 21 s CPU on one thread (wall time is longer on a shared machine).
-#
-# **Training the original past the linear baseline does not bring parity.** Parity between
-# undertrained models says little, so we also trained every variant with five seeds at once
-# (the library's seed-vectorised trainer, `train_variant_seeds`: the same initialisations,
-# batches and updates as five separate runs, equal to them up to floating-point round-off,
-# which grows over a run — seed 0's original ends at 89.8 % instead of 89.6 %) and compared
-# the five-seed means on the same 1,000 test digits (logistic regression: 90.4 %):
+# **What did not (at ci scale): the headline.** The paper's abstract says that the transformer
+# (a) without MLP, (b) with collapsed matrices and (c) with a symmetric similarity performs
+# similarly to the original on MNIST and CIFAR-10; the per-variant accuracies of its results
+# tables could not be consulted here, so the claim is tested as stated, each variant within
+# 1 point of the original. On 5,000 digits no variant meets it on the five-seed mean. The
+# ci settings (width 16, two blocks, 20 epochs, AdamW lr $2\cdot10^{-2}$) were chosen so that
+# the original is trained past the linear baseline: its five-seed mean is 91.6 % against 90.4 %
+# for logistic regression on raw pixels (the previous ci setting, width 32 for 10 epochs, left
+# it at 87.8 %, below that baseline). Five-seed means on the same 1,000 test digits
+# (seed-vectorised trainer `train_variant_seeds`; differences in points):
 #
 # | five-seed mean, test accuracy | original | no MLP | + merged $W_{QK}$ | + no $W_{VO}$ | symmetric minimum | CPU for 25 trainings |
 # |---|---|---|---|---|---|---|
-# | this chapter's ci settings (width 32, 10 epochs, lr 1e-2) | 87.8 % | — | — | — | 84.2 % (−3.5) | ≈ 70 s (estimated) |
+# | width 32, 10 epochs, lr 1e-2 (earlier ci) | 87.8 % | — | — | — | −3.5 | ≈ 70 s (estimated) |
+# | width 16, 20 epochs, lr 1e-2 | 91.2 % | −1.7 | −2.9 | −4.9 | −5.8 | 75 s |
+# | **width 16, 20 epochs, lr 2e-2 (this ci)** | **91.6 %** | −1.6 | −2.0 | −4.3 | −5.0 | 78 s |
 # | width 24, 15 epochs, lr 3e-3 | 88.9 % | −3.9 | −4.0 | −5.7 | −8.5 | 75 s |
-# | width 24, 20 epochs, lr 1e-2 | **91.7 %** | −1.0 | −1.9 | −4.6 | −6.1 | 100 s |
+# | width 24, 20 epochs, lr 1e-2 | 91.7 % | −1.0 | −1.9 | −4.6 | −6.1 | 100 s |
 #
-# (differences in points; CPU seconds on a shared, loaded 2-core machine). Only the last
-# setting trains the original clearly past logistic regression (all five seeds ≥ 90.0 %), and
-# there dropping the MLP costs 1 point and the stronger reductions 2-6 points: the paper's
-# parity is not reproduced on 4,000 digits, and the better-trained the original, the more the
-# reductions cost. Smaller batches (32: 88.8 %), a lower learning rate at 10 epochs (85.6 %),
-# standardised inputs without weight decay (89.6 %) and 4×4 patches (49 tokens, three times
-# the cost: 78.5 % on two seeds) did not help. We tried three cheaper settings since (five
-# seeds each, the same 1,000 test digits, CPU on the same loaded machine): a single block
-# (width 24, 20 epochs, lr 1e-2) brings the original to 91.0 % (0.6 points above logistic
-# regression, seed 4 below it; 20 s CPU for its five seeds) and the symmetric minimum loses 4.4
-# points (2.1–5.8 per seed); batches of 200 at lr 2e-2 (width 24, two blocks, 20 epochs) give
-# 90.7 % and are no cheaper; width 16 for 30 epochs gives 91.9 % (every seed above logistic
-# regression) but costs 37 s CPU for the original's five seeds alone. A rerun of the width-24,
-# 20-epoch setting gave the table's numbers again (original 91.7 %, no MLP −1.0, + merged
-# $W_{QK}$ −1.9; 31 s CPU for the original's five seeds, 16–17 s for each variant without an
-# MLP). So a `ci` run in which the original clearly beats the linear baseline needs about 100 s
-# of CPU for the five-seed means — more than the 60 s a `ci` chapter may take — and in every
-# such setting the stronger reductions cost 2–6 points. The headline therefore stays asserted
-# only at `full` (60,000 digits).
+# (CPU seconds on a shared 2-core machine at a load of 7–9.) In every setting in which the
+# original beats logistic regression, dropping the MLP costs 1–2 points and dropping $W_{VO}$
+# 4–6 points; the better-trained the original, the more the reductions cost. The loss is one of
+# generalisation, not of optimisation: trained three times longer (60 epochs at lr $10^{-2}$,
+# three seeds), the symmetric minimum fits 97.0 % of its training digits (the original fits
+# 97.7 % after 20 epochs) but reaches only 87.4 % on the test digits. Widening the minimum to $d=32$ (85.9 %,
+# three seeds) or pooling through a class token instead of the mean (original 90.0 %, minimum
+# 85.4 %, three seeds) did not close the gap either, nor did other settings tried for the
+# original (five seeds unless stated): batches of 32 (88.8 %), standardised inputs without
+# weight decay (89.6 %), 4×4 patches (78.5 %, two seeds), a single block of width 24 (91.0 %, the
+# minimum 4.4 points behind), width 16 for 30 epochs (91.9 %, 37 s of CPU for the original's
+# five seeds alone). Five-seed means cost 75–100 s of CPU, more than a `ci` run may take, and
+# would not turn the headline into a verified claim, so the `ci` run trains one seed per
+# variant and the headline rows are reported with their single-run values and asserted only in the `full`
+# profile (60,000 digits, width 128), which has not been run for this chapter (no GPU). ci
+# asserts a bounded cost per variant instead, and that attention beats the no-attention
+# baseline.
+#
+# **Calibration** (seeds 0–4, ci, single runs; accuracy cost in points = original − variant):
+# original 93.5, 91.3, 90.6, 90.6, 89.6 % (logistic regression 90.4 %); no MLP 3.7, 1.4, 1.1,
+# −0.8, 0.6; no MLP + $W_{QK}$ 3.4, 1.8, −0.3, 0.2, 2.2; + no $W_{VO}$ 5.7, 2.5, 3.6, 3.2, 4.3;
+# symmetric minimum 9.2, 2.4, 3.7, 4.8, 1.3; attention advantage 29.7, 34.1, 32.0, 31.7, 33.5
+# (> 20, worst margin 9.7). Seed 7: original 92.0 %, costs 1.9, 2.4, 4.7, 6.0, advantage 31.4;
+# seed 11: 91.6 %, costs 5.9, 2.7, 5.6, 5.0, advantage 31.6. Seed 11's no-MLP cost (5.9) broke
+# the first bound we set (4.5), so the bounds were widened to < 7.5, < 7.5, < 9 and < 12
+# (worst margins over the seven seeds 1.6, 4.1, 3.3, 2.8 points). One run's cost varies by
+# about 2 points from seed to seed (and 1,000 test digits add a sampling error of about 1 point),
+# so these bounds only catch a broken variant; the five-seed means above are the numbers to
+# quote. Own compute in ci: 31–39 s of CPU on one thread (seeds 0 and 7), measured while the
+# shared 2-core machine ran at a load of 6–7; wall time is longer. Training the original past
+# logistic regression has a price: measured back to back, the variants and the baseline take
+# 32 s of CPU here against 21 s for the previous setting (width 32, 10 epochs), because twice
+# as many optimizer steps on matrices this small cost more than the flops saved.
+#
+# **Broken on purpose** (seed 0, each rerun of this notebook with one sabotage, then restored).
+# (1) Attention removed from the two variants without $W_{VO}$ (their attention sub-layer
+# returns zero): their costs rose to 38.8 and 38.4 points, so both ci bounds failed, the
+# attention advantage fell to 0.5 points (failed), and the reported headline rows showed the
+# same values. (2) The attention of every MLP-free block frozen at its random initialisation
+# (no gradient reaches it): all four ci bounds failed (costs 36.1, 33.9, 38.6 and 36.9 points)
+# and the attention advantage fell to 2.0 points. The parameter-count, collapse and symmetry
+# checks passed in both runs, as they should: the sabotages change training, not the algebra.
 #
 # **Choices not fixed by the paper's abstract:** one head, pre-LN, mean pooling, 7×7 patches
 # in ci, free-symmetric rather than PSD similarity, AdamW with warm-up and cosine decay.
