@@ -11,7 +11,7 @@ from scipy.special import rel_entr
 from scipy.stats import entropy as scipy_entropy
 from scipy.stats import spearmanr
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.models.attention import LinearAttention, SoftmaxAttention
 from nonlinlab.models.llama import Llama, LlamaConfig
 from nonlinlab.papers import hedgehog as hh
@@ -171,6 +171,38 @@ def test_distillation_mimics_softmax_better_than_fixed_maps():
     assert res["hedgehog"]["kl"][0] < res["hedgehog_init"]["kl"][0]
 
 
+def test_row_cross_entropy_equals_soft_cross_entropy_of_kernel_weights():
+    lq, lk = randn(2, 2, 3, 19, 6, seed=11, scale=3.0).unbind(0)
+    q, k = randn(2, 2, 3, 19, 5, seed=12, scale=1.5).unbind(0)
+    log_a = hh.softmax_log_weights(q, k)
+    rows = hh.kernel_row_cross_entropy(lq, lk, log_a.exp())
+    ref = -(log_a.exp() * hh.kernel_log_weights(lq, lk).masked_fill(log_a.isinf(), 0.0)).sum(-1)
+    assert float((rows - ref).abs().max()) < 1e-12
+    assert float(rows.mean()) == pytest.approx(
+        float(hh.soft_cross_entropy(log_a, hh.kernel_log_weights(lq, lk))), abs=1e-12)
+
+
+def test_stacked_distillation_equals_training_each_layer_alone():
+    g = torch.Generator().manual_seed(1)
+    qks = {}
+    for i in (0, 2, 5):
+        W = torch.randn(8, 8, generator=g, dtype=torch.float64) / math.sqrt(8)
+        x = 2.0 * torch.randn(2, 3, 24, 8, generator=g, dtype=torch.float64)
+        qks[i] = hh.QK(i, x, x @ W)
+    maps, curves, _ = hh.distill(qks, steps=12, lr=3e-2, log_every=4)
+    chunked, curves2, _ = hh.distill(qks, steps=12, lr=3e-2, log_every=4, layers_per_chunk=2)
+    for i, qk in qks.items():
+        alone, losses = hh.distill_layer(qk, steps=12, lr=3e-2, log_every=4)
+        np.testing.assert_allclose(np.array(curves[i]), np.array(losses), rtol=1e-10)
+        np.testing.assert_allclose(np.array(curves2[i]), np.array(losses), rtol=1e-10)
+        for a, b, c in zip(alone, maps[i], chunked[i], strict=True):
+            assert b.n_heads == 3 and b.role == a.role
+            torch.testing.assert_close(b.weight, a.weight, rtol=0, atol=1e-12)
+            torch.testing.assert_close(b.bias, a.bias, rtol=0, atol=1e-12)
+            torch.testing.assert_close(c.weight, a.weight, rtol=0, atol=1e-12)
+        assert not torch.equal(maps[i][0].weight, torch.eye(8).expand(3, 8, 8).double())
+
+
 # -- config and budget ------------------------------------------------------------------------
 def test_config_validation_and_budget():
     with pytest.raises(ValueError):
@@ -180,7 +212,9 @@ def test_config_validation_and_budget():
     with pytest.raises(ValueError):
         hh.Config(steps=0)
     assert hh.CONFIGS.full.layers == list(range(30))
+    assert hh.CONFIGS.ci.layers == list(range(30))  # ci distils every layer too
+    budget = {"ci": all_chapters()["hedgehog"].ci_budget_s, "full": BUDGET_S["full"]}
     for name, cfg in hh.CONFIGS.items():
-        assert hh.estimate_seconds(cfg) <= BUDGET_S[name], name
+        assert hh.estimate_seconds(cfg) <= budget[name], name
     with pytest.raises(ValueError):
         hh.map_log_weights("cosformer", torch.zeros(1, 1, 3, 2), torch.zeros(1, 1, 3, 2))

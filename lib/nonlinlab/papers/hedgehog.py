@@ -89,6 +89,8 @@ class Config(ProfileConfig):
     activation: str = "exp"
     performer_features: int = 64
     n_layers_model: int = 30
+    layers_per_chunk: int | None = 5  # gradient accumulated over groups of layers (memory)
+    cost_on_gpu: bool = False  # cost model of estimate_seconds: one GPU (full) or 2 CPU cores
     # sequence lengths of the softmax-vs-linear time/memory benchmark (models.linear_attention)
     bench_lengths: tuple[int, ...] = (128, 256, 512, 1024, 2048)
 
@@ -100,6 +102,8 @@ class Config(ProfileConfig):
         require(self.activation in ACTIVATIONS,
                 f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
         require(self.performer_features >= 1, "performer_features must be >= 1")
+        require(self.layers_per_chunk is None or self.layers_per_chunk >= 1,
+                "layers_per_chunk must be None or >= 1")
         if self.distill_layers is not None:
             require(len(self.distill_layers) > 0 and all(
                 0 <= i < self.n_layers_model for i in self.distill_layers),
@@ -113,12 +117,12 @@ class Config(ProfileConfig):
 
 
 CONFIGS = Profiles(
-    # ci: 6 of the 30 layers are distilled (spread over depth), short sequences
-    ci=Config(distill_layers=(1, 7, 14, 21, 28), seq_len=128, train_seqs=4, eval_seqs=2,
-              steps=40, lr=2e-2),
+    # ci: all 30 layers distilled at once (stacked maps), four 128-token windows, 40 steps
+    ci=Config(distill_layers=None, seq_len=128, train_seqs=4, eval_seqs=2, steps=40, lr=2e-2),
     # full: every layer, longer sequences, more data and steps (one GPU)
     full=Config(distill_layers=None, seq_len=512, train_seqs=8, eval_seqs=8, steps=500,
-                lr=1e-2, bench_lengths=(256, 512, 1024, 2048, 4096, 8192, 16384)),
+                lr=1e-2, bench_lengths=(256, 512, 1024, 2048, 4096, 8192, 16384),
+                cost_on_gpu=True),
 )
 
 
@@ -143,8 +147,7 @@ def estimate_seconds(cfg: Config) -> float:
     1x256 forward is ~69 GFLOP in ~0.85 s); the distillation and the T x T diagnostics of 7
     maps on every layer at 2e10 flop/s (small kernels, elementwise-bound); ~2 s of plotting.
     On a T4 (full) everything is taken at 2e12 flop/s."""
-    gpu = cfg.distill_layers is None
-    big, small = (2e12, 2e12) if gpu else (8e10, 2e10)
+    big, small = (2e12, 2e12) if cfg.cost_on_gpu else (8e10, 2e10)
     tokens = (cfg.train_seqs + 5 * cfg.eval_seqs) * cfg.seq_len
     forward = tokens * _MODEL_FLOPS_PER_TOKEN
     diag = 7 * cfg.eval_seqs * _HEADS * cfg.n_layers_model * cfg.seq_len**2 * _HEAD_DIM * 4
@@ -195,17 +198,20 @@ class HedgehogFeatureMap(nn.Module):
         return (f"heads={self.n_heads}, d={self.head_dim}, d'={self.feature_dim}, "
                 f"activation={self.activation}, role={self.role}, bias={self.bias is not None}")
 
-    def project(self, x: torch.Tensor) -> torch.Tensor:
-        """u = x W + b per head, (B, H, T, d')."""
-        if x.dim() != 4 or x.shape[1] != self.n_heads or x.shape[-1] != self.head_dim:
-            raise ValueError(f"expected (B, {self.n_heads}, T, {self.head_dim}), got "
+    def project(self, x: torch.Tensor, heads: slice | None = None) -> torch.Tensor:
+        """u = x W + b per head, (B, H, T, d'); ``heads`` restricts to a slice of the heads."""
+        w = self.weight if heads is None else self.weight[heads]
+        if x.dim() != 4 or x.shape[1] != w.shape[0] or x.shape[-1] != self.head_dim:
+            raise ValueError(f"expected (B, {w.shape[0]}, T, {self.head_dim}), got "
                              f"{tuple(x.shape)}")
-        u = torch.einsum("bhtd,hdf->bhtf", x, self.weight.to(x.dtype))
-        return u if self.bias is None else u + self.bias.to(x.dtype)
+        u = torch.einsum("bhtd,hdf->bhtf", x, w.to(x.dtype))
+        if self.bias is None:
+            return u
+        return u + (self.bias if heads is None else self.bias[heads]).to(x.dtype)
 
-    def log_features(self, x: torch.Tensor) -> torch.Tensor:
+    def log_features(self, x: torch.Tensor, heads: slice | None = None) -> torch.Tensor:
         """log phi(x), (B, H, T, 2 d'): [u, -u] (exp) or [log_softmax(u), log_softmax(-u)]."""
-        u = self.project(x)
+        u = self.project(x, heads)
         if self.activation == "exp":
             return torch.cat([u, -u], dim=-1)
         return torch.cat([F.log_softmax(u, -1), F.log_softmax(-u, -1)], dim=-1)
@@ -460,20 +466,97 @@ def distill_layer(qk: QK, *, steps: int, lr: float, feature_dim: int | None = No
     return maps, losses
 
 
+def kernel_row_cross_entropy(log_fq: torch.Tensor, log_fk: torch.Tensor, a: torch.Tensor,
+                             a_sum: torch.Tensor | None = None) -> torch.Tensor:
+    """Eq. (2) per row, -sum_j a_ij log a^_ij, without forming log a^ (same value as
+    ``-(a * kernel_log_weights(log_fq, log_fk)).sum(-1)``, fewer T x T passes): with
+    log k_ij = log sum_f exp(lq_if + lk_jf) (shifted as in :func:`kernel_log_weights`),
+    -sum_j a_ij log a^_ij = (sum_j a_ij) logsumexp_{j<=i} log k_ij - sum_j a_ij log k_ij.
+    ``a`` (..., T, T) are the teacher weights, zero above the diagonal; ``a_sum`` = a.sum(-1)
+    may be passed precomputed. The shifts are constants of the loss (their gradients cancel
+    exactly), so they are detached. Returns (..., T)."""
+    a_sum = a.sum(-1) if a_sum is None else a_sum
+    sq = log_fq.detach().amax(-1, keepdim=True)
+    c = log_fk.detach().amax(-1, keepdim=True)
+    inner = torch.exp(log_fq - sq) @ torch.exp(log_fk - c).transpose(-1, -2)
+    logk = torch.log(inner.clamp_min(torch.finfo(inner.dtype).tiny)) + c.transpose(-1, -2)
+    mask = _causal(logk.shape[-1], logk.device)
+    lse = torch.logsumexp(logk.masked_fill(~mask, float("-inf")), dim=-1)
+    return a_sum * lse - (a * logk).sum(-1)
+
+
+def stack_layers(qks: dict[int, QK], layers) -> tuple[torch.Tensor, torch.Tensor]:
+    """Queries and keys of ``layers`` stacked head-major: (1, L*H, B*T, d) each, so that one
+    :class:`HedgehogFeatureMap` with L*H heads holds the maps of all L layers."""
+    def one(x):  # (B, H, T, d) -> (H, B*T, d)
+        B, H, T, d = x.shape
+        return x.transpose(0, 1).reshape(H, B * T, d)
+    q = torch.cat([one(qks[i].q) for i in layers], 0)[None]
+    k = torch.cat([one(qks[i].k) for i in layers], 0)[None]
+    return q, k
+
+
+def split_maps(stacked, layers, n_heads: int) -> dict[int, tuple]:
+    """{layer: (phi_q, phi_k)} with H heads each, copied out of a stacked (L*H-head) pair."""
+    out = {}
+    for n, i in enumerate(layers):
+        pair = []
+        for m in stacked:
+            f = HedgehogFeatureMap(n_heads, m.head_dim, m.feature_dim, activation=m.activation,
+                                   role=m.role, bias=m.bias is not None, eps=m.eps)
+            f = f.to(device=m.weight.device, dtype=m.weight.dtype)
+            with torch.no_grad():
+                f.weight.copy_(m.weight[n * n_heads:(n + 1) * n_heads])
+                if m.bias is not None:
+                    f.bias.copy_(m.bias[n * n_heads:(n + 1) * n_heads])
+            pair.append(f)
+        out[i] = tuple(pair)
+    return out
+
+
 def distill(train: dict[int, QK], *, steps: int, lr: float, feature_dim=None,
-            activation: str = "exp", seed: int = 0, progress=None):
-    """Distil every recorded layer. Layers have disjoint parameters and (teacher forcing)
-    disjoint inputs, so summing their losses and training jointly equals training each layer
-    alone -- we loop over layers. Returns ({layer: maps}, {layer: losses}, cpu_seconds)."""
-    maps, curves = {}, {}
+            activation: str = "exp", seed: int = 0, log_every: int = 5,
+            layers_per_chunk: int | None = None, progress=None):
+    """Distil every recorded layer at once. Layers have disjoint parameters and (teacher
+    forcing) disjoint inputs, so the maps of all L layers are stacked into one Hedgehog pair
+    with L*H heads and trained on the sum of the per-layer losses of Eq. (2) (each summed over
+    heads, mean over rows) with one Adam: Adam acts elementwise, so this is the same as
+    training every layer alone with :func:`distill_layer` (to rounding; tested), at the cost
+    of a few large batched products instead of L x steps small ones. ``layers_per_chunk``
+    accumulates the gradient over groups of layers (the same step, less memory).
+    Returns ({layer: maps}, {layer: [(step, loss per row)]}, cpu_seconds)."""
     c0 = time.process_time()
+    torch.manual_seed(seed)
     layers = sorted(train)
-    it = layers if progress is None else progress(layers, total=len(layers), desc="distil")
-    for i in it:
-        maps[i], curves[i] = distill_layer(train[i], steps=steps, lr=lr,
-                                           feature_dim=feature_dim, activation=activation,
-                                           seed=seed + 1000 * i)
-    return maps, curves, time.process_time() - c0
+    B, H, T, d = train[layers[0]].q.shape
+    q, k = stack_layers(train, layers)
+    maps = hedgehog_pair(len(layers) * H, d, feature_dim, activation=activation)
+    maps = tuple(m.to(device=q.device, dtype=q.dtype) for m in maps)
+    opt = torch.optim.Adam([p for m in maps for p in m.parameters()], lr=lr)
+    with torch.no_grad():  # teacher weights, (L*H*B, T, T), zero above the diagonal
+        a = torch.cat([softmax_log_weights(train[i].q, train[i].k).exp().transpose(0, 1)
+                       .reshape(H * B, T, T) for i in layers], 0)
+        a_sum = a.sum(-1)
+    per = len(layers) if layers_per_chunk is None else max(1, int(layers_per_chunk))
+    chunks = [slice(s * H, min(s + per, len(layers)) * H) for s in range(0, len(layers), per)]
+    curves = {i: [] for i in layers}
+    it = range(steps) if progress is None else progress(range(steps), desc="distil")
+    for step in it:
+        opt.zero_grad(set_to_none=True)
+        rows = []
+        for ch in chunks:
+            lq = maps[0].log_features(q[:, ch], ch).reshape(-1, T, maps[0].feature_dim * 2)
+            lk = maps[1].log_features(k[:, ch], ch).reshape(-1, T, maps[1].feature_dim * 2)
+            hb = slice(ch.start * B, ch.stop * B)
+            r = kernel_row_cross_entropy(lq, lk, a[hb], a_sum[hb])  # (heads*B, T)
+            (r.sum() / (B * T)).backward()  # summed over heads and layers, mean over rows
+            rows.append(r.detach())
+        opt.step()
+        if step % log_every == 0 or step == steps - 1:
+            per_layer = torch.cat(rows, 0).reshape(len(layers), -1).mean(1)
+            for n, i in enumerate(layers):
+                curves[i].append((step, float(per_layer[n])))
+    return split_maps(maps, layers, H), curves, time.process_time() - c0
 
 
 def untrained_maps(H: int, d: int, feature_dim=None, activation="exp", like=None):
