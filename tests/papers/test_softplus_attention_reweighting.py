@@ -24,12 +24,13 @@ def _qkv(B=2, H=3, T=12, d=8, seed=0, scale=2.0):
 
 def test_exp_with_l1_is_softmax_attention():
     q, k, v = _qkv()
-    A = sar.normalised_attention_weights(q, k, phi="exp", scale="none")
+    A = sar.normalised_attention_weights(q, k, phi="exp", scale="none", qk_norm=False)
     out = A @ v
     ref = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     assert (out - ref).abs().max() < 1e-12
     # float32 as well, and the generic masked phi path (l1(exp(x) * M)) gives the same weights
-    A32 = sar.normalised_attention_weights(q.float(), k.float(), phi="exp", scale="none")
+    A32 = sar.normalised_attention_weights(q.float(), k.float(), phi="exp", scale="none",
+                                           qk_norm=False)
     assert (A32 @ v.float() - ref.float()).abs().max() < 1e-5
     s = q @ k.transpose(-1, -2) / math.sqrt(8)
     M = torch.ones(12, 12, dtype=torch.bool).tril()
@@ -37,22 +38,27 @@ def test_exp_with_l1_is_softmax_attention():
     torch.testing.assert_close(A, w / w.sum(-1, keepdim=True), rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("phi,scale,normalize,p,mode", [
-    ("softplus", "log", True, None, "power"),
-    ("softplus", "log", True, 2.0, "power"),
-    ("softplus", "log", True, 3.0, "threshold"),
-    ("softplus", "log_ratio", True, 2.5, "power"),
-    ("exp", "log", True, None, "power"),
-    ("softplus", "none", True, None, "power"),
-    ("softplus", "log", False, None, "power"),
-    ("relu", "log", True, None, "power"),
+@pytest.mark.parametrize("phi,scale,normalize,qk_norm,p,mode", [
+    ("softplus", "logd_logn", True, True, None, "shift"),  # LSSA
+    ("softplus", "logd_logn", True, True, 15.0, "shift"),  # LSSAR, the paper's p
+    ("softplus", "logd_logn", True, True, 3.0, "shift"),
+    ("softplus", "logd_logn", True, True, 3.0, "threshold"),
+    ("softplus", "log", True, False, 2.0, "power"),
+    ("softplus", "log", True, False, None, "power"),
+    ("softplus", "log_ratio", True, False, 2.5, "power"),
+    ("exp", "logd_logn", True, True, None, "shift"),
+    ("exp", "log", True, False, None, "shift"),
+    ("softplus", "none", True, True, None, "shift"),
+    ("softplus", "logd_logn", False, True, None, "shift"),
+    ("relu", "logd_logn", True, True, None, "shift"),
 ])
-def test_kernel_equals_direct_loop(phi, scale, normalize, p, mode):
+def test_kernel_equals_direct_loop(phi, scale, normalize, qk_norm, p, mode):
     q, k, v = _qkv(seed=1)
     A = sar.normalised_attention_weights(q, k, phi=phi, scale=scale, normalize=normalize,
-                                         train_len=6, reweight_p=p, reweight_mode=mode)
-    ref = sar.attention_loop(q, k, v, phi=phi, scale=scale, normalize=normalize, train_len=6,
-                             reweight_p=p, reweight_mode=mode)
+                                         qk_norm=qk_norm, train_len=6, reweight_p=p,
+                                         reweight_mode=mode)
+    ref = sar.attention_loop(q, k, v, phi=phi, scale=scale, normalize=normalize,
+                             qk_norm=qk_norm, train_len=6, reweight_p=p, reweight_mode=mode)
     torch.testing.assert_close(A @ v, ref, rtol=1e-10, atol=1e-10)
 
 
@@ -73,12 +79,29 @@ def test_rows_sum_to_one_and_causal_mask_holds(phi, p):
 
 def test_without_l1_rows_are_unnormalised_softplus():
     q, k, _ = _qkv(seed=3)
-    A = sar.normalised_attention_weights(q, k, phi="softplus", scale="log", normalize=False)
+    A = sar.normalised_attention_weights(q, k, phi="softplus", scale="log", normalize=False,
+                                         qk_norm=False)
     T, d = A.shape[-1], q.shape[-1]
     logn = torch.log(torch.arange(1.0, T + 1, dtype=torch.float64))
     s = q @ k.transpose(-1, -2) / math.sqrt(d) * logn[:, None]
     ref = F.softplus(s) * torch.ones(T, T).tril().double()
     torch.testing.assert_close(A, ref, rtol=1e-12, atol=0)
+
+
+def test_lssa_is_softplus_of_cosine_times_logd_logn():
+    """LSSA: A = l1(Softplus(log d log N_i cos(q_i, k_j)) M), no 1/sqrt(d), q and k scaled out."""
+    q, k, _ = _qkv(seed=6)
+    A = sar.normalised_attention_weights(q, k)  # the defaults are LSSA
+    T, d = A.shape[-1], q.shape[-1]
+    cos = (q / q.norm(dim=-1, keepdim=True)) @ (k / k.norm(dim=-1, keepdim=True)).transpose(-1, -2)
+    s_i = math.log(d) * torch.log(torch.arange(1.0, T + 1, dtype=torch.float64))
+    w = F.softplus(s_i[:, None] * cos) * torch.ones(T, T).tril().double()
+    torch.testing.assert_close(A, w / w.sum(-1, keepdim=True), rtol=1e-12, atol=1e-15)
+    # invariant to the scale of q and k (cosine logits), unlike the raw-logit reading
+    torch.testing.assert_close(sar.normalised_attention_weights(3 * q, 0.5 * k), A)
+    raw = sar.normalised_attention_weights(q, k, scale="log", qk_norm=False)
+    assert float((sar.normalised_attention_weights(3 * q, k, scale="log", qk_norm=False)
+                  - raw).abs().max()) > 1e-3
 
 
 def test_log_n_scale_formula():
@@ -88,13 +111,18 @@ def test_log_n_scale_formula():
     r = sar.row_scale(n, "log_ratio", train_len=8)
     assert abs(float(r[-1]) - 1.0) < 1e-15
     torch.testing.assert_close(sar.row_scale(n, "none"), torch.ones_like(n))
+    torch.testing.assert_close(sar.row_scale(n, "logd_logn", head_dim=16),
+                               math.log(16) * torch.log(n), rtol=1e-15, atol=0)
+    with pytest.raises(ValueError):
+        sar.row_scale(n, "logd_logn")
     with pytest.raises(ValueError):
         sar.row_scale(n, "log_ratio")
     with pytest.raises(ValueError):
         sar.row_scale(n, "sqrt")
     # the per-row scale multiplies row i of the logits by log(i + 1) (0-indexed rows)
     q, k, _ = _qkv(B=1, H=1, T=6, d=4, seed=4)
-    A = sar.normalised_attention_weights(q, k, phi="softplus", scale="log", normalize=False)
+    A = sar.normalised_attention_weights(q, k, phi="softplus", scale="log", normalize=False,
+                                         qk_norm=False)
     s = (q @ k.transpose(-1, -2))[0, 0] / 2.0
     for i in range(6):
         torch.testing.assert_close(A[0, 0, i, : i + 1], F.softplus(math.log(i + 1) * s[i, : i + 1]))
@@ -125,7 +153,6 @@ def test_reweighting_closed_form_order_and_entropy():
         assert bool((e1 <= e0 + 1e-12).all())
     # threshold variant: below-average weights vanish, rows stay normalised, row 1 unchanged
     R = sar.reweight(A, n, 2.0, mode="threshold")
-    assert torch.equal(R, sar.reweight(A, n, 2.0))  # threshold is the default form
     torch.testing.assert_close(R.sum(-1), torch.ones(4, T, dtype=torch.float64))
     # closed form l1(ReLU(N A - 1)^p), and N_i does not cancel: the same weights read with a
     # larger visible count (a lower average 1/N) keep more keys
@@ -133,7 +160,7 @@ def test_reweighting_closed_form_order_and_entropy():
     rows = z.sum(-1) > 0
     torch.testing.assert_close(R[rows], (z / z.sum(-1, keepdim=True))[rows], rtol=1e-12,
                                atol=1e-15)
-    R2 = sar.reweight(A, 2 * n, 2.0)
+    R2 = sar.reweight(A, 2 * n, 2.0, mode="threshold")
     assert float((R2 - R).abs().max()) > 1e-3
     assert bool(((R2 > 0).sum(-1) >= (R > 0).sum(-1)).all())
     assert bool((sar.row_entropy(R)[:, 1:] < sar.row_entropy(A)[:, 1:]).all())
@@ -145,16 +172,41 @@ def test_reweighting_closed_form_order_and_entropy():
         sar.reweight(A, n, 2.0, mode="cube")
 
 
+def test_shift_reweighting_is_the_paper_form():
+    """l1(ReLU(N_i A_ij - O_i)^p) with O_i = 0 on rows 1-3 and 1 after; p = 15 stays finite."""
+    g = torch.Generator().manual_seed(7)
+    T = 600  # N_i A_ij up to 600: 600^15 overflows float32 without the per-row rescaling
+    A = torch.softmax(4 * torch.randn(2, T, T, generator=g)
+                      .masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), -math.inf), -1)
+    n = torch.arange(1, T + 1, dtype=torch.float32)
+    R = sar.reweight(A, n, 15.0)  # shift is the default form
+    assert bool(torch.isfinite(R).all())
+    torch.testing.assert_close(R.sum(-1), torch.ones(2, T))
+    Ad, nd = A.double(), n.double()
+    O = (nd > 3).double()
+    z = torch.clamp(Ad * nd[:, None] - O[:, None], min=0) ** 15
+    torch.testing.assert_close(R.double(), z / z.sum(-1, keepdim=True), rtol=1e-4, atol=1e-6)
+    # rows 1-3: no offset, a pure power sharpening l1(A^p); later rows: below-average -> 0
+    torch.testing.assert_close(R[:, :3], sar.reweight(A, n, 15.0, mode="power")[:, :3])
+    later = (A * n[:, None] <= 1) & (A > 0) & (n[:, None] > 3)
+    assert bool((R[later] == 0).all())
+    # the only difference from the threshold form is the first three rows
+    Rt = sar.reweight(A, n, 15.0, mode="threshold")
+    torch.testing.assert_close(R[:, 3:], Rt[:, 3:], rtol=0, atol=0)
+    assert float((R[:, 1:3] - Rt[:, 1:3]).abs().max()) > 1e-3
+
+
 def test_model_swap_causality_and_reweight_switch():
     torch.manual_seed(0)
     model = Llama(TINY).double().eval()
     model.set_attention(lambda i, c: sar.kernel_for("lssa"))
     ids = torch.randint(0, 40, (2, 20))
+    assert model.attention_kernels()[0].qk_norm
     with torch.no_grad():
         full = model(ids)
         prefix = model(ids[:, :11])
     torch.testing.assert_close(full[:, :11], prefix, rtol=1e-12, atol=1e-12)
-    sar.set_reweighting(model, 2.0)
+    sar.set_reweighting(model, 15.0)
     with torch.no_grad():
         rw = model(ids)
         rw_prefix = model(ids[:, :11])
@@ -187,6 +239,8 @@ def test_bad_inputs_raise():
     q, k, _ = _qkv()
     with pytest.raises(ValueError):
         sar.normalised_attention_weights(q, k, phi="tanh")
+    with pytest.raises(ValueError):
+        sar.normalised_attention_weights(q, k, scale="sqrt")
     with pytest.raises(ValueError):
         sar.normalised_attention_weights(q, k, normalize=False, reweight_p=2.0)
     with pytest.raises(ValueError):
