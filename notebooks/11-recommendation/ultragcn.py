@@ -29,9 +29,10 @@
 # loss) and run the paper's comparison and ablation on **real data** (MovieLens-100k), with
 # hyper-parameters and epochs chosen on a validation split and test read once. At ci scale the
 # ablation reproduces (each term helps; full UltraGCN beats its own BCE base, MF-BPR and
-# popularity by wide margins), but UltraGCN does **not** beat LightGCN (it stays 2–4 % below)
-# and is **not** faster to a target accuracy on a CPU here — the paper's two headline claims
-# are reported as measured.
+# popularity by wide margins), but UltraGCN does **not** beat LightGCN (it stays 2–5 % below,
+# and 7 % below when both are trained to convergence) and is **not** faster to a target
+# accuracy here, neither in seconds nor in epochs — the paper's two headline claims are reported
+# as measured, with the arithmetic per epoch that explains why a speed-up needs a large graph.
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -240,6 +241,36 @@ print(f"device {ch.device}, torch threads {torch.get_num_threads()}, batch {cfg.
       f"{epoch_ratio:.2f}, seconds to target {ttt_ratio:.2f}")
 eff.round(3)
 
+# %% [markdown]
+# **Arithmetic per epoch.** Why the seconds above cannot show the paper's speed-up: LightGCN
+# propagates the whole graph ($L$ sparse products with the $2|R|$-edge adjacency, forward and
+# backward) at *every step*, so its work per epoch grows like $|R|^2/B$, while UltraGCN's
+# $|R|(1+|N^-|+K)$ dot products grow like $|R|$ (`paper.epoch_flops`; both also update the full
+# embedding tables with Adam at every step). The table gives the flops of one epoch on this
+# chapter's graph, on a graph of Gowalla's size with this chapter's settings, and on Gowalla
+# with the official configurations (UltraGCN: 1500 negatives, batch 512; LightGCN: batch 2048).
+
+# %%
+gowalla = paper.LG._STATS["gowalla"]  # (users, items, training pairs)
+settings = {  # graph size, UltraGCN settings, LightGCN batch
+    "MovieLens-100k fit, ci settings": ((fit.n_users, fit.n_items, len(fit.train)), cfg,
+                                        cfg.batch_size),
+    "Gowalla size, ci settings": (gowalla, cfg, cfg.batch_size),
+    "Gowalla, official configs": (gowalla, cfg.replace(**paper.OFFICIAL["gowalla"]), 2048),
+}
+rows = {}
+for where, ((nu, ni, nt), c, lgn_batch) in settings.items():
+    U = paper.epoch_flops(nu, ni, nt, dim=c.dim, batch=c.batch_size, negatives=c.negative_num,
+                          ii_neighbors=c.ii_neighbors)
+    L = paper.epoch_flops(nu, ni, nt, dim=c.dim, batch=lgn_batch, layers=cfg.lgn_layers)
+    rows[where] = {"UltraGCN GFLOP": U["scores"] / 1e9,
+                   "LightGCN GFLOP: propagation": L["propagation"] / 1e9,
+                   "LightGCN GFLOP: scores": L["scores"] / 1e9,
+                   "LightGCN / UltraGCN flops": (L["propagation"] + L["scores"]) / U["scores"],
+                   "Adam table updates, UltraGCN / LightGCN": U["tables"] / L["tables"]}
+flops = pd.DataFrame(rows).T
+flops.round(3)
+
 # %%
 def tex(name):
     """A run's name with its loss terms typeset: "no L_I" -> "no $L_I$"."""
@@ -277,23 +308,29 @@ plt.show()
 #
 # The paper's headline claims — UltraGCN beats LightGCN, and converges more than 10× faster —
 # do not hold at ci scale (see the tables above and the discussion): they are reported here with
-# their values and asserted only in the `full` profile. What holds at ci is asserted at both
-# profiles: UltraGCN is within a few per cent of LightGCN, far above popularity and MF-BPR, and
-# each of its loss terms helps (Table 5). All accuracies are test values at the epoch chosen on
-# validation; thresholds were calibrated on seeds 0–4 (values in the discussion). The exact
-# checks of the mathematics are sanity checks.
+# their values and asserted only in the `full` profile, as is the epoch count to the common
+# target. What holds at ci is asserted at both profiles: UltraGCN is within a few per cent of
+# LightGCN, far above popularity and MF-BPR, and each of its loss terms helps (Table 5). All
+# accuracies are test values at the epoch chosen on validation; thresholds were calibrated on
+# seeds 0–4 (values in the discussion). The exact checks of the mathematics are sanity checks.
 
 # %%
 r = {n: s["recall@20"] for n, s in sel.items()}
 ch.claims.greater("recall@20: UltraGCN − LightGCN", r["UltraGCN"] - r["LightGCN"], 0.0,
                   kind="headline", asserted_at="full",
-                  paper="UltraGCN > LightGCN on all four datasets",
-                  note="test at the epoch chosen on validation; ci seeds 0-4: "
-                       "UltraGCN / LightGCN = 0.969, 0.953, 0.983, 0.971, 0.973")
+                  paper="UltraGCN > LightGCN on all four datasets (ML-1M: 0.2787 vs 0.2576)",
+                  note="test at the epoch chosen on validation; ci seeds 0-4: UltraGCN / "
+                       "LightGCN = 0.969, 0.953, 0.983, 0.971, 0.973 (seeds 7, 11: 0.955, "
+                       "0.950); trained to convergence, seed 0: 0.934")
 ch.claims.less("time to target: UltraGCN / LightGCN", ttt_ratio, 1.0,
                kind="headline", asserted_at="full", paper="> 10× faster convergence (Table 4)",
                note="training seconds of the same run to 95 % of the smaller best validation "
                     "recall@20; full asserts only 'faster'")
+ep_ratio = ttt["UltraGCN"]["epoch"] / ttt["LightGCN"]["epoch"]
+ch.claims.less("epochs to target: UltraGCN / LightGCN", ep_ratio, 1.0, asserted_at="full",
+               paper="UltraGCN needs far fewer epochs than LightGCN (Table 4)",
+               note="same run, same target, both at their validated learning rate; ci seeds "
+                    "0-4: 6/4, 4/4, 6/3, 7/3, 4/3 epochs")
 ch.claims.less("seconds per epoch: UltraGCN / LightGCN", epoch_ratio, 1.0, asserted_at="full",
                paper="UltraGCN epochs are MF-cheap (no propagation)",
                note="same run, same device and batch")
@@ -356,36 +393,72 @@ ch.claims.check()
 # is within −0.009…+0.018 of the base and *no L_C* within +0.001…+0.014 — only together do
 # the β weighting and the item–item term lift UltraGCN to LightGCN's level.
 #
+# **The official code, checked.** The official `main.py` and `ml-1m_config.ini` use, on ML-1M,
+# dimension 128, initial std 1e-3, Adam with lr 1e-3, batches of 1024 positives, 200 negatives
+# per positive drawn uniformly from all items (positives not filtered), negative weight 200,
+# $w_1=w_3=10^{-7}$, $w_2=w_4=1$, γ = 1e-4 (L2 over all parameters at every step), λ = 1e-3 on
+# $L_I$ with $K=10$ neighbours, and stop after 50 evaluations without gain in *test* recall
+# (evaluated every 5 epochs for the first 50 epochs, then every epoch); its published log
+# reaches its best test recall@20, 0.2787, at epoch 86. Our loss is that loss term by term (the
+# exact loss check), ω included (diagonal kept). The official ML-1M split (6022 users, 3043
+# items, 796k training pairs) keeps *every* rating as an interaction (density 4.9 %); our
+# MovieLens-100k keeps ratings ≥ 4 (density 4.1 %).
+#
 # **What did not reproduce at ci scale — the two headline claims.** (1) *UltraGCN > LightGCN*:
-# LightGCN ($K=3$, BPR, same epochs and batch, its own validated lr) reaches 0.314–0.322, so
+# LightGCN ($K=3$, BPR, same epochs and batch, its own validated lr) reaches 0.314–0.325, so
 # UltraGCN / LightGCN = 0.969, 0.953, 0.983, 0.971, 0.973 on seeds 0–4 (0.955 and 0.950 on
 # seeds 7 and 11), i.e. UltraGCN is 2–5 % *below* LightGCN on every seed (paper: +1.7 % on
 # Gowalla, +8 % on ML-1M); at seed 13, a seed we had not calibrated on, it was 0.915. We assert
 # the weaker "> 0.88" at both profiles (first set at 0.93 on seeds 0–4, 7, 11; seed 13 failed
-# it; removing the β weights gives 0.81 and still fails); the paper's ">" is
-# reported at ci with its value and asserted only in `full`. (2) *Efficiency* (paper: > 10×
-# faster to convergence): on one CPU thread with batches of 2048 positives, an UltraGCN epoch
-# (10 negatives + 10 ω-neighbours per positive) took 1.3–2.7× as long as a LightGCN epoch in
-# the same run, and reaching the common target (95 % of the smaller best validation recall@20)
-# took UltraGCN 4–7 epochs against LightGCN's 3–4, so its time to target was 1.6–4.7× *longer*
-# (seeds 0–4; CPU timings on a shared machine). On a graph this small three sparse propagations
-# per step are cheap next to UltraGCN's 21 dot products per positive, and the paper's speed-up
-# comes from large graphs and from LightGCN's ~1000-epoch schedule; the two timing ratios are
-# reported at ci and asserted (only "< 1", not "10×") in `full`. (3) *Official
-# hyper-parameters*: with the official small initialisation (1e-4–1e-3), lr 1e-3–1e-2 and
-# negative weight 20–300 (with 50–200 negatives), 10–60 epochs on MovieLens-100k stay near the
-# popularity level (recall@20 ≈ 0.20) — the official configs are tuned for hundreds of epochs.
+# it); the paper's ">" is reported at ci with its value and asserted only in `full`. We then
+# looked for a regime in which UltraGCN wins, every comparison on validation (seed 0,
+# validation recall@20, UltraGCN vs LightGCN, each at its best epoch):
 #
-# **Model selection (validation, seed 0).** UltraGCN, batches of 1024 and 12 epochs:
-# lr ∈ {1e-2, 3e-2} × negative weight ν ∈ {5, 20} × λ ∈ {0.3, 1, 3} gave validation recall@20
-# 0.284–0.305, best at lr 3e-2, ν = 5, λ = 1. To fit the ci budget we then moved to batches of
-# 2048 and 8 epochs and re-selected: lr 3e-2 / 5e-2 / 1e-1 gave 0.289 / 0.298 / 0.279
-# (λ = 0.3: 0.289; ν = 20: 0.285), so lr 5e-2, ν = 5, λ = 1, 10 negatives, init std 0.1,
-# $w_1=w_3=10^{-6}$, $w_2=w_4=1$, γ = 1e-4, dimension 32. LightGCN lr 2e-2 / 5e-2 / 1e-1:
-# 0.291 / 0.312 / 0.305 (5e-2 kept); MF-BPR lr 5e-3 / 1e-2 / 2e-2: 0.256 / 0.266 / 0.249
-# (1e-2 kept). The selected epochs over seeds were 6–8 for UltraGCN and 5–8 for LightGCN, so
-# 8 epochs is close to, but not past, the peak; with longer training (12 epochs at batch 1024,
-# seed 0) UltraGCN reached 0.314 and LightGCN 0.324 — both ≈ 0.004 higher, ratio still 0.97.
+# | regime | UltraGCN | LightGCN |
+# |---|---|---|
+# | both trained to convergence (batch 512, lr 1e-2, 36 epochs; UltraGCN with 50 negatives of weight 50, init 1e-2 — the official many-negatives regime) | 0.310 (test 0.324) | 0.334 (test 0.347) |
+# | dimension 64 (14 epochs; UltraGCN lr 2e-2 / 5e-2) | 0.303 / 0.292 | 0.321 |
+# | every rating an interaction, as the official ML-1M split (12 epochs; UltraGCN 10 or 30 negatives) | 0.285 / 0.291 | 0.301 |
+# | only 5-star ratings, sparser (density 2.3 %; 16 epochs) | 0.296 | 0.318 |
+#
+# Within UltraGCN (ci data, 8–14 epochs), 30–100 negatives with weight 20–100 (0.299–0.303),
+# initial std 1e-2 or 1e-3 (0.297, 0.295), γ = 1e-3 or 1e-2 (0.300, 0.266), the Amazon-Books
+# weighting $w_3=1$, $w_4\approx0$ (0.280), the paper's ω with zeroed diagonal (0.294),
+# $K=30$ ω-neighbours (0.294–0.295), a visible $L_O$ term $w_1=w_3=0.05$ (0.292–0.303) and
+# λ = 3 or 10 (0.288–0.291, 0.280) all stayed at or below 0.303, against LightGCN's 0.311–0.322
+# at the same epochs. On MovieLens, at every size we could run, LightGCN's propagation is worth
+# more than UltraGCN's constraints; the gap is largest at convergence. (2) *Efficiency* (paper:
+# > 10× faster to convergence): on one CPU thread, an UltraGCN epoch took 1.0–2.8× as long as a
+# LightGCN epoch in the same run, and reaching the common target (95 % of the smaller best
+# validation recall@20) took UltraGCN 4–7 epochs against LightGCN's 3–4, so its time to target
+# was 2.2–7.2× *longer* (seeds 0–4; CPU timings on a shared machine, load 6–9). The arithmetic
+# table explains the seconds: on this graph an UltraGCN epoch costs 3.9× fewer flops than a
+# LightGCN epoch (0.16 vs 0.63 GFLOP), yet it is slower, because with 20 steps on a 2 400-node
+# graph both are dominated by per-step overheads (the gathers and scatters of the
+# $B\times21\times d$ blocks, Adam over the full tables, Python), not by arithmetic. LightGCN's
+# propagation grows like $|R|^2/B$: at Gowalla's size with the same settings the flop ratio
+# is 76×. Measured on one CPU thread on a synthetic graph of Gowalla's size (29 858 users,
+# 40 981 items, 795k pairs; timing only, dimension 64, batch 2048, load ≈ 9), one UltraGCN step
+# took 0.33 s and one LightGCN step 1.38 s — 4.2× per epoch, capped by the dense Adam update of
+# the 70 839 × 64 tables that both models pay. With the official Gowalla configurations
+# (1500 negatives, batch 512) UltraGCN's epoch costs as many flops as LightGCN's (ratio 1.05),
+# so the paper's > 10× comes mostly from the number of epochs (LightGCN's official lr 1e-3 and
+# hundreds of epochs); with both models at their validated learning rate — the same, 5e-2 —
+# LightGCN needs no more epochs than UltraGCN here. The time and epoch ratios are reported at ci
+# and asserted (only "< 1", not "10×") in `full`. (3) *Official hyper-parameters*: with the
+# official small initialisation (1e-4–1e-3), lr 1e-3–1e-2 and negative weight 20–300 (with
+# 50–200 negatives), 10–60 epochs on MovieLens-100k stay near the popularity level
+# (recall@20 ≈ 0.20) — the official configs are tuned for hundreds of epochs.
+#
+# **Model selection (validation, seed 0).** The learning rate of UltraGCN and LightGCN was
+# chosen from the same grid, {2e-2, 5e-2, 1e-1}, at batches of 2048 and 8 epochs: validation
+# recall@20 0.280 / 0.298 / 0.279 for UltraGCN and 0.291 / 0.312 / 0.305 for LightGCN, so 5e-2
+# for both. UltraGCN's own terms were chosen earlier at batches of 1024 and 12 epochs:
+# negative weight ν ∈ {5, 20} × λ ∈ {0.3, 1, 3} (with lr 1e-2 and 3e-2) gave 0.284–0.305, best at
+# ν = 5, λ = 1, re-checked at batch 2048 (λ = 0.3: 0.289; ν = 20: 0.285); 10 negatives, init std
+# 0.1, $w_1=w_3=10^{-6}$, $w_2=w_4=1$, γ = 1e-4, dimension 32. MF-BPR lr 5e-3 / 1e-2 / 2e-2:
+# 0.256 / 0.266 / 0.249 (1e-2 kept). The selected epochs over seeds were 6–8 for UltraGCN and
+# 5–8 for LightGCN; with longer training both gain, LightGCN more (first row of the table).
 #
 # **Thresholds and margins** (seeds 0–4; worst value, then seeds 7 and 11): UltraGCN / LightGCN
 # > 0.88 (worst 0.953, margin 0.073; 0.955, 0.950; seed 13: 0.915); − popularity > 0.1 (0.130, margin 0.030);
@@ -400,9 +473,13 @@ ch.claims.check()
 # 0.001), UltraGCN / LightGCN (0.81), − popularity (0.083) and − MF-BPR (−0.015). (2) UltraGCN's
 # negatives drawn from the user's own positives (LightGCN's sampler untouched): recall@20 falls
 # to 0.044, failing UltraGCN / LightGCN (0.14), − popularity (−0.134) and − MF-BPR (−0.232);
-# the ablation differences still pass, since every variant is broken the same way. The two
-# headline rows are reported, not asserted, at ci, so no sabotage can fail them here: the
-# accuracy headline moved from −0.010 to −0.059 and −0.276.
+# the ablation differences still pass, since every variant is broken the same way. (3) Both
+# constraints dropped from the model's loss — unit weights instead of $w_1+w_2\beta_{u,i}$ and
+# $w_3+w_4\beta_{u,j}$, and no $L_I$ whatever λ says, so every variant is the BCE base: the
+# exact loss check fails (relative error 15.8), the three ablation differences become 0.000,
+# UltraGCN / LightGCN falls to 0.812, − popularity to 0.082 and − MF-BPR to −0.016, all
+# failing. The two headline rows are reported, not asserted, at ci, so no sabotage can fail
+# them here: the accuracy headline moved from −0.010 to −0.059 (1), −0.276 (2) and −0.060 (3).
 #
 # **Where we follow the code, and other choices.** We follow the official code for ω (with
 # $g+1$, diagonal kept), the merged $L_{O+C}$ and the naming (`gamma` = L2, `lambda` =
@@ -413,9 +490,10 @@ ch.claims.check()
 # every 5 — for UltraGCN, its ablations, LightGCN and MF-BPR) is written but was not run; its
 # two headline claims (UltraGCN > LightGCN, faster to target) are untested.
 #
-# **Cost.** ci `wall_time_s` 35 s and 49 s for seed 0 and 39 s for seed 7, measured while the
-# shared 2-core machine ran other jobs (load average 6–7 on 2 cores); the estimate on paper is
-# 28 s (`paper.estimate_seconds`). Training the six models takes about three quarters of it.
+# **Cost.** ci `wall_time_s` 57 s for seed 0 and 57 s for seed 7, measured while the shared
+# 2-core machine ran other jobs (load average 6–7 on 2 cores; ≈ 13 s unloaded); the estimate on
+# paper is 28 s (`paper.estimate_seconds`). Training the six models takes about three quarters
+# of it; the arithmetic table adds nothing measurable.
 
 # %% [markdown]
 # ## Cite this chapter

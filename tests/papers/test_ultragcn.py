@@ -167,3 +167,15 @@ def test_exact_subgraph_is_small_and_consistent(data):
     sub = P.exact_subgraph(data, max_items=60, seed=1)
     assert sub.n_items <= 60 and len(sub.test) == 0 and len(sub.train) > 0
     assert P.omega_error(sub, 5)["value"] < 1e-12  # the dense oracles run on it
+
+
+def test_epoch_flops_counts_and_scaling():
+    f = P.epoch_flops(10, 20, 100, dim=4, batch=10, negatives=3, ii_neighbors=2)
+    assert f == {"scores": 6.0 * 100 * 6 * 4, "propagation": 0.0, "tables": 10.0 * 30 * 4}
+    g = P.epoch_flops(10, 20, 100, dim=4, batch=10, layers=3)
+    assert g["propagation"] == P.LG.epoch_cost(10, 20, 100, 4, 10, 3)[1]  # the lightgcn model
+    assert g["scores"] == 6.0 * 100 * 2 * 4  # BPR: one positive, one negative
+    # LightGCN's propagation per epoch is quadratic in the data size, UltraGCN's scores linear
+    g2 = P.epoch_flops(10, 20, 200, dim=4, batch=10, layers=3)
+    f2 = P.epoch_flops(10, 20, 200, dim=4, batch=10, negatives=3, ii_neighbors=2)
+    assert g2["propagation"] == 4 * g["propagation"] and f2["scores"] == 2 * f["scores"]

@@ -106,9 +106,9 @@ class Config(ProfileConfig):
     of MovieLens-100k, never the test split; grid in the chapter's discussion): with the official
     small init (1e-4–1e-3) and large ``negative_weight`` (50–300), 10–60 epochs stay near the
     popularity level (recall@20 ≈ 0.20); with ``init_std=0.1``, batches of 2048 and 8 epochs,
-    ``lr=5e-2``, ``negative_weight=5`` and ``lambda_=1`` were the best on validation,
-    LightGCN ``lgn_lr=5e-2`` of {2e-2, 5e-2, 1e-1} and MF-BPR ``mf_lr=1e-2`` of
-    {5e-3, 1e-2, 2e-2}. Every run is evaluated each ``eval_every`` epochs on
+    ``negative_weight=5`` and ``lambda_=1`` were the best on validation, and ``lr=5e-2`` for
+    UltraGCN and ``lgn_lr=5e-2`` for LightGCN from the same grid {2e-2, 5e-2, 1e-1}, MF-BPR
+    ``mf_lr=1e-2`` of {5e-3, 1e-2, 2e-2}. Every run is evaluated each ``eval_every`` epochs on
     validation and reported on test at its best validation epoch. The ablations run on
     ``dataset`` (the headline data), with the headline settings."""
 
@@ -177,6 +177,27 @@ def ultra_epoch_cost(n_users: int, n_items: int, n_train: int, cfg: Config) -> f
     steps = math.ceil(n_train / cfg.batch_size)
     per_pair = 1 + cfg.negative_num + (cfg.ii_neighbors if cfg.lambda_ > 0 else 0)
     return n_train * per_pair * 6 * cfg.dim + steps * 20 * cfg.dim * (n_users + n_items)
+
+
+def epoch_flops(n_users: int, n_items: int, n_train: int, *, dim: int, batch: int,
+                negatives: int = 0, ii_neighbors: int = 0, layers: int = 0) -> dict:
+    """Arithmetic of one training epoch (``n_train`` positives in batches of ``batch``), forward
+    + backward, in flops (2 per multiply-add):
+
+    - ``scores``: the dot products of the loss, ``n_train·(1+negatives+ii_neighbors)`` (UltraGCN)
+      or ``2·n_train`` (BPR: one positive, one negative) of width ``dim``, ×3 for the backward;
+    - ``propagation``: LightGCN's ``layers`` sparse products with the ``2·n_train``-edge
+      normalised adjacency, forward and backward, **at every step** — ``steps·layers·4·nnz·dim``,
+      quadratic in the data size for a fixed batch (``steps = ⌈n_train/batch⌉``);
+    - ``tables``: elements of the full embedding tables touched at every step by Adam (dense
+      gradients, as in both official codes), ``steps·(n_users+n_items)·dim`` — the same for
+      both models at the same batch size.
+    """
+    steps = math.ceil(n_train / batch)
+    per_pos = 1 + negatives + ii_neighbors if not layers else 2
+    return {"scores": 6.0 * n_train * per_pos * dim,
+            "propagation": float(steps * layers * 4 * (2 * n_train) * dim),
+            "tables": float(steps * (n_users + n_items) * dim)}
 
 
 def estimate_seconds(cfg: Config) -> float:
