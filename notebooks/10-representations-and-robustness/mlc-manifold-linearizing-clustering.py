@@ -29,9 +29,12 @@
 # data and against MLC's own initialisation; and the *linearization* claim, that the learned
 # features of different clusters become close to orthogonal subspaces. The paper's CIFAR and
 # TinyImageNet numbers with a ResNet-18 are out of reach here. The linearization claim
-# reproduces; the clustering headline — MLC more accurate than k-means, spectral clustering and
-# its own initialisation — does **not** at this scale (MLC lowers the accuracy of its
-# initialisation on both data sets), and is reported, not verified (see the Discussion).
+# reproduces on both data sets. Of the clustering headline, the part that MLC is more accurate
+# than its own initialisation reproduces on the real digits with the authors' recipe for fixed
+# input features (ACC 0.57–0.72 → 0.72–0.88 over seven seeds); that it is also more accurate
+# than k-means and spectral clustering on the same inputs holds on some seeds only, and on the
+# nested circles, where the initialisation is already perfect, MLC loses accuracy — those parts
+# are reported, not verified (see the Discussion).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -104,13 +107,15 @@ cfg
 # $\epsilon^2=0.1$, $\eta=0.175$, 5 Sinkhorn iterations per step, $\gamma=0.05$.
 #
 # **One-shot initialisation** (§3.3). First the backbone and feature head are trained without
-# labels by the total coding rate on two augmented views,
-# $-R(Z^{(1)})-R(Z^{(2)})-\lambda\,\overline{\cos}(Z^{(1)},Z^{(2)})$ (`paper.pretrain`;
-# $\lambda=2$ on the digits, $\lambda=10$ on the nested circles — see the Discussion); then
-# the cluster head is *copied* from the feature head, so $\Gamma$
-# starts as the Sinkhorn projection of the self-supervised similarities. Augmentations: for the
-# circles, the angle jittered by $\mathcal N(0,0.5^2)$ rad plus fresh noise (points stay on
-# their manifold); for the digits, a random shift of at most one pixel plus pixel noise.
+# labels by the total coding rate (`paper.pretrain`); then the cluster head is *copied* from
+# the feature head, so $\Gamma$ starts as the Sinkhorn projection of the initial similarities.
+# On the digits, treated as fixed input features (the authors' code runs MLC on frozen CLIP
+# features), this is their warm-up: 50 steps of $-R(Z)$ alone, no augmentation. On the nested
+# circles, whose raw coordinates cannot tell the circles apart locally, it is the
+# self-supervised TCR on two augmented views,
+# $-R(Z^{(1)})-R(Z^{(2)})-\lambda\,\overline{\cos}(Z^{(1)},Z^{(2)})$ with $\lambda=10$,
+# the augmentation jittering the angle by $\mathcal N(0,0.5^2)$ rad plus fresh noise (points
+# stay on their manifold).
 #
 # **Inference** (official evaluation): $\Gamma$ of the whole data set (50 Sinkhorn iterations),
 # symmetrised, is the affinity of spectral clustering with $k$ clusters — the $k$ leading
@@ -120,8 +125,8 @@ cfg
 # information (NMI).
 #
 # **What we changed.** The paper trains a ResNet-18 on CIFAR/TinyImageNet for hundreds of
-# epochs with SGD; here the MLP head trains for 200 TCR steps (400 on the circles; Adam,
-# learning rate $10^{-3}$)
+# epochs with SGD; here the MLP head trains for 50 warm-up steps on the digits (400
+# augmented TCR steps on the circles; Adam, learning rate $10^{-3}$)
 # and 100 MLC steps (Adam, $3\cdot10^{-4}$) of 512 samples on each data set, with $d=16$ (the
 # paper: 128).
 #
@@ -174,8 +179,9 @@ pd.Series(oracle, name="max abs error (float64)").to_frame().map(lambda v: f"{v:
 # cannot separate them; MLC must map each to its own subspace. **Real digits.** All 1,797 of
 # scikit-learn's 8×8 digits, pixels scaled to $[0,1]$, $k=10$. Both runs use the same code
 # (`paper.circles_experiment`, `paper.digits_experiment`); the baselines are k-means and
-# spectral clustering (10-nearest-neighbour graph) on the raw inputs, k-means on the initial
-# features, and MLC's inference applied to the initial network (before the MCR² phase).
+# spectral clustering (10-nearest-neighbour graph) on the same inputs MLC sees, k-means on the
+# initial features, and MLC's inference applied to the initial network (before the MCR²
+# phase).
 
 # %%
 res_c = paper.circles_experiment(cfg, ch.seed)
@@ -208,9 +214,9 @@ fig.suptitle("Figure 1: MCR² terms during MLC training (mini-batches of 512)")
 plt.show()
 
 # %% [markdown]
-# *Figure 1.* Expansion $R(Z)$ and compression $R_c(Z,\Gamma)$ over the MLC steps, on the
-# circles (left) and the digits (right); the rate reduction is the gap between the curves.
-# Mirrors the paper's training curves of the two coding-rate terms.
+# **Figure 1.** Expansion $R(Z)$ and compression $R_c(Z,\Gamma)$ over the MLC steps, on the
+# circles (left) and the digits (right); the rate reduction is the gap between the curves
+# (mirrors the training curves of the two coding-rate terms in {cite:t}`ding2023unsupervised`).
 
 # %%
 def pca2(x):
@@ -233,10 +239,10 @@ fig.suptitle("Figure 2: planted circles, first two principal components")
 plt.show()
 
 # %% [markdown]
-# *Figure 2.* The four nested circles: the raw data (left), the features after the self-supervised
-# initialisation (middle) and after MLC (right), each projected on its first two principal
-# components and coloured by the true manifold. Mirrors the paper's illustration of manifolds
-# mapped to subspaces (its Fig. 1).
+# **Figure 2.** The four nested circles: the raw data (left), the features after the
+# self-supervised initialisation (middle) and after MLC (right), each projected on its first two
+# principal components and coloured by the true manifold (mirrors Fig. 1 of
+# {cite:t}`ding2023unsupervised`, manifolds mapped to subspaces).
 
 # %%
 def sorted_gram(Z, labels):
@@ -262,11 +268,12 @@ fig.suptitle("Figure 3: real digits, feature similarities and membership")
 plt.show()
 
 # %% [markdown]
-# *Figure 3.* Absolute cosine similarity between the features of all 1,797 digits sorted by true
-# label, after the initialisation (left) and after MLC (middle), and the learned membership
+# **Figure 3.** Absolute cosine similarity between the features of all 1,797 digits sorted by
+# true label, after the initialisation (left) and after MLC (middle), and the learned membership
 # $\Gamma$ (right, colour capped at its 99th percentile). A block-diagonal $\lvert ZZ^\top\rvert$
-# with dark off-diagonal blocks means the classes sit in mutually orthogonal subspaces. Mirrors
-# the paper's heat maps of $\lvert Z^\top Z\rvert$ and of the learned membership.
+# with dark off-diagonal blocks means the classes sit in mutually orthogonal subspaces (mirrors
+# the heat maps of $\lvert Z^\top Z\rvert$ and of the learned membership in
+# {cite:t}`ding2023unsupervised`).
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
@@ -282,10 +289,10 @@ fig.suptitle("Figure 4: per-class singular-value spectra of the digit features")
 plt.show()
 
 # %% [markdown]
-# *Figure 4.* Normalised singular values of each digit class's features, after the
+# **Figure 4.** Normalised singular values of each digit class's features, after the
 # initialisation (left) and after MLC (right): a faster decay means a class occupies fewer
-# directions — a lower-dimensional subspace. Mirrors the paper's singular-value plots of the
-# learned per-cluster features.
+# directions — a lower-dimensional subspace (mirrors the singular-value plots of the learned
+# per-cluster features in {cite:t}`ding2023unsupervised`).
 #
 # **Linearization, in numbers.** Two measures of how far apart the class subspaces are: the
 # mean $\lvert\cos\rvert$ between features of *different* true classes (0 for orthogonal
@@ -310,11 +317,13 @@ acc = {name: {key: r[key]["acc"] for key in methods.values()} for name, r in
        [("circles", res_c), ("digits", res_d)]}
 nmis = {name: {key: r[key]["nmi"] for key in methods.values()} for name, r in
         [("circles", res_c), ("digits", res_d)]}
-# thresholds: about half the smallest gap seen over seeds 0–4 (values in the Discussion)
-THR_NMI_GAP, THR_ACC_GAP, THR_OVERLAP = 0.4, 0.15, 0.75
-THR_COS_RATIO = {"circles": 0.85, "digits": 0.95}
+# thresholds: about half the smallest gap seen over seeds 0–4 (values in the Discussion);
+# the gain over k-means on the initial features is asserted as an ordering only (> 0)
+THR_NMI_GAP, THR_ACC_GAP, THR_OVERLAP = 0.4, 0.15, 0.6
+THR_COS_RATIO = {"circles": 0.85, "digits": 0.7}
+THR_INIT_GAP, THR_INIT_KMEANS_GAP = 0.05, 0.0
 for name, r in [("circles", res_c), ("digits", res_d)]:
-    ch.claims.less(f"{name}: cross-class mean \\lvert cos\\rvert, MLC / initialisation",
+    ch.claims.less(f"{name}: cross-class mean $\\lvert\\cos\\rvert$, MLC / initialisation",
                    r["mlc"]["cross_cos"] / r["init"]["cross_cos"], THR_COS_RATIO[name],
                    kind="headline", paper=paper.PAPER_CLAIM_ORTH,
                    note=f"initialisation {r['init']['cross_cos']:.3f} → MLC "
@@ -322,19 +331,37 @@ for name, r in [("circles", res_c), ("digits", res_d)]:
 ch.claims.less("digits: subspace overlap after MLC (cos of smallest principal angle)",
                res_d["mlc"]["overlap"], THR_OVERLAP, kind="headline",
                paper=paper.PAPER_CLAIM_ORTH, note=f"initialisation {res_d['init']['overlap']:.3f}")
-# the clustering headline: better than k-means AND spectral clustering AND its initialisation.
-# Not reproduced at ci (see the Discussion): reported here, asserted only at full.
+# the clustering headline, part 1: MLC improves on its own initialisation. Asserted on the
+# digits (the authors' recipe for fixed input features); on the circles the augmented
+# initialisation is already perfect and MLC fragments it: reported (see the Discussion).
+ch.claims.greater("digits: MLC ACC − its initialisation (spectral on Γ)",
+                  acc["digits"]["mlc"] - acc["digits"]["init"], THR_INIT_GAP, kind="headline",
+                  paper="MLC improves on its one-shot initialisation",
+                  note=f"initialisation {acc['digits']['init']:.3f} → MLC "
+                       f"{acc['digits']['mlc']:.3f}")
+ch.claims.greater("circles: MLC ACC − its initialisation (spectral on Γ)",
+                  acc["circles"]["mlc"] - acc["circles"]["init"], 0.0, kind="headline",
+                  asserted_at=("full",), paper="MLC improves on its one-shot initialisation",
+                  note=f"initialisation {acc['circles']['init']:.3f} → MLC "
+                       f"{acc['circles']['mlc']:.3f}; see the Discussion")
+# part 2: better than k-means AND spectral clustering on the same inputs. Seed-dependent on
+# the digits, not reached on the circles: reported, asserted only at full.
 for name in ("circles", "digits"):
     best = max(acc[name]["kmeans"], acc[name]["spectral"])
-    ch.claims.greater(f"{name}: MLC ACC − max(k-means, spectral) ACC on the raw inputs",
+    ch.claims.greater(f"{name}: MLC ACC − max(k-means, spectral) ACC on the same inputs",
                       acc[name]["mlc"] - best, 0.0, kind="headline", asserted_at=("full",),
                       paper=paper.PAPER_CLAIM_ACC,
                       note=f"MLC {acc[name]['mlc']:.3f}, k-means {acc[name]['kmeans']:.3f}, "
                            f"spectral {acc[name]['spectral']:.3f}; see the Discussion")
-    ch.claims.greater(f"{name}: MLC ACC − its initialisation (spectral on Γ)",
-                      acc[name]["mlc"] - acc[name]["init"], 0.0, kind="headline",
-                      asserted_at=("full",), paper="MLC improves on its one-shot initialisation",
-                      note=f"initialisation {acc[name]['init']:.3f} → MLC {acc[name]['mlc']:.3f}")
+best_d = max(acc["digits"]["kmeans"], acc["digits"]["spectral"])
+ch.claims.greater("digits: k-means on the MLC features − max(k-means, spectral) on the inputs",
+                  acc["digits"]["mlc_kmeans"] - best_d, 0.0, kind="paper", asserted_at=("full",),
+                  paper="not the paper's readout (spectral clustering of Γ)",
+                  note=f"k-means on the MLC features {acc['digits']['mlc_kmeans']:.3f}")
+ch.claims.greater("digits: MLC ACC − k-means ACC on the initial features",
+                  acc["digits"]["mlc"] - acc["digits"]["init_kmeans"], THR_INIT_KMEANS_GAP,
+                  kind="paper", paper="MLC beats clustering its initial features",
+                  note=f"k-means on the initial features {acc['digits']['init_kmeans']:.3f}")
 # weaker, but true at ci: k-means cannot separate nested circles, MLC's membership can
 ch.claims.greater("circles: MLC NMI − k-means NMI (raw)",
                   nmis["circles"]["mlc"] - nmis["circles"]["kmeans"], THR_NMI_GAP,
@@ -344,12 +371,12 @@ ch.claims.greater("circles: MLC ACC − k-means ACC (raw)",
                   acc["circles"]["mlc"] - acc["circles"]["kmeans"], THR_ACC_GAP,
                   kind="paper", paper=paper.PAPER_CLAIM_ACC,
                   note="k-means on the raw data is near chance (0.25)")
-ch.claims.less(r"Eq. 6 optimality: η log Γ − \lvert CCᵀ\rvert is a row term + a column term",
+ch.claims.less(r"Eq. 6 optimality: $\eta\log\Gamma-\lvert CC^\top\rvert$ is a row term + a column term",
                oracle["η log Γ − |CCᵀ|: max double-centred residual"], 1e-10, kind="sanity")
 ch.claims.less("Γ doubly stochastic: max deviation of row and column sums from 1",
                max(oracle["Γ: max |row sum − 1|"], oracle["Γ: max |column sum − 1|"]), 1e-6,
                kind="sanity")
-ch.claims.less("R_c(Z, I) = ½ log(1 + d/ε²) and R_c(Z, 11ᵀ/n) = R(Z)",
+ch.claims.less(r"$R_c(Z,I)=\tfrac12\log(1+d/\epsilon^2)$ and $R_c(Z,\mathbf 1\mathbf 1^\top/n)=R(Z)$",
                max(oracle["R_c(Z, I) − ½ log(1 + d/ε²)"], oracle["R_c(Z, 11ᵀ/n) − R(Z)"]), 1e-8,
                kind="sanity")
 pred, y = res_c["mlc"]["pred"], res_c["labels"]
@@ -365,86 +392,109 @@ ch.claims.check()
 # ## Discussion
 #
 # **What matched: manifold linearization.** On both data sets the MCR² phase pushes the
-# features of different clusters towards orthogonal subspaces: the mean $\lvert\cos\rvert$
-# between different classes falls to 0.61–0.71 (circles) and 0.73–0.93 (digits) of its value at
-# initialisation, while the within-class $\lvert\cos\rvert$ of the digits *rises*; the
-# principal-angle overlap of the ten digit subspaces falls from 0.94–0.97 to 0.50–0.62
-# (Figures 3–4: the diagonal blocks of $\lvert ZZ^\top\rvert$ brighten, the off-diagonal ones
-# darken, each class's singular values decay faster). The membership also gets *purer*: the
-# share of $\Gamma$'s mass on pairs of the same true class (the official code's
-# "feature detection" measure) rises on every seed we measured — circles (seeds 0, 1, 5)
-# 0.89–0.91 → 0.91–0.95, digits (seeds 0–5) 0.50–0.53 → 0.51–0.61, by only 0.006 at seed 5.
+# features of different clusters towards orthogonal subspaces. On the digits the mean
+# $\lvert\cos\rvert$ between different classes falls to 0.31–0.39 of its value at initialisation
+# and the principal-angle overlap of the ten class subspaces from 0.98–0.995 to 0.19–0.32
+# (seeds 0–4, 7, 11; Figures 3–4: the diagonal blocks of $\lvert ZZ^\top\rvert$ brighten, the
+# off-diagonal ones darken, each class's singular values decay faster); on the circles the
+# cross-class $\lvert\cos\rvert$ falls to 0.61–0.71 of its initial value.
 #
-# **What did not match: the clustering headline.** The paper's headline is that MLC clusters
-# more accurately than k-means and spectral clustering and than its own initialisation. At the
-# `ci` scale it does not, and it is recorded as reported (asserted only at `full`, which was not
-# run, so it is verified nowhere in this book). ACC over seeds 0–5 (readout: spectral clustering
-# of $\Gamma$ as in the official code):
+# **What matched: MLC improves on its initialisation (digits).** The authors' code for MLC on
+# fixed features (`LeslieTrue/CPP`, run on frozen CLIP features) warms up the feature head with
+# 50 steps of $-R(Z)$ alone — no augmentation — copies it into the cluster head and then lets the
+# MCR² objective do the clustering. With that recipe on the digits, MLC's accuracy rises at
+# every seed:
 #
-# | | k-means (raw) | spectral (raw) | initialisation | MLC |
-# |---|---|---|---|---|
-# | circles | 0.27–0.29 | 1.00 | 1.00 on all six | 1.00, 1.00, 1.00, 0.83, 0.65, 0.66 |
-# | digits | 0.77–0.80 | 0.81 | 0.79, 0.79, 0.84, 0.80, 0.77, 0.76 | 0.68, 0.66, 0.68, 0.63, 0.68, 0.62 |
+# | digits, ACC | seeds 0–4 | seed 7 | seed 11 |
+# |---|---|---|---|
+# | k-means (inputs) | 0.771, 0.769, 0.790, 0.792, 0.795 | 0.793 | 0.795 |
+# | spectral, k-NN graph (inputs) | 0.808, 0.808, 0.808, 0.808, 0.808 | 0.800 | 0.808 |
+# | initialisation (spectral on $\Gamma$) | 0.715, 0.608, 0.610, 0.568, 0.628 | 0.684 | 0.643 |
+# | k-means (initial features) | 0.728, 0.674, 0.658, 0.619, 0.642 | 0.716 | 0.755 |
+# | **MLC (spectral on $\Gamma$)** | **0.879, 0.834, 0.798, 0.819, 0.723** | **0.782** | **0.792** |
+# | k-means (MLC features) | 0.894, 0.832, 0.831, 0.918, 0.848 | 0.826 | 0.889 |
 #
-# So MLC loses 0.09–0.17 ACC against its initialisation on the digits and up to 0.36 on the
-# circles, and never beats spectral clustering on the raw inputs (which is perfect on the
-# circles: a 10-nearest-neighbour graph has one component per circle). Since $\Gamma$ gets
-# purer while the spectral readout gets worse, the MCR² phase does not *mix* the clusters, it
-# *fragments* them. Our reading (not tested further): $R_c$ is concave in $\Gamma$, so
-# minimising it favours memberships that link each point only to its nearest features, and a
-# circle (or a digit class) becomes a chain of weakly linked pieces that spectral clustering
-# with $k$ clusters cuts in the wrong place. What we checked against the official code (`LeslieTrue/CPP`, the authors' MLC head):
-# the signs and scales of the two rates ($-R(Z) + R_c(Z,\Gamma)$, $\epsilon^2=0.1$, columns of
-# $\Gamma$ summing to 1), $\eta=0.175$ and 5 Sinkhorn iterations in training, the
-# $\tfrac{\gamma}{2}\lVert\Gamma\rVert_F^2$ regulariser, features and cluster logits on the
-# sphere, the one-shot copy of the feature head into the cluster head. Two things did differ and
-# were tried: (i) the *readout* — we used scikit-learn's spectral clustering, the official code
-# row-normalises the spectral embedding; the official readout is now used (circles seed 0: ACC
-# 0.87 → 1.00; seeds 3–5 unchanged); (ii) the official Sinkhorn detaches the column
-# potential from the gradient — no change (seed 5 circles ACC 0.664 either way). Neither the
-# official optimiser (SGD, momentum 0.9, lr $3\cdot10^{-3}$/$2\cdot10^{-3}$, weight decay;
-# circles seed 5 ACC 0.56, digits seed 0 0.69) nor a shorter MCR² phase (30 steps: digits seed 0
-# ACC 0.72 against 0.79 at initialisation) lets MLC beat its initialisation. The paper starts
-# from self-supervised CIFAR features with batches of 2,000 and 30 epochs; where its gain comes
-# from a regime we cannot reach at `ci` (or from self-supervised features whose clusters are
-# not already linear, unlike 8×8 digits, where k-means on pixels scores 0.77–0.80) is open.
+# NMI rises with it (0.58–0.66 → 0.77–0.85). An earlier version of this chapter initialised the
+# digits with 200 steps of TCR on two augmented views (random one-pixel shifts); from that
+# stronger start (ACC 0.76–0.84) the MCR² phase *lowered* the accuracy at every seed (to
+# 0.62–0.68), so the gain depends on the initialisation being a warm-up rather than a converged
+# self-supervised representation. Note what the comparison is: the warmed-up initialisation
+# clusters *worse* than k-means on the pixels (0.57–0.72 against 0.77–0.80), so "MLC beats its
+# initialisation" here says that the MCR² phase with the doubly stochastic membership is what
+# finds the clusters, not that it refines an already good clustering.
 #
-# **Values over seeds** (seeds 0–4 calibrated; 5, 7 and 11 checked with the thresholds frozen):
+# **What did not match.** (i) *MLC against k-means and spectral clustering on the same
+# inputs* (digits): ahead at seeds 0, 1 and 3 (by 0.071, 0.026, 0.011), behind at seeds 2, 4, 7
+# and 11 (by 0.010–0.085), so it is reported, not verified. k-means on the MLC features beats
+# both baselines at every seed (by 0.023–0.110), but that is not the paper's readout. A learning
+# rate of $10^{-3}$ instead of $3\cdot10^{-4}$ for the MCR² phase (seed 2: 0.825, seed 4: 0.769)
+# or 200 MCR² steps (seed 2: 0.805) did not change the picture; $d=32$ neither (seed 2: 0.803).
+# (ii) *The circles.* k-means fails on nested circles (ACC 0.27–0.29) and MLC beats it by far,
+# but spectral clustering on the raw inputs is perfect (a 10-nearest-neighbour graph has one
+# component per circle) and so is MLC's augmented initialisation (ACC 1.00 at seeds 0–5 and 7);
+# the MCR² phase keeps it at seeds 0–2 and lowers it at seeds 3, 4, 5, 7 and 11 (to 0.83, 0.65,
+# 0.66, 0.73, 0.63) — its membership gets purer while the spectral readout cuts a circle into
+# weakly linked pieces. The official warm-up recipe (50 steps, no augmentation needed on fixed
+# features) does not transfer to raw circle coordinates: with 50 augmented TCR steps (noise
+# 0.1, seed 0) the initialisation reads ACC 0.45 and MLC 0.26. Both circle headlines are
+# reported. What was checked against the official code: the signs and scales of the two
+# rates ($-R(Z)+R_c(Z,\Gamma)$, $\epsilon^2=0.1$), $\eta=0.175$ and 5 Sinkhorn iterations in
+# training, $\lvert CC^\top\rvert$, the $\tfrac{\gamma}{2}\lVert\Gamma\rVert_F^2$ regulariser with
+# $\gamma=0.05$, unit-norm heads, the one-shot copy of the feature head into the cluster head,
+# the warm-up, and the row-normalised spectral readout. Departures that remain: Adam instead of
+# SGD (at 100 steps the official SGD barely moves), $d=16$ instead of 128, the whole data set's
+# $\Gamma$ (50 Sinkhorn iterations) instead of one batch's at inference. Frozen ImageNet
+# features were tried as the fixed inputs (EfficientNet-Lite0, the pretrained image model that
+# installs offline, on the digits upsampled to 32 and 64 pixels): k-means 0.47 and 0.62,
+# spectral clustering 0.54 and 0.63 — worse than the pixels — and 13–56 s of extraction on
+# this machine, so the chapter clusters the pixels.
 #
-# | claim | threshold | seeds 0–4 | seed 5 | seed 7 | seed 11 | worst margin |
-# |---|---|---|---|---|---|---|
-# | circles: cross-class $\lvert\cos\rvert$ ratio (headline) | < 0.85 | 0.70, 0.66, 0.68, 0.67, 0.63 | 0.61 | 0.64 | 0.71 | 0.14 (seed 11) |
-# | digits: cross-class $\lvert\cos\rvert$ ratio (headline) | < 0.95 | 0.76, 0.81, 0.73, 0.89, 0.83 | 0.93 | 0.78 | 0.87 | 0.02 (seed 5) |
-# | digits: subspace overlap (headline) | < 0.75 | 0.55, 0.59, 0.57, 0.59, 0.58 | 0.62 | 0.50 | 0.60 | 0.13 (seed 5) |
-# | circles: NMI gap to k-means (paper) | > 0.4 | 0.99, 0.99, 0.99, 0.83, 0.80 | 0.80 | 0.72 | 0.60 | 0.20 (seed 11) |
-# | circles: ACC gap to k-means (paper) | > 0.15 | 0.71, 0.73, 0.72, 0.56, 0.37 | 0.40 | 0.46 | 0.36 | 0.21 (seed 11) |
+# **Values over seeds** (seeds 0–4 calibrated; 7 and 11 checked with the thresholds frozen):
 #
-# The digits $\lvert\cos\rvert$ ratio is the thinnest asserted claim (0.93 at seed 5 against
-# 0.95; seeds 0–4 leave at least 0.06); the subspace overlap, the other linearization measure on
-# the digits, keeps a margin of at least 0.13 everywhere. The reported clustering headlines at
-# seeds 7 and 11: circles MLC ACC 0.73 and 0.63 against an initialisation of 1.00 and 0.64
-# (spectral clustering on the raw circles: 1.00).
+# | claim | threshold | seeds 0–4 | seed 7 | seed 11 | worst margin |
+# |---|---|---|---|---|---|
+# | digits: MLC ACC − initialisation (headline) | > 0.05 | 0.164, 0.225, 0.188, 0.251, 0.095 | 0.098 | 0.150 | 0.045 (seed 4) |
+# | digits: cross-class $\lvert\cos\rvert$ ratio (headline) | < 0.7 | 0.31, 0.39, 0.34, 0.33, 0.37 | 0.33 | 0.35 | 0.31 (seed 1) |
+# | digits: subspace overlap (headline) | < 0.6 | 0.19, 0.31, 0.32, 0.26, 0.28 | 0.21 | 0.30 | 0.28 (seed 2) |
+# | circles: cross-class $\lvert\cos\rvert$ ratio (headline) | < 0.85 | 0.70, 0.66, 0.68, 0.67, 0.63 | 0.64 | 0.71 | 0.14 (seed 11) |
+# | digits: MLC ACC − k-means on the initial features (paper) | > 0 | 0.151, 0.160, 0.140, 0.200, 0.081 | 0.066 | 0.037 | 0.037 (seed 11) |
+# | circles: NMI gap to k-means (paper) | > 0.4 | 0.99, 0.99, 0.99, 0.83, 0.80 | 0.72 | 0.60 | 0.20 (seed 11) |
+# | circles: ACC gap to k-means (paper) | > 0.15 | 0.71, 0.73, 0.72, 0.56, 0.37 | 0.46 | 0.36 | 0.21 (seed 11) |
 #
-# **Breaking the method.** The membership replaced by a *hard* one — every row of $\Gamma$ the
-# one-hot vector of its largest entry, in training and at inference, everything else unchanged
-# (seed 0). Each point's largest similarity is with itself, so $\Gamma=I$: the trivial optimum
-# of $R_c$, no gradient reaches the cluster head, and the objective reduces to expanding
-# $R(Z)$. Every asserted claim fails: circles $\lvert\cos\rvert$ ratio 1.21 (threshold 0.85),
-# digits $\lvert\cos\rvert$ ratio 1.01 (0.95), digit-subspace overlap 0.97 (0.75), circles NMI
-# gap to k-means 0.23 (0.4), ACC gap 0.01 (0.15); so do the reported clustering headlines (MLC
-# ACC 0.31 on the circles and 0.10 on the digits against spectral 1.00 and 0.81; against the
-# initialisation −0.13 and 0.00). Of the sanity checks, the optimality condition of Eq. 6 fails
-# ($\log\Gamma$ is $-\infty$ off the diagonal) while the marginals still hold — a permutation
-# matrix is doubly stochastic, which is why the entropic projection, not the constraint alone,
-# is what makes the membership informative.
+# The thinnest asserted claim is the gain over k-means on the initial features (0.037 at seed
+# 11); the headline gain over the initialisation keeps at least 0.045 above its threshold.
+#
+# **Breaking the method** (notebook rerun at seed 0, one change at a time, then restored).
+# (1) The membership replaced by a *hard* one — every row of $\Gamma$ the one-hot vector of its
+# largest entry, in training and at inference. Each point's largest similarity is with itself,
+# so $\Gamma=I$: the trivial optimum of $R_c$, no gradient reaches the cluster head, and the
+# objective reduces to expanding $R(Z)$. Every asserted claim fails: digits ACC gain over the
+# initialisation 0.000 (threshold 0.05; both read ACC 0.104 off $\Gamma=I$), digits
+# $\lvert\cos\rvert$ ratio 1.00 (0.7), digit-subspace overlap 0.98 (0.6), circles
+# $\lvert\cos\rvert$ ratio 1.22 (0.85), gain over k-means on the initial features −0.62 (0),
+# circles NMI gap to k-means −0.005 (0.4) and ACC gap −0.04 (0.15); of the sanity checks, the
+# optimality condition of Eq. 6 fails ($\log\Gamma=-\infty$ off the diagonal) while the marginals
+# still hold — a permutation matrix is doubly stochastic, which is why the entropic projection,
+# not the constraint alone, makes the membership informative.
+# (2) The compression term $R_c$ dropped from the MLC loss (only $-R(Z)$ and the regulariser
+# remain), everything else unchanged: the MCR² phase then only spreads the features, and the
+# digits' ACC *falls* from its initialisation, 0.715 → 0.301 (gain −0.41 against > 0.05); the
+# digits $\lvert\cos\rvert$ ratio (1.01), the subspace overlap (0.99), the circles
+# $\lvert\cos\rvert$ ratio (1.22) and the gain over k-means on the initial features (−0.43)
+# fail too; the two circle gaps to k-means still hold (NMI 0.44, ACC 0.28 — those only need
+# the initial circles not to be destroyed entirely).
 #
 # **Not run here.** The `full` profile (eight circles of 1,000 points, a 1024-wide MLP, $d=64$,
-# 3,000 steps per phase; the same 1,797 digits) is written and its cost estimated on paper
-# (`paper.estimate_seconds`, ≈ 9 min on one GPU), but it was not run while writing this
-# chapter, and no paper-scale image data set (the paper's CIFAR-10/100, TinyImageNet) is used.
+# 3,000 TCR and 3,000 MLC steps, the official 50 warm-up steps on the same 1,797 digits) is
+# written and its cost estimated on paper (`paper.estimate_seconds`, ≈ 6 min on one GPU), but it
+# was not run while writing this chapter, and no paper-scale image data set (the paper's
+# CIFAR-10/100, TinyImageNet) is used.
 #
-# **Cost.** The `ci` run's own compute is 46–53 s of CPU time on one thread (user + system,
-# papermill included; seeds 0, 5, 7), both data sets (≈ 17–25 s each).
+# **Cost.** The `ci` run takes 51 s of CPU time on one thread (user + system, papermill
+# included; seed 7), as much as the earlier augmented initialisation of the digits (46–53 s):
+# the warm-up is cheaper (50 single-view steps instead of 200 two-view ones) and the rest is
+# unchanged. The run's own wall time was 132–162 s on this machine while other jobs loaded its
+# two cores (load 6–7).
 
 # %% [markdown]
 # ## Cite this chapter

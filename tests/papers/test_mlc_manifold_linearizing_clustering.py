@@ -91,15 +91,18 @@ def test_subspace_metrics_on_orthogonal_lines():
     assert m.subspace_overlap(Z, labels) == pytest.approx(0, abs=1e-12)
 
 
-def test_data_and_augmentation_shapes():
+def test_circles_data_shapes():
     cfg = m.CONFIGS.ci.replace(n_per_class=10, k=3)
     data = m.planted_circles(cfg, seed=0)
     x = data.sample(np.random.default_rng(0))
     assert x.shape == (30, cfg.ambient) and x.dtype == np.float32
-    img = torch.zeros(2, 64)
-    img[:, 27] = 1.0
-    out = m.shift_digits(img, torch.Generator().manual_seed(0), noise=0.0)
-    assert out.shape == (2, 64) and torch.allclose(out.sum(1), torch.ones(2))
+
+
+def test_single_view_warmup_is_the_total_coding_rate():
+    """Official warm-up (``TotalCodingRate``): with one view the TCR loss is just −R(Z)."""
+    z = _unit(50, 6, 4)
+    assert float(m.tcr_loss(z, None, 0.1, 2.0)) == pytest.approx(
+        -float(coding_rate(z, math.sqrt(0.1))), rel=1e-12)
 
 
 def test_configs_validate_and_fit_the_budgets():
