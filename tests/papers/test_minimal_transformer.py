@@ -191,10 +191,23 @@ def test_training_is_deterministic_and_learns():
     assert long["params"] == P.param_count(vcfg)["total"]
 
 
-@pytest.mark.parametrize("variant", ["original", "no MLP, symmetric W_QK, no W_VO"])
-def test_seed_vectorised_training_matches_single_runs(variant):
+def test_shift_translates_each_image():
+    x = torch.rand(5, 1, 6, 6)
+    g = torch.Generator().manual_seed(0)
+    assert P._shift(x, 0, g) is x
+    y = P._shift(x, 2, torch.Generator().manual_seed(1))
+    off = torch.randint(0, 5, (2, 5), generator=torch.Generator().manual_seed(1)) - 2
+    pad = F.pad(x, (2, 2, 2, 2))
+    for i in range(5):  # y[i] = x[i] moved by (-dy, -dx), zeros shifted in
+        dy, dx = off[:, i].tolist()
+        torch.testing.assert_close(y[i], pad[i, :, 2 + dy:8 + dy, 2 + dx:8 + dx])
+
+
+@pytest.mark.parametrize("variant,shift", [("original", 0),
+                                           ("no MLP, symmetric W_QK, no W_VO", 1)])
+def test_seed_vectorised_training_matches_single_runs(variant, shift):
     data = _Tiny()
-    cfg = P.Config(batch=20, lr=1e-2)
+    cfg = P.Config(batch=20, lr=1e-2, shift=shift)
     vcfg = P.variant_config(BASE, variant)
     cpu = torch.device("cpu")
     many = P.train_variant_seeds(vcfg, data, cfg, seeds=[3, 4], device=cpu, epochs=3.0)
