@@ -51,6 +51,24 @@ def test_polynorm_matches_readme_formula():
     torch.testing.assert_close(act(x[1:2, 3:4]), y[1:2, 3:4])
 
 
+def test_fused_polynorm_gradients_match_autograd_of_readme_formula():
+    g = torch.Generator().manual_seed(1)
+    x = (torch.randn(2, 3, 16, generator=g, dtype=torch.float64) * 1.5).requires_grad_()
+    w = torch.tensor([2.0, 0.7, -0.5], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0.1], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda *a: P._PolyNormFn.apply(*a, 1e-6), (x, w, b))
+    y = P._PolyNormFn.apply(x, w, b, 1e-6)
+    ref = readme_polynorm(x, w, b)
+    up = torch.randn(y.shape, generator=g, dtype=torch.float64)
+    for got, want in zip(torch.autograd.grad(y, (x, w, b), up),
+                         torch.autograd.grad(ref, (x, w, b), up), strict=True):
+        torch.testing.assert_close(got, want, atol=1e-10, rtol=1e-10)
+    act = P.PolyNorm().double().set_coefficients([0.1, -0.5, 0.7, 2.0])
+    torch.testing.assert_close(act(x), act.reference(x), atol=1e-12, rtol=0)
+    # other orders use the composed form
+    assert torch.isfinite(P.PolyNorm(order=2)(torch.randn(3, 8))).all()
+
+
 def test_polynorm_stays_bounded_for_huge_inputs():
     x = torch.randn(4, 128) * 1e3
     y = P.PolyNorm()(x)
@@ -138,7 +156,7 @@ def test_train_lm_tiny_is_deterministic():
 
 def test_configs_and_budget():
     # ci: 60 s, the most the book allows a small-model chapter when its headline needs it
-    # (300 LM steps per FFN for a stable PolyReLU-ReLU gap)
+    # (300 LM steps per FFN for stable PolyReLU - ReLU and PolyNorm - ReLU gaps)
     limit = {"ci": 60.0, "full": BUDGET_S["full"]}
     for name, cfg in P.CONFIGS.items():
         assert P.estimate_seconds(cfg) <= limit[name], name

@@ -98,20 +98,68 @@ class PolyReLU(_PolyBase):
         return (out + self.bias.to(r.dtype)).to(x.dtype)
 
 
+class _PolyNormFn(torch.autograd.Function):
+    """Fused order-3 PolyNorm, the same function as the composed form with a hand-written
+    backward (autograd through three RMS norms is ~2x slower on a CPU).
+
+    N(z) = z r, r = (mean(z^2) + eps)^(-1/2), so dL/dz = r (g - N <g, N> / n) per token; with
+    z = x^i, dz/dx = i x^(i-1); dL/da_i = sum g N(x^i); dL/da_0 = sum g.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps):
+        x2 = x * x
+        x3 = x2 * x
+        r1 = torch.rsqrt(x2.mean(-1, keepdim=True) + eps)
+        r2 = torch.rsqrt((x2 * x2).mean(-1, keepdim=True) + eps)
+        r3 = torch.rsqrt((x3 * x3).mean(-1, keepdim=True) + eps)
+        out = (weight[0] * r3) * x3 + (weight[1] * r2) * x2 + (weight[2] * r1) * x + bias
+        ctx.save_for_backward(x, weight, r1, r2, r3)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, r1, r2, r3 = ctx.saved_tensors
+        n = x.shape[-1]
+        x2 = x * x
+        x3 = x2 * x
+        c1 = (g * x).sum(-1, keepdim=True) * r1  # <g, N(x^i)> per token
+        c2 = (g * x2).sum(-1, keepdim=True) * r2
+        c3 = (g * x3).sum(-1, keepdim=True) * r3
+        a3, a2, a1 = weight[0], weight[1], weight[2]
+        # dL/dx = sum_i a_i i x^(i-1) r_i (g - N_i c_i / n), N_i = x^i r_i
+        gx = (a1 * r1) * (g - x * (r1 * c1 / n))
+        gx = gx + (2 * a2 * r2) * x * (g - x2 * (r2 * c2 / n))
+        gx = gx + (3 * a3 * r3) * x2 * (g - x3 * (r3 * c3 / n))
+        gw = torch.stack([c3.sum(), c2.sum(), c1.sum()]).to(weight.dtype)
+        gb = g.sum().reshape(1).to(weight.dtype)
+        return gx, gw, gb, None
+
+
 class PolyNorm(_PolyBase):
-    """sum_{i=1}^r a_i N(x^i) + a_0 with RMS normalisation N over the last (hidden) dim."""
+    """sum_{i=1}^r a_i N(x^i) + a_0 with RMS normalisation N over the last (hidden) dim.
+
+    Order 3 (the paper's) runs through a fused autograd function; other orders use the
+    composed form :meth:`reference`, which the tests compare it with."""
 
     def __init__(self, order: int = 3, eps: float = 1e-6):
         super().__init__(order)
         self.eps = float(eps)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def reference(self, x: torch.Tensor) -> torch.Tensor:
         xf = x.to(_compute_dtype(x))
         w = self.weight.to(xf.dtype)
         pw = self._powers(xf)
         out = self.bias.to(xf.dtype)
         for j in range(self.order):  # weight[j] multiplies x^(order - j)
             out = out + w[j] * rms_norm(pw[self.order - 1 - j], self.eps)
+        return out.to(x.dtype)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.order != 3:
+            return self.reference(x)
+        xf = x.to(_compute_dtype(x))
+        out = _PolyNormFn.apply(xf, self.weight.to(xf.dtype), self.bias.to(xf.dtype), self.eps)
         return out.to(x.dtype)
 
 
@@ -419,10 +467,10 @@ CONFIGS = Profiles(
     ci=Config(reg_budgets=(500,), reg_budget=500, reg_targets=("triple",),
               reg_activations=("relu", "gelu", "relu2", "polyrelu", "polynorm"), reg_n=1024,
               reg_steps=400,
-              lm_activations=("relu", "relu2", "swiglu", "polyrelu", "polynorm"),
+              lm_activations=("relu", "swiglu", "polyrelu", "polynorm"),
               d_model=64, n_layers=2, n_heads=4, swiglu_width=172, seq_len=64, batch=16,
-              lm_steps=300, warmup=30, lr=3e-3, weight_decay=0.1, eval_every=75,
-              val_blocks=32, lm_seeds=(0,)),
+              lm_steps=300, warmup=30, lr=1e-2, weight_decay=0.1, eval_every=100,
+              val_blocks=640, lm_seeds=(0,)),
     full=Config(reg_budgets=(250, 500, 1000, 2000, 4000, 8000), reg_budget=500,
                 reg_targets=("triple", "product4", "sincos"),
                 reg_activations=("relu", "gelu", "relu2", "polyrelu", "polynorm"), reg_n=4096,
