@@ -88,9 +88,12 @@ cfg
 # **Gaussian statistics and classifier refinement (CR).** After task $t$ each new class
 # stores the mean $\mu_c$ and unbiased covariance $\Sigma_c$ of its features. The head is then
 # re-trained from samples $\mu_c+L_cz$, $L_cL_c^\top=\Sigma_c+10^{-3}I$, of every seen class
-# (6 epochs, Adam $5\cdot10^{-4}$, SCE; `paper.refine_heads`). Because the encoder keeps moving,
-# the stored Gaussians of old classes describe a feature space that no longer exists: the
-# *distribution drift* the paper compensates.
+# (6 epochs, batch $32C/10$, Adam with cosine decay, weight decay $10^{-4}$, SCE;
+# `paper.refine_heads`). The official code's learning rate, $5\cdot10^{-4}$, does not converge
+# on the 64 features of our small CNN (see the discussion), so we use
+# $\eta_{cr}=5\cdot10^{-2}$, with 512 samples per class in `ci` (the code: 1,024). Because the
+# encoder keeps moving, the stored Gaussians of old classes describe a feature space that no
+# longer exists: the *distribution drift* the paper compensates.
 #
 # **$\alpha_1$-SLDC (linear transition operator).** With the current task's training images
 # passed through the encoder before ($F_b$) and after ($F_a$) the task, and $X,Y$ their
@@ -178,8 +181,10 @@ pd.Series({"W vs scikit-learn Ridge (max abs)": ridge_err,
 # ## Experiments
 #
 # Both streams (SeqFT and SeqKD) start from the same pre-trained encoder and see the same
-# class order; every refinement starts from the same head with the same samples of the
-# standard-normal bank, so the methods differ only in the statistics they are given.
+# class order; within a stream every refinement starts from the same head with the same
+# samples of the standard-normal bank, so the methods differ only in the statistics they are
+# given (`paper.run_streams` refines both streams and every method of a task in one stacked
+# run, each head exactly as if alone).
 
 # %%
 methods = ["SeqFT", *paper.COMPENSATORS]
@@ -274,9 +279,10 @@ plt.show()
 # closer to the true ones, and classifier refinement with the compensated statistics is
 # markedly more accurate than with stale statistics; with feature distillation, which already
 # limits the representation drift, SLDC still removes most of the distribution drift that is
-# left. The paper's comparison with joint training, KD's gain on top of SLDC and the weakly
-# nonlinear operator's edge over an MLP are reported, not asserted (see the discussion).
-# Thresholds were set on seeds 0–4 at the `ci` profile (values in the discussion).
+# left. SLDC also lifts the accuracy of SeqKD, and KD adds to SLDC. The paper's comparison
+# with joint training and the weakly nonlinear operator's edge over an MLP are reported, not
+# asserted (see the discussion). Thresholds were set on seeds 0–4 at the `ci` profile and
+# checked on seeds 7 and 11 (values in the discussion).
 
 # %%
 ft, kd = M["SeqFT"], M.get("SeqKD")
@@ -297,15 +303,15 @@ ch.claims.less("stored-mean drift: α₂-SLDC ÷ stale statistics (SeqFT)", rati
                kind="headline", paper="the weakly nonlinear operator likewise",
                note=f"{dft['SLDC-weak']:.4f} vs {dft['stale']:.4f}")
 ch.claims.greater("average incremental accuracy: CR + α₁-SLDC − CR stale (SeqFT)",
-                  avg["SLDC-linear"] - avg["stale"], 0.03, kind="headline",
+                  avg["SLDC-linear"] - avg["stale"], 0.1, kind="headline",
                   paper="SLDC significantly improves SeqFT with classifier refinement",
                   note=f"{avg['SLDC-linear']:.3f} vs {avg['stale']:.3f}")
 ch.claims.greater("average incremental accuracy: CR + α₂-SLDC − CR stale (SeqFT)",
-                  avg["SLDC-weak"] - avg["stale"], 0.03, kind="headline",
+                  avg["SLDC-weak"] - avg["stale"], 0.1, kind="headline",
                   paper="SLDC significantly improves SeqFT with classifier refinement",
                   note=f"{avg['SLDC-weak']:.3f} vs {avg['stale']:.3f}")
 ch.claims.greater("last-task accuracy: CR + α₁-SLDC − CR stale (mean of SeqFT and SeqKD)",
-                  gain_last, 0.02, kind="headline",
+                  gain_last, 0.1, kind="headline",
                   paper="higher last-task accuracy with SLDC, with and without KD",
                   note=f"SeqFT {last['SLDC-linear']:.3f} vs {last['stale']:.3f}; SeqKD "
                        f"{kdm['SLDC-linear']['last']:.3f} vs {kdm['stale']['last']:.3f}")
@@ -316,20 +322,21 @@ ch.claims.less("stored-mean drift: α₁-SLDC ÷ stale statistics (SeqKD)",
                note=f"{dkd['SLDC-linear']:.4f} vs {dkd['stale']:.4f}; stale drift under KD is "
                     f"{dkd['stale'] / dft['stale']:.2f}× that of SeqFT")
 ch.claims.greater("average incremental accuracy: SeqKD + α₁-SLDC − SeqKD + CR stale",
-                  kdm["SLDC-linear"]["avg_inc_acc"] - kdm["stale"]["avg_inc_acc"], 0.0,
-                  asserted_at=("full",), paper="SLDC also improves SeqKD",
+                  kdm["SLDC-linear"]["avg_inc_acc"] - kdm["stale"]["avg_inc_acc"], 0.05,
+                  paper="SLDC also improves SeqKD",
                   note=f"{kdm['SLDC-linear']['avg_inc_acc']:.3f} vs "
                        f"{kdm['stale']['avg_inc_acc']:.3f}")
 ch.claims.greater("average incremental accuracy: SeqKD + α₁-SLDC − SeqFT + α₁-SLDC",
                   kdm["SLDC-linear"]["avg_inc_acc"] - avg["SLDC-linear"], 0.0,
-                  asserted_at=("full",), paper="adding KD to SLDC improves it further",
+                  paper="adding KD to SLDC improves it further",
                   note=f"{kdm['SLDC-linear']['avg_inc_acc']:.3f} vs {avg['SLDC-linear']:.3f}")
 ch.claims.less("last-task accuracy: joint training − SeqKD + α₁-SLDC",
                out["joint"] - kdm["SLDC-linear"]["last"], 0.05, kind="headline",
                asserted_at=("full",),
                paper="KD + SLDC makes SeqFT comparable to joint training",
-               note=f"joint {out['joint']:.3f}; the gap is the encoder's own forgetting "
-                    f"(oracle statistics: {kdm['oracle']['last']:.3f})")
+               note=f"joint {out['joint']:.3f}, SeqKD + α₁-SLDC "
+                    f"{kdm['SLDC-linear']['last']:.3f}, oracle statistics "
+                    f"{kdm['oracle']['last']:.3f}")
 ch.claims.less("last-task accuracy: oracle statistics − α₁-SLDC (SeqKD)",
                kdm["oracle"]["last"] - kdm["SLDC-linear"]["last"], 0.08,
                paper="compensated statistics approach the true ones",
@@ -338,6 +345,10 @@ ch.claims.less("stored-mean drift: α₁-SLDC ÷ SDC (SeqFT)", dft["SLDC-linear"
                0.8, paper="SLDC compensates better than SDC's local mean shifts",
                note=f"SDC {dft['SDC']:.4f}; accuracy: SDC {avg['SDC']:.3f}, α₁-SLDC "
                     f"{avg['SLDC-linear']:.3f} (avg. inc.)")
+ch.claims.greater("average incremental accuracy: α₁-SLDC − SDC (SeqFT)",
+                  avg["SLDC-linear"] - avg["SDC"], 0.05,
+                  paper="SLDC outperforms SDC-style mean-shift compensation",
+                  note=f"{avg['SLDC-linear']:.3f} vs {avg['SDC']:.3f}")
 ch.claims.greater("average incremental accuracy: α₂-SLDC − MLP operator (SeqFT)",
                   avg["SLDC-weak"] - avg["MLP"], 0.0, asserted_at=("full",),
                   paper="the weakly nonlinear operator generalises better than a full MLP",
@@ -361,81 +372,95 @@ ch.claims.check()
 # the tasks. Fitted on the current task's images before and after fine-tuning (plus 1,024
 # unlabeled pre-training digits, the official code's default), the linear operator brings it
 # down 4–8-fold (ratio 0.12–0.22 on seeds 0–4, 7 and 11), the weakly nonlinear one likewise
-# (0.12–0.19), and classifier refinement with the compensated statistics gains 6–21 points of
-# average incremental accuracy over refinement with stale statistics (α₁: +0.059 to +0.207,
-# α₂: +0.076 to +0.210), recovering most of what the recomputed (oracle) statistics give.
+# (0.12–0.19), and classifier refinement with the compensated statistics gains 25–40 points of
+# average incremental accuracy over refinement with stale statistics (α₁: +0.265 to +0.399,
+# α₂: +0.246 to +0.388), recovering most of what the recomputed (oracle) statistics give.
 # With feature distillation the drift of stale statistics is 2–4× smaller to begin with, and
-# SLDC still cuts what is left by a factor of 8–17 (ratio 0.06–0.12): KD limits the
-# representation drift, SLDC compensates the distribution drift, as the paper argues. The linear
-# operator also tracks the true means about 2× better than SDC's local mean shifts (ratio
-# 0.31–0.56).
+# SLDC still cuts what is left by a factor of 8–17 (ratio 0.06–0.12) and still adds 11–32
+# points of average incremental accuracy; and SeqKD + SLDC beats SeqFT + SLDC on every seed
+# (+0.023 to +0.046): KD limits the representation drift, SLDC compensates the distribution
+# drift, as the paper argues. The linear operator tracks the true means about 2× better than
+# SDC's local mean shifts (drift ratio 0.31–0.56) and is 9–19 points more accurate.
 #
-# **What did not match, and why.** (1) *Comparable to joint training* (the abstract): not at
-# this scale. Joint fine-tuning reaches 0.91–0.94 on the ten digits; SeqKD + α₁-SLDC ends at
-# 0.46–0.71 (seeds 0–4; gap to joint 0.21–0.45 over all seven seeds). The gap is not the
-# statistics' fault — refinement with the *recomputed* statistics of the same encoder ends at
-# 0.49–0.73, within 0.035 of SLDC — but the encoder's
-# own forgetting: a 3-layer CNN with 64 features, pre-trained on 1,797 tiny digits and fully
-# fine-tuned on two classes at a time, loses separability of the old classes that a ViT-B/16
-# with LoRA adapters and 768 features keeps. The claim is recorded as reported, asserted only
-# at `full`, where we expect the gap to shrink but not necessarily below 5 points. (2) *SeqKD
-# better than SeqFT* under SLDC held on seeds 0–3 (+0.035 to +0.069) but not on seeds 4, 7
-# and 11 (−0.042, −0.033, −0.039): distillation towards an encoder that has seen few digits
-# also holds the new features back; it is reported, not asserted. Likewise SLDC's accuracy gain *within* SeqKD (+0.024 to
-# +0.095 on seeds 0–4, +0.038 on seed 11) vanished on seed 7 (+0.001): when distillation leaves little drift,
-# even the recomputed statistics are no better than the stale ones (oracle − α₁ = −0.005),
-# the paper's own point that KD shrinks what there is to compensate; we assert the drift
-# reduction under KD and report the accuracy gain. (3) *The weakly nonlinear operator beats a full MLP*:
-# α₂ − MLP in average incremental accuracy was −0.011, 0.012, 0.007, 0.000, 0.020, 0.079,
-# 0.033 (seeds 0–4, 7, 11): the right sign on most seeds but no margin (the MLP does not
-# overfit 1,344 pairs in 64 dimensions much); reported. (4) SDC is as accurate as SLDC here
-# (within ±0.02 of α₁ in average incremental accuracy on seeds 0–4) although its means are further off;
-# its covariances are left stale, and with 2 classes per task the head is dominated by the
-# means.
+# **Joint training.** The paper's abstract says that KD + SLDC makes sequential fine-tuning
+# *comparable to joint training*. Here SeqKD + α₁-SLDC ends at 0.82–0.90 after the last task
+# and joint fine-tuning at 0.895–0.935: a gap of 0.048, 0.050, 0.038, 0.035, 0.090 on seeds
+# 0–4 (0.005 and 0.038 on seeds 7 and 11), within 5 points on five of seven seeds but not
+# with a margin, so the claim stays reported. What is left is not the encoder's forgetting:
+# a linear discriminant fitted on the *true* training features of all ten digits through the
+# final SeqKD encoder scores 0.90–0.92 (seeds 0–1), as much as joint training. Refinement
+# with the recomputed statistics ends 0–5 points above SLDC (0.873–0.905), and that residual
+# plus the Gaussian classifier's own loss against fine-tuning the whole network makes up the
+# gap. With the official refinement learning rate ($5\cdot10^{-4}$, set for 768-D ViT
+# features) and 256 samples per class the gap was 0.21–0.45, and even the recomputed
+# statistics ended at 0.49–0.73, which looks like the encoder's forgetting but is not: on our
+# 64-D features the head does not converge in 6 epochs — on the oracle statistics of the
+# final encoder it reached 0.74 (256 samples per class) or 0.81 (1,024), where a logistic
+# regression fitted on the same Gaussian samples reaches 0.92. With $\eta_{cr}=5\cdot10^{-2}$
+# and 512 samples it reaches 0.89–0.90. A converged head also follows stale Gaussians more
+# closely, so stale statistics hurt more (SeqFT + CR stale ends at 0.24–0.44, below the
+# unrefined head on every seed), which is why compensation gains 25–40 points here.
+#
+# **What did not match.** *The weakly nonlinear operator beats a full MLP*: α₂ − MLP in
+# average incremental accuracy was +0.019, +0.029, +0.038, +0.045, +0.019 on seeds 0–4 and
+# +0.013, +0.002 on seeds 7 and 11: the right sign on every seed but no margin (the MLP does
+# not overfit 1,344 pairs in 64 dimensions much); reported, asserted only at `full`.
 #
 # **Where the chapter deviates, and why.** The encoder (CNN, 14-px images, all weights
 # fine-tuned with Adam $3\cdot10^{-4}$, head × 10, 3 epochs per task) replaces the ViT-B/16 with
 # LoRA; pre-training is on scikit-learn's digits, the stream is 5 tasks of 2 MNIST classes.
-# Classifier refinement uses 256 samples per class in `ci` (1,024 in the paper and in `full`)
-# and the compensators 1,000 steps (5,000 in `full`). Following the official code rather than
-# the paper's text: the symmetric cross-entropy loss; the $\gamma_2$ penalty of the weakly
+# Classifier refinement uses learning rate $5\cdot10^{-2}$ instead of $5\cdot10^{-4}$ (see
+# above) and 512 samples per class in `ci` (1,024 in the paper and in `full`); the
+# compensators train for 1,000 steps (5,000 in `full`). Following the official code rather
+# than the paper's text: the symmetric cross-entropy loss; the $\gamma_2$ penalty of the weakly
 # nonlinear operator is computed but not back-propagated (flag `weak_reg`); the MLP operator
 # acts on un-normalised features; auxiliary unlabeled images join the operator's pairs by
 # default. Without them (`SLDC-linear (no aux)` in the table) the linear operator is fitted on
-# 320 features of two digits, which span only a few directions of the 64-D space; ridge
-# regression sends the others towards zero, and on seed 3 the "compensated" means ended further
-# from the truth than the stale ones (drift 0.27 vs 0.17). SDC ({cite:t}`yu2020semantic`) is our
-# implementation of its mean-shift rule with $\sigma=0.3$ on normalised features.
+# 320 features of two digits, which span only a few directions of the 64-D space, and SeqFT
+# loses 1–27 points of last-task accuracy against the version with auxiliary images (seed 3:
+# 0.58 vs 0.85). SDC ({cite:t}`yu2020semantic`) is our implementation of its mean-shift rule
+# with $\sigma=0.3$ on normalised features. Our SeqKD distils $\lVert g_\theta(x)-
+# g_{\theta_{t-1}}(x)\rVert^2$ summed over the feature dimensions; the official code averages
+# it over them, a $d$-fold weaker pull.
 #
 # **Values over seeds 0–4 (+7, 11) at `ci`, against the thresholds.** Drift ratio α₁/stale
-# 0.129, 0.132, 0.129, 0.210, 0.140 (seeds 7, 11: 0.219, 0.121) (< 0.4, worst margin 0.18, seed 7); α₂/stale 0.187,
-# 0.165, 0.126, 0.149, 0.139 (0.163, 0.116) (< 0.4); average incremental accuracy α₁ − stale
-# 0.156, 0.106, 0.059, 0.154, 0.155 (0.197, 0.207) (> 0.03, worst margin 0.029, seed 2); α₂ −
-# stale 0.158, 0.117, 0.076, 0.171, 0.150 (0.210, 0.210) (> 0.03); last-task α₁ − stale, mean of
-# the two streams, 0.120, 0.039, 0.076, 0.164, 0.149 (0.115, 0.076) (> 0.02, worst margin 0.019,
-# seed 1); drift ratio α₁/stale under SeqKD 0.102, 0.060, 0.092, 0.115, 0.112 (0.099, 0.069)
-# (< 0.4); oracle − α₁ (SeqKD, last task) 0.020, 0.030, −0.005, −0.020, 0.034 (−0.005, 0.020) (< 0.08); α₁/SDC
-# drift 0.50, 0.31, 0.37, 0.54, 0.49 (0.56, 0.35) (< 0.8). The ridge oracle agrees with scikit-learn to
+# 0.129, 0.132, 0.129, 0.210, 0.140 (0.219, 0.121) (< 0.4, worst margin 0.18, seed 7);
+# α₂/stale 0.187, 0.165, 0.126, 0.149, 0.139 (0.163, 0.116) (< 0.4); average incremental
+# accuracy α₁ − stale 0.371, 0.265, 0.295, 0.362, 0.378 (0.342, 0.399) (> 0.1, worst margin
+# 0.165, seed 1); α₂ − stale 0.364, 0.246, 0.290, 0.339, 0.359 (0.328, 0.388) (> 0.1, worst
+# margin 0.146, seed 1); last-task α₁ − stale, mean of the two streams, 0.439, 0.284, 0.300,
+# 0.430, 0.474 (0.358, 0.423) (> 0.1); drift ratio α₁/stale under SeqKD 0.102, 0.060, 0.092,
+# 0.116, 0.112 (0.099, 0.069) (< 0.4); SeqKD average incremental accuracy α₁ − stale 0.262,
+# 0.155, 0.114, 0.159, 0.319 (0.190, 0.308) (> 0.05, worst margin 0.064, seed 2); SeqKD −
+# SeqFT under α₁ 0.023, 0.046, 0.028, 0.026, 0.035 (0.036, 0.028) (> 0, worst margin 0.023,
+# seed 0); oracle − α₁ (SeqKD, last task) 0.028, 0.010, 0.000, 0.010, 0.053 (0.010, 0.035)
+# (< 0.08, worst margin 0.028, seed 4); α₁/SDC drift 0.50, 0.32, 0.37, 0.54, 0.49 (0.56, 0.35)
+# (< 0.8); α₁ − SDC average incremental accuracy 0.111, 0.141, 0.090, 0.191, 0.178 (0.185,
+# 0.187) (> 0.05, worst margin 0.040, seed 2). The ridge oracle agrees with scikit-learn to
 # 1e-12 and the Gaussian push-forward with 200,000 samples to 0.5 %.
 #
 # **Breaking the method.** Two sabotages, each a rerun of this notebook at seed 0 with
 # `paper.run_experiment(..., sabotage=...)`: (1) *drift compensation off* (every operator
 # replaced by the identity, so SDC/SLDC/MLP keep the stale statistics): all six asserted
-# headline claims fail (drift ratios 1.0, accuracy gains 0.0), and so do the oracle-gap
-# (0.138 > 0.08) and SDC checks; (2) *operators fitted backwards* (from the features after the task to those
-# before, i.e. the inverse drift): all six headline claims fail
-# too, and by more: the "compensated" means end 2.9× further from the truth than the stale ones
-# (α₂: 2.8×), and the accuracy gains turn into losses (α₁: −0.121 average incremental, −0.186
-# last-task; SeqKD drift ratio 3.8).
+# headline claims fail (drift ratios 1.0, accuracy gains 0.0), and so do SLDC's gain within
+# SeqKD (0.0 < 0.05), the oracle gap (0.438 > 0.08) and both SDC checks; the reported joint
+# gap grows from 0.048 to 0.458. Only "SeqKD + α₁ − SeqFT + α₁" still holds (+0.132): it
+# compares two streams, not a compensator. (2) *Operators fitted backwards* (from the features
+# after the task to those before, i.e. the inverse drift): all six headline claims fail too,
+# and by more: the "compensated" means end 2.9× further from the truth than the stale ones
+# (α₂: 2.8×; SeqKD: 3.8×), the accuracy gains turn into losses (α₁: −0.083 average
+# incremental, −0.189 last-task; within SeqKD −0.214), and the oracle gap is 0.71.
 #
-# **Cost.** `paper.estimate_seconds(cfg)` gives ≈ 53 s for `ci` on paper; the measured `ci`
-# runs (seeds 0, 7, 11, the whole notebook including the kernel's start and the imports) took
-# 42–52 s of CPU time (user + sys) on one thread of this shared machine — hence a `ci` budget of 60 s: two
-# streams of five fine-tunings, 10 stacked classifier refinements (7 heads each) and 8 stacked
-# operator fits (α₂ and MLP). The `full`
-# profile (all 500 digits per class, a CNN of width 32, 10 pre-training epochs, the paper's
-# 1,024 samples per class and 5,000 operator steps, 5 class orders averaged; ≈ 8 min on paper
-# on one GPU) is written but was not run while writing this chapter.
+# **Cost.** `paper.estimate_seconds(cfg)` gives ≈ 54 s for `ci` on paper. The streams run in
+# lockstep so that one stacked refinement per task serves both streams and all seven methods;
+# with twice the samples of the previous version, the refinement costs the same number of
+# optimiser steps. In back-to-back runs of `paper.run_experiment` at seed 0 on this shared
+# 2-core machine (load ≈ 3.6, one thread), this version took 22 and 31 s of CPU time and the
+# previous one 28 and 25 s (37–55 s wall-clock for both): no measurable change. The whole
+# notebook at seed 0 recorded 49 s of own compute at a load of 3–5; the `ci` budget stays at 60
+# s. The `full` profile (all 500 digits per class, a CNN of width 32, 10 pre-training epochs,
+# the paper's 1,024 samples per class and 5,000 operator steps, 5 class orders averaged; ≈ 8 min
+# on paper on one GPU) is written but was not run while writing this chapter.
 
 # %% [markdown]
 # ## Cite this chapter

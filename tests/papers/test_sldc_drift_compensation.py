@@ -108,6 +108,14 @@ def test_stacked_refinement_equals_separate_runs():
     one = P.refine_heads(head, [s2], n_per_class=32, Z=Z, seed=3)
     np.testing.assert_allclose(both[1].weight.detach(), one[0].weight.detach(), atol=1e-5)
     assert not torch.allclose(both[0].weight, both[1].weight)
+    # one starting head per statistics set (the two streams of a task refined together)
+    other = torch.nn.Linear(8, 10)
+    pair = P.refine_heads([other, head], [s1, s2], n_per_class=32, Z=Z, seed=3)
+    np.testing.assert_allclose(pair[1].weight.detach(), one[0].weight.detach(), atol=1e-5)
+    alone = P.refine_heads(other, [s1], n_per_class=32, Z=Z, seed=3)
+    np.testing.assert_allclose(pair[0].weight.detach(), alone[0].weight.detach(), atol=1e-5)
+    with pytest.raises(ValueError, match="heads for"):
+        P.refine_heads([head], [s1, s2], n_per_class=8, Z=Z, seed=0)
     with pytest.raises(ValueError, match="same classes"):
         P.refine_heads(head, [s1, {2: s1[2]}], n_per_class=8, Z=Z, seed=0)
 
