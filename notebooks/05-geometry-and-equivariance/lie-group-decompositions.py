@@ -97,8 +97,9 @@ cfg
 # samples $\tilde g_n$ with
 # $$k_{mn}(x)=|\det\tilde g_n|^{-1}\,K_\phi\big(g_m^{-1}x,\ \xi^{-1}(g_m^{-1}\tilde g_n)\big),$$
 # a circular mask on $g^{-1}x$ (hard for SL(2)), and one `conv2d` over the packed
-# (channel × sample) axis. Fresh samples are drawn at every training step; evaluation uses one
-# fixed, seeded sample set for every image (so a digit and its warp meet the same network).
+# (channel × sample) axis. Fresh samples are drawn at every training step; evaluation averages
+# the logits over `cfg.eval_passes` (8) fixed, seeded sample sets, the same for every image (so a
+# digit and its warp meet the same networks): more Monte-Carlo samples at test time only.
 #
 # **Network and data.** A shrunk version of the official `GResNet`: lifting → LayerNorm over
 # (channels, samples, space) → GELU → 2×2 max-pool → group convolution (mapping the lifted samples
@@ -256,7 +257,8 @@ results = pd.DataFrame([{"model": labels[n], "parameters": t.params,
 results.round(3)
 
 # %%
-curves = {n: paper.consistency_curve(t, data, cfg, seed=ch.seed) for n, (t, _) in runs.items()}
+curves = {n: paper.consistency_curve(t, data, cfg, seed=ch.seed, p_id=ev["p_id"])
+          for n, (t, ev) in runs.items()}
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
 names = list(runs)
 xs = np.arange(len(names))
@@ -264,8 +266,8 @@ axes[0].bar(xs - 0.2, [runs[n][1]["id_acc"] for n in names], 0.4, color=color(0)
 axes[0].bar(xs + 0.2, [runs[n][1]["ood_acc"] for n in names], 0.4, color=color(1),
             label="OOD (affine)")
 axes[0].set_xticks(xs, [labels[n].split(" (")[0] for n in names], rotation=20, fontsize=8)
-axes[0].set(ylabel="test accuracy", ylim=(0, 1), title="accuracy, ID vs affine OOD")
-axes[0].legend(fontsize=8)
+axes[0].set(ylabel="test accuracy", ylim=(0, 1.15), title="accuracy, ID vs affine OOD")
+axes[0].legend(fontsize=8, loc="upper left", ncols=2)
 for j, n in enumerate(names):
     mags = list(curves[n])
     axes[1].plot(mags, [curves[n][m]["accuracy"] for m in mags], "o-", color=color(j),
@@ -316,16 +318,16 @@ plt.show()
 # The headline is the paper's affNIST result: trained only on untransformed real digits, the
 # $\mathbb R^2\rtimes\mathrm{SL}(2)$ model is more accurate than a CNN of the same parameter
 # budget on affinely warped digits, and its predictions change less under the warps. At the `ci`
-# budget (1,500 digits of 14×14 pixels, 10 epochs) it does **not** hold: the group models train
-# much more slowly than the CNN and, over seeds 0–4, lose to it or tie (see the discussion). So
+# budget (1,500 digits of 14×14 pixels, 10 epochs) it does **not** hold: over seeds 0–4, 7 and 11
+# the SL(2) model beats the CNN by at most 0.056 and loses by up to 0.214 (see the discussion). So
 # the model comparisons — the two headline rows, the rotation-only ablation and the same
 # comparison for the rotation factor alone ($S=I$, $\mathbb R^2\rtimes\mathrm{SO}(2)$ through
 # the same code) — are asserted at `full` and shown here with their `ci` values, never counted as
 # verified. At `ci` the SL(2) model only has to clear a floor of in-distribution accuracy far
-# above chance (0.1), which a broken network does not. The chart rows check the paper's mathematical premise: the exponential
-# misses these elements (paper rows), the Cartan chart recovers all of them (a sanity check: it
-# holds by construction when the code is right, and fails if the chart is replaced by the
-# exponential one).
+# above chance (0.1), which a broken network does not. The chart rows check the paper's
+# mathematical premise: the exponential misses these elements (paper rows), the Cartan chart
+# recovers all of them (a sanity check: it holds by construction when the code is right, and
+# fails if the chart is replaced by the exponential one).
 
 # %%
 ev_g, ev_c = runs["group"][1], runs["cnn"][1]
@@ -389,57 +391,82 @@ ch.claims.check()
 # closed under the rotation.
 #
 # **What did not match, and why.** The paper's affNIST headline — affine group models beat CNNs
-# out of distribution — does not reproduce at the `ci` budget. Over seeds 0–4, OOD accuracy on
-# the warped digits (CNN / SL(2) / SO(2)): 0.596 / 0.594 / 0.646 (seed 0), 0.666 / 0.358 / 0.330
-# (1), 0.600 / 0.506 / 0.658 (2), 0.644 / 0.576 / 0.630 (3), 0.608 / 0.458 / 0.534 (4). The CNN
-# reaches 0.94–0.95 in-distribution accuracy in 10 epochs of 1,500 digits; the SL(2) model,
-# whose kernels come from a SIREN evaluated at freshly sampled group elements every step, is
-# still far from converged (in-distribution 0.64–0.85) and its out-of-distribution accuracy
-# follows its in-distribution accuracy. The rotation-only model (deterministic equidistant
-# samples, no SPD noise) trains faster and beats the CNN on some seeds (seeds 0 and 2: +0.05 and
-# +0.06 OOD, +0.07 consistency) but not on others (seed 1: it barely trains, −0.34). The paper
-# trains 50 epochs on 60,000 digits at 40×40 with 10 samples and 40 channels; whether the effect
-# appears at a larger scale is what the `full` profile checks (4,000 digits at 40×40, 30 epochs,
-# 10 samples, with an affine-augmented CNN as upper reference; not run for this page). Three
-# deviations were needed even to get the group model training in a few hundred steps: a
-# rotation range of ±45° (`ortho_bounds` 0.25; with the official default 1.0 every model is
-# invariant to all rotations and training stayed near chance in our short runs), a learning rate
-# 10× smaller for the SIREN kernel nets than for the rest, and the group convolution mapping the
-# lifted samples to themselves, as the official residual block does (with a fresh output sample
-# set, the relative rotation angle of near-identity pairs jumps between 0 and 2π with the SPD
-# noise, and training stalled). The paper's SIREN frequency $\omega_0=10$ trained better than
-# 3 or 20. The official code computes $\log P$ from `eigh`$(gg^\top)$; we use the SVD of $g$
-# (same map, no squared condition number: 1e-12 instead of 5e-7 relative error on the worst
-# element).
+# out of distribution — does not reproduce at the `ci` budget. Over seeds 0–4, 7, 11 the OOD
+# accuracy on the warped digits (CNN / SL(2) / SO(2)) is 0.596 / 0.652 / 0.674 (seed 0),
+# 0.666 / 0.452 / 0.462 (1), 0.600 / 0.608 / 0.686 (2), 0.644 / 0.650 / 0.658 (3),
+# 0.608 / 0.620 / 0.682 (4), 0.642 / 0.574 / 0.664 (7), 0.648 / 0.614 / 0.690 (11). The CNN
+# reaches 0.94–0.96 in-distribution accuracy in 10 epochs of 1,500 digits; the SL(2) model reaches
+# 0.81–0.93 and its OOD accuracy follows its in-distribution accuracy; the rotation-only model
+# (deterministic equidistant samples) trains better and beats the CNN on six of seven seeds
+# (+0.014 to +0.086), but not on seed 1 (−0.204), where both group models stall at a training
+# loss near 0.7.
 #
-# **Values over seeds 0–4 against the thresholds (ci).** Chart rows: fraction with a real
+# What we measured about the SL(2) model, beyond the earlier attempts: (i) *Monte-Carlo noise at
+# test time.* With one fixed sample set of 6 elements, the predicted class of the same unwarped
+# digit changes on 7–10 % of the test digits from one sample set to another (seed 0), which caps
+# the consistency. Averaging the logits over 8 sample sets (more samples at test only; 16 gives
+# the same) raises seed 0 from 0.880 / 0.572 / 0.604 (ID / OOD / consistency) to
+# 0.900 / 0.652 / 0.664; this chapter now does so. (ii) *Learning rate of the SIREN kernel
+# nets.* 0.3 × the learning rate (was 0.1) trains faster: seed 0 in-distribution 0.848 → 0.880
+# (1.0: 0.774). With both changes, over seeds 0–4 the SL(2) in-distribution accuracy rose from
+# 0.636–0.848 to 0.812–0.928 and the SL(2) − CNN OOD gap from −0.308…−0.002 to −0.214…+0.056.
+# (iii) *No invariance to the group at 14-pixel digits.* Consistency under one pure warp of every
+# test digit (seed 0, one sample set), CNN / SL(2) / group axis = identity: rotation +20°
+# 0.79 / 0.78 / 0.80, stretch $\mathrm{diag}(e^{0.25},e^{-0.25})$ 0.79 / 0.65 / 0.78, shear
+# $x_1\mapsto x_1+0.5\,x_2$ 0.84 / 0.74 / 0.84: the SL(2) model is *less* invariant to SL(2)
+# warps than a CNN. The lifting layer is equivariant to rounding for the 90° rotations that map
+# the pixel grid to itself, but for the shears $x_1\mapsto x_1\pm x_2$, which also map the grid
+# to itself, its relative equivariance error is 0.47–0.57 (random SIREN): the disk-masked kernel
+# $K(g^{-1}x)$ of a 5×5 window is cut by the sheared window. And 12 of the 25 kernel grid points
+# lie within a factor $e^{\pm0.14}$ (a typical sampled stretch) of the unit circle, so they cross
+# SL(2)'s hard disk mask as the samples change and the kernels jump from step to step. At the
+# paper's 40×40 canvas with 28-pixel digits the same 5×5 kernels are small against the digit.
+# (iv) Tried without gain (seed 0 unless stated; ID / OOD / consistency): 12 samples with half
+# the channels (same cost) 0.768 / 0.470 / 0.476; `spd_bounds` 0.3 (a sampler as wide as the
+# test shears) 0.844 / 0.548 / 0.588; 8 output channels and 20 epochs, seed 1, 0.774 / 0.490 /
+# 0.536; GL⁺(2) with its smooth mask, seeds 0 and 1, OOD 0.446 and 0.526; SL(2) with GL⁺(2)'s
+# smooth mask instead of the hard one (a diagnostic, not the official layer) trains better on
+# seed 0 (0.950 / 0.660 / 0.664) but worse on seed 1 (0.704 / 0.382 / 0.412). The `full` profile
+# (4,000 digits at 40×40, 30 epochs, 10 samples, with an affine-augmented CNN as upper reference;
+# not run for this page) is where the comparison is asserted. Three deviations from the official
+# defaults remain: a rotation range of ±45° (`ortho_bounds` 0.25; with the official 1.0 every
+# model is invariant to all rotations and training stayed near chance in our short runs), a
+# learning rate 0.3× for the SIREN kernel nets, and the group convolution mapping the lifted
+# samples to themselves, as the official residual block does. The paper's SIREN frequency
+# $\omega_0=10$ trained better than 3 or 20. The official code computes $\log P$ from
+# `eigh`$(gg^\top)$; we use the SVD of $g$ (same map, no squared condition number: 1e-12 instead
+# of 5e-7 relative error on the worst element).
+#
+# **Values over seeds 0–4, 7, 11 against the thresholds (ci).** Chart rows: fraction with a real
 # logarithm 0 (< 1e-12), exp-chart minimum relative error 2.0 (> 0.1), Cartan round trip
-# 1.6e-12 at worst (< 1e-9). In-distribution accuracy of the SL(2) model: 0.636–0.848 (> 0.5,
-# worst margin 0.136; chance 0.1). The reported model rows (thresholds applied at `full`):
-# SL(2) − CNN OOD accuracy −0.308 to −0.002 and consistency −0.242 to +0.016 (> 0.02);
-# SO(2) − CNN OOD −0.336 to +0.058 (positive on seeds 0 and 2 only) and consistency −0.306 to
-# +0.066; SL(2) − SO(2) OOD −0.152 to +0.028 (> 0). Seeds 7 and 11 (the notebook): SL(2) − CNN
-# OOD −0.092 and −0.030, consistency −0.080 and −0.020; SO(2) − CNN OOD −0.006 and +0.012;
-# SL(2) in-distribution 0.880 and 0.858.
+# 5e-13 to 9.7e-12 (seed 11; < 1e-9). In-distribution accuracy of the SL(2) model: 0.812–0.928 (> 0.5,
+# worst margin 0.312 on seed 1; chance 0.1). The reported model rows (thresholds applied at
+# `full`): SL(2) − CNN OOD accuracy +0.056, −0.214, +0.008, +0.006, +0.012, −0.068, −0.034 and
+# consistency +0.066, −0.172, +0.028, +0.012, +0.018, −0.044, −0.048 (seeds 0–4, 7, 11;
+# > 0.02 needed); SO(2) − CNN OOD −0.204 to +0.086 and consistency −0.176 to +0.096;
+# SL(2) − SO(2) OOD −0.090 to −0.008 (> 0).
 #
-# **Sabotages.** (1) *The exponential chart in place of the Cartan chart* (`xi_inv` computing
-# $\mathrm{vee}(\mathrm{Re}\log g)$): the Cartan round-trip sanity row fails (relative error
-# 1e88–1e105 instead of 1e-12) and the ledger raises. A network whose samples are $\exp$ of the
-# algebra and whose kernel coordinates come from the principal logarithm (`sampler="exp"`) is,
-# however, *not* worse at this budget: seed 0, in-distribution / OOD / consistency 0.888 / 0.616
-# / 0.644 against 0.848 / 0.594 / 0.614 for the Cartan model — its sampled elements stay close
-# enough to the identity that the missing part of the group is rarely met, and no model
-# comparison is conclusive at `ci` anyway. (2) *Rotations only* ($S=I$) is the ablation in the
-# table: at `ci` it is better than SL(2) on four of five seeds, so the full-only row
-# "SL(2) − SO(2)" would fail at this budget — the paper's gain from the larger group is not
-# visible here. (3) *Group axis = identity* (all samples $I$: a CNN with SIREN kernels): the
-# best group variant at `ci` (seed 0: 0.932 / 0.656 / 0.668, CNN 0.942 / 0.596 / 0.598) — what
-# robustness the SIREN models show here comes from their smooth kernel parametrisation, not from
-# the group.
-# (4) *Kernels not transformed* ($K_\phi(x)$ instead of $K_\phi(g^{-1}x)$, in the tests): the
-# equivariance error jumps from 5e-16 to > 1e-2. The ci ledger fails under (1) and (4); it cannot
-# fail under (2)–(3), because no model comparison is asserted at this budget — the honest state
-# of this reproduction on a CPU.
+# **Sabotages (notebook rerun at seed 0, then restored).** (1) *The exponential chart in place of
+# the Cartan chart* (`xi_inv` computing $\mathrm{vee}(\mathrm{Re}\log g)$ — the chart the paper
+# replaces): the Cartan round-trip sanity row fails (relative error 3e105 instead of 1.6e-12) and
+# the ledger raises. The networks, whose group-convolution coordinates now come from the
+# principal logarithm, are only somewhat worse at this budget: the reported headline rows drop
+# from +0.056 / +0.066 to +0.034 / +0.042 (OOD / consistency; SL(2) in-distribution 0.902) — the
+# sampled relative elements stay close enough to the identity that the part of the group without
+# a real logarithm is rarely met, and no model comparison is conclusive at `ci` anyway.
+# (2) *Group sampling replaced by the identity* (every sample $g_m=I$ in `sample_pair`: the SL(2)
+# model becomes a CNN with SIREN kernels and redundant copies of its channels): the ledger
+# does **not** fail — the only asserted model row, the in-distribution floor, rises to 0.930, and
+# the reported headline rows *grow* to +0.060 (OOD) and +0.058 (consistency) against +0.056 and
+# +0.066 with the group. What robustness the SIREN models show at `ci` comes from their smooth,
+# disk-masked kernel parametrisation, not from the group; this is why the headline cannot be
+# asserted here even on the seeds where SL(2) beats the CNN.
+# (3) *Rotations only* ($S=I$) is the ablation in the table: at `ci` it beats SL(2) on all seven
+# seeds, so the full-only row "SL(2) − SO(2)" would fail at this budget — the paper's gain from
+# the larger group is not visible here. (4) *Kernels not transformed* ($K_\phi(x)$ instead of
+# $K_\phi(g^{-1}x)$, in the tests): the equivariance error jumps from 5e-16 to > 1e-2. The ci
+# ledger fails under (1) and (4); it cannot fail under (2)–(3), because no model comparison is
+# asserted at this budget — the honest state of this reproduction on a CPU.
 
 # %% [markdown]
 # ## Cite this chapter
