@@ -31,9 +31,10 @@
 # skeleton even when the input skeleton was corrupted; the decoded equations, integrated from
 # the last observed state, extrapolate the trajectory; and the operator's forecast depends on
 # the equation text, getting worse with a wrong family's skeleton but little with one wrong
-# term. The paper's gain over the same network trained on the data alone (its data-only
-# ablation) is measured on every run — PROSE is better on six of the seven seeds we tried, by
-# 2–31 % — and asserted at the `full` profile only (see the Discussion).
+# term. The paper's gain over the data-only model of its ablation (the official code's
+# `no_text` network) is measured on every run, on 800 paired test samples — PROSE is better on
+# six of the seven seeds we tried, by 4–29 %, and 2 % worse on the seventh — and asserted at
+# the `full` profile only (see the Discussion).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -98,8 +99,9 @@ cfg
 # operator decoder (4) has no self-attention: each query time $\tau$ attends only to the
 # **data half** $\tilde D$ of the fused sequence, so it can be evaluated at any set of times;
 # the text decoder (5) attends to the **text half** $\tilde S$. Information crosses between
-# modalities only inside the fusion block (3). The data-only baseline is the same network
-# without (2), (5) and the text half of (3).
+# modalities only inside the fusion block (3). The data-only baseline is the one of the official
+# code (its `no_text` model): the data embedder and encoder (1) and the operator decoder (4),
+# with no text encoder, no fusion and no text decoder, trained on the data loss alone.
 #
 # **Loss.** With $B$ samples per batch,
 #
@@ -296,17 +298,40 @@ med.round(3)
 # multimodal model with its data-only ablation and its robustness study on corrupted text.
 
 # %% [markdown]
+# ### The multimodal gain, on paired test samples
+#
+# The comparison with the data-only model gets its own, larger test set: `cfg.n_eq_op_test`
+# new equations per family, 4 initial conditions each, skeletons corrupted as in training.
+# Only the operator outputs are needed, which are cheap, and both models predict the *same*
+# samples, so the comparison is paired.
+
+# %%
+eo = ev["err_op"]
+fam_op = eo["family"]
+op_methods = ["data-only", "PROSE (given text)", "PROSE (clean text)"]
+cmp_op = pd.DataFrame({m: [np.median(eo[m])] + [np.median(eo[m][fam_op == k])
+                                                 for k in range(len(cfg.families))]
+                       for m in op_methods}, index=["all", *cfg.families])
+cmp_op["PROSE / data-only"] = cmp_op["PROSE (given text)"] / cmp_op["data-only"]
+wins = np.mean(eo["PROSE (given text)"] < eo["data-only"])
+print(f"{len(fam_op)} paired test samples; PROSE (given text) more accurate than the data-only "
+      f"model on {wins:.0%} of them")
+cmp_op.round(3)
+
+# %% [markdown]
 # ## Reproduction check
 #
 # The headline claims at this profile: the decoded equations parse; they have the right
 # skeleton even when the input skeleton was corrupted; integrated, they extrapolate; and the
 # operator output depends on the equation text (the mechanism of the multimodal gain). The
-# paper's multimodal-vs-data-only gain itself, and coefficients better than the family's
-# nominal ones, are asserted at `full` only (see the Discussion for the numbers at `ci`).
-# Thresholds were calibrated on seeds 0–4 and 7 at the `ci` profile.
+# paper's multimodal-vs-data-only gain itself (on the paired test set above), and coefficients
+# better than the family's nominal ones, are asserted at `full` only (see the Discussion for
+# the numbers at `ci`). Thresholds were calibrated on seeds 0–4 and 7 at the `ci` profile and
+# checked at seed 11.
 
 # %%
-ratio = np.median(err["PROSE (given text)"]) / np.median(err["data-only"])
+ratio = np.median(eo["PROSE (given text)"]) / np.median(eo["data-only"])
+ratio_small = np.median(err["PROSE (given text)"]) / np.median(err["data-only"])
 sym_ok = float(np.median(err["PROSE symbolic"][skel])) if skel.any() else float("inf")
 nominal_ok = float(np.median(err["true skeleton, nominal coefficients"][skel])) if skel.any() else 1.0
 ch.claims.greater("decoded equations that parse (all test samples)", valid.mean(), 0.85,
@@ -323,12 +348,12 @@ ch.claims.greater("the forecast reads the equation: PROSE error, wrong family's 
                   / np.median(err["PROSE (clean text)"]), 1.25, kind="headline",
                   paper="the symbolic input improves the operator prediction",
                   note="the mechanism of the multimodal gain, asserted at every profile")
-ch.claims.less("multimodal beats data-only: median rel. $L^2$, PROSE / data-only", ratio, 0.9,
-               kind="headline", asserted_at="full",
+ch.claims.less("multimodal beats data-only: median rel. $L^2$ on paired test samples, "
+               "PROSE / data-only", ratio, 0.9, kind="headline", asserted_at="full",
                paper="PROSE more accurate than the data-only operator model",
-               note=f"PROSE {np.median(err['PROSE (given text)']):.3f}, data-only "
-                    f"{np.median(err['data-only']):.3f}; at ci the gain varies from 2 % to 31 % "
-                    "with the seed, and seed 11 loses 6 %")
+               note=f"{len(fam_op)} samples: PROSE {np.median(eo['PROSE (given text)']):.3f}, "
+                    f"data-only {np.median(eo['data-only']):.3f} (small test set: "
+                    f"{ratio_small:.2f}); at ci the ratio varies with the seed, see the Discussion")
 ch.claims.greater("right skeleton, all test samples (30 % of input skeletons corrupted)",
                   skel.mean(), 0.6, kind="paper",
                   paper="robust to erroneously added or deleted terms",
@@ -366,18 +391,39 @@ ch.claims.check()
 # last state: 1.3). The operator output reads the text: giving PROSE the skeleton of the wrong
 # family raises its median error 1.34–2.09 times over the right one, while one added or deleted
 # term raises it by only 1–20 % (the paper's robustness to erroneous terms). PROSE predicts
-# better than the data-only network on seeds 0–4 and 7: the ratio of median errors is
-# 0.69–0.98 (but 1.06 at seed 11).
+# better than the data-only network on six of seven seeds: on 800 paired test samples the
+# ratio of median errors is 0.71–0.96 over seeds 0–4 and 7 (median 0.83), and 1.02 at seed 11.
 #
 # **What did not match, and why.** (1) *The size of the multimodal gain is not stable at this
-# scale*: 31 %, 28 %, 15 % and 20 % on seeds 0, 1, 2, 4, but only 2 % on seeds 3 and 7, and
-# PROSE is 6 % *worse* at seed 11; the data-only network's median error ranges over
-# 0.28–0.38 from seed to seed after 500 steps, as much as the gain. The paper's claim (a clear gain) is therefore asserted at `full` only (ratio < 0.9),
-# and at `ci` we assert its mechanism instead — the forecast depends on the equation text —
-# which holds with a wide margin on every seed. Before settling on the observed window of 16
-# points ($t<0.95$) we tried 24 and 12 points at seed 0: with 24 points the data alone pin the
-# family down and the gain vanished (ratio 1.02), with 12 it was 0.82; a shorter window makes
-# the symbolic input more useful, as the paper's out-of-distribution experiments suggest.
+# scale*, so the paper's claim of a clear gain (ratio < 0.9) is asserted at `full` only. We
+# took the seed variance apart. *The test set* contributes little: the small test set of the
+# other experiments holds only 40 equations (10 per family, 10 initial conditions each); on a
+# separate set of 200 equations × 4 initial conditions, evaluated by both models on the same
+# samples, the ratio moves by at most 0.07 at the same trained weights (seed 0: 0.65 → 0.71,
+# seed 3: 0.90 → 0.96, seed 7: 0.92 → 0.86), and it is this larger, paired set that the claim
+# now uses. *The baseline* was not the paper's: our data-only model kept two fusion blocks over
+# the data tokens and the weight 6 on its loss, while the official code's `no_text` model has
+# no fusion at all and trains on the data loss alone; we now follow the official code (it is
+# cheaper, about 10 s instead of 13 s of training). *The
+# data-only model's training* is not the noisy part either: its median error stays in
+# 0.29–0.37 and its Van der Pol error in 0.40–0.52 on every seed — the data window of 16
+# points does not tell it the family well enough there. *PROSE's training* is: its median error
+# ranges over 0.24–0.31; its gain is largest and steadiest on Van der Pol (0.22–0.40 against
+# 0.40–0.52), while on the damped oscillator its error ranges from 0.74 to 1.21 times the
+# data-only model's and on Lotka–Volterra it is at best level (0.98–1.22 times); at seed 11 it
+# loses on three families of four (damped oscillator 0.30 against 0.25, Duffing 0.36 against
+# 0.33), as if 500 steps shared between the text and the data losses sometimes left its
+# operator half less trained. Two attempts to
+# steady it did not close the gap: a linear decay of the learning rate to zero over the last
+# 30 % of the steps brought the worst ratio down to 0.89 (seeds 0, 1, 2, 7, 11: 0.77–0.89) but
+# pushed the symbolic forecast of seed 1 to 0.62 (> 0.5, a headline above), so we did not
+# adopt it; a window of 10 points with that decay (and the earlier baseline) gave 0.81 at
+# seed 7 but 1.03 at seed 11. A
+# threshold that holds on every seed we tried would have to sit above 1.02, which says nothing;
+# the ratio is therefore reported at `ci`, and at `ci` we assert the mechanism instead — the
+# forecast depends on the equation text — which holds with a wide margin on every seed.
+# Before settling on the observed window of 16 points ($t<0.95$) we tried 24 points at seed 0:
+# the data alone then pin the family down and the gain vanished (ratio 1.02).
 # (2) *The decoded coefficients are not yet better than the family's nominal ones*: the median
 # symbolic error with the right skeleton and nominal coefficients is 0.08–0.11 (seeds 0–4, 7), against
 # 0.10–0.41 with the decoded coefficients (ratio 1.09–4.69); 500 steps teach the decoder the grammar and the
@@ -392,17 +438,25 @@ ch.claims.check()
 # parse 0.932–0.998 (> 0.85; 0.08); right skeleton under corruption 0.557–0.872 (> 0.4; 0.16);
 # symbolic forecast 0.097–0.409 (< 0.5; 0.09); wrong-family / right skeleton 1.344–2.092 (> 1.25;
 # 0.09); right skeleton, all 0.652–0.965 (> 0.6; 0.05); data-only / hold-last
-# 0.225–0.292 (< 1/3; 0.04); one term deleted / clean 1.07–1.20 and one term added / clean
-# 1.01–1.16 (< 1.3; 0.10). Seed 11 passes every asserted check: parse 0.930, right skeleton under corruption 0.718,
-# symbolic 0.162, wrong/right skeleton 1.79, right skeleton overall 0.888, data-only / hold
-# 0.211, deleted / added term 1.05 / 1.06; its multimodal ratio, 1.06, is only reported here.
+# 0.239–0.292 (< 1/3; 0.04); one term deleted / clean 1.07–1.20 and one term added / clean
+# 1.01–1.16 (< 1.3; 0.10). Seed 11 passes every asserted check: parse 0.930, right skeleton
+# under corruption 0.718, symbolic 0.162, wrong/right skeleton 1.79, right skeleton overall
+# 0.888, data-only / hold 0.225, deleted / added term 1.05 / 1.06. The multimodal ratio,
+# reported only (paired set; small set in brackets): seeds 0–4 0.708 (0.65), 0.745 (0.69),
+# 0.881 (0.88), 0.960 (0.90), 0.799 (0.80); seed 7 0.859 (0.92); seed 11 1.022 (1.00); PROSE
+# is the more accurate model on 48–72 % of the paired samples.
 #
 # **Breaking the method** (seed 0). *Text branch dropped* (PROSE gets an empty skeleton in
 # training and testing): the headline "the forecast reads the equation" fails (1.000
 # against > 1.25: the model has nothing to read), the right-skeleton share of all samples
-# falls to 0.55 (< 0.6 fails) and the multimodal ratio rises from 0.69 to 0.99; the decoder
-# still writes parseable equations from the data alone. *Causal mask removed from the text
-# decoder* (teacher forcing then lets every position see the token it must predict):
+# falls to 0.55 (< 0.6 fails) and the reported multimodal ratio rises from 0.71 to 0.96 on
+# the paired set (from 0.65 to 0.95 on the small one); the decoder still writes parseable
+# equations from the data alone. *Skeletons randomised at test* (every test sample gets the
+# clean skeleton of a random family, the model trained as usual): both right-skeleton checks
+# fail (0.34 under corruption, needs > 0.4; 0.33 overall, needs > 0.6) and the multimodal
+# ratio rises from 0.71 to 0.97 — the gain is the text's, and a wrong text costs it.
+# *Causal mask removed from the text decoder* (teacher forcing then lets every position see
+# the token it must predict):
 # no greedy decoding parses any more, and all four text checks fail (parse 0, right skeleton
 # 0 and 0, no symbolic forecast), while the operator checks pass. *Fusion bypassed* (the text decoder cross-attends to the text encoder's output, so it
 # never sees the data): every check still passes at seed 0 (right skeleton under corruption
@@ -420,11 +474,12 @@ ch.claims.check()
 # 6 000 steps of 64 on 80 000 trajectories; its code path is the one run here, but it was not
 # run at full size while writing this chapter, so its two full-only claims are uncalibrated.
 #
-# **Cost.** `paper.estimate_seconds` puts the `ci` run at 54 s of own compute on an idle
-# 2-core runner (PROSE 36 s, the data-only model 13 s, data and evaluation 5 s), but measured
-# on the shared 2-core machine while 10–20 other jobs ran, a whole notebook took 71–94 s of
-# CPU time (kernel start-up, imports and plots included; contention inflates CPU time), hence
-# this chapter's 90 s budget.
+# **Cost.** `paper.estimate_seconds` puts the `ci` run at 56 s of own compute on an idle
+# 2-core runner (PROSE 36 s, the data-only model 10 s, data and evaluation 5 s, the paired
+# operator test set under 1 s). Measured on the shared 2-core machine, the record's own
+# compute at seed 0 was 68 s at a load of about 2 (the paired test set adds about 1 s, the
+# official data-only model without fusion saves a few seconds); earlier runs while 10–20 other
+# jobs ran took 71–94 s of CPU time, hence this chapter's 90 s budget.
 
 # %% [markdown]
 # ## Cite this chapter

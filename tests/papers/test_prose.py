@@ -180,6 +180,7 @@ def test_decoders_see_only_their_half_of_the_fused_features():
 def test_data_only_model_has_no_text_branch():
     m = small_model(use_text=False)
     assert not hasattr(m, "text_enc") and not hasattr(m, "embed_text")
+    assert not hasattr(m, "fusion")  # official no_text: no fusion block either
     with pytest.raises(ValueError, match="no text decoder"):
         m.generate(torch.rand(1, 8), torch.randn(1, 8, 2), torch.ones(1, 3, dtype=torch.long), 5)
 
@@ -229,3 +230,14 @@ def test_text_variants_of_the_test_set():
         assert s == tok.encode_skeleton(P.FAMILIES[names[(f + 1) % len(names)]].skeleton())
     with pytest.raises(ValueError, match="unknown text variant"):
         P.text_variant(ds, tok, "shuffle", 0)
+
+
+def test_operator_test_set_is_paired_and_separate():
+    cfg = P.CONFIGS.ci.replace(n_eq=2, n_ic=2, n_eq_test=2, n_eq_op_test=3, steps=1, width=32,
+                               layers=(1, 1, 1, 1, 1), warmup=1)
+    r = P.run(cfg, seed=0, device=torch.device("cpu"))
+    eo = P.operator_errors(r, cfg, torch.device("cpu"), seed=0)
+    n = len(eo["family"])
+    assert 0 < n <= len(cfg.families) * 3 * 4
+    assert all(len(eo[k]) == n for k in ("data-only", "PROSE (given text)", "PROSE (clean text)"))
+    assert P.operator_errors(r, cfg.replace(n_eq_op_test=0), torch.device("cpu"), 0) == {}

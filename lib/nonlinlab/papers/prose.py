@@ -45,14 +45,20 @@ full expression.
 
 All blocks are pre-LayerNorm with a one-hidden-layer GELU FFN (``nonlinlab.models.gpt.MLP``);
 the text decoder's causal self-attention is ``nonlinlab.models.gpt.CausalSelfAttention``.
-``use_text=False`` gives the data-only operator model of the paper's ablation (the same data
-encoder, fusion over data tokens only, the same data decoder).
+``use_text=False`` gives the data-only operator model of the paper's ablation as the official
+code builds it (flag ``no_text``): the same data embedder, data encoder and data decoder, no
+text encoder, no fusion, no text decoder, and the data loss alone.
 
 **Loss**: :math:`\mathcal L=\lambda\,\mathcal L_{data}+\mathcal L_{text}`, :math:`\lambda=6`,
 with :math:`\mathcal L_{data}=\frac1B\sum_b\lVert\hat u_b-u_b\rVert^2/(\lVert u_b\rVert^2+\epsilon)`
 (a relative squared L2 error over the target window) and :math:`\mathcal L_{text}` the token
 cross-entropy (teacher forcing). Adam(W) with weight decay 1e-4, linear warm-up then
 inverse-square-root decay, gradient clipping at 1.
+
+**The multimodal gain** is measured on a separate, larger operator test set
+(``n_eq_op_test`` new equations per family x 4 ICs; only the operator outputs, which are
+cheap): PROSE and the data-only model predict the *same* samples, and the claim compares
+their median relative L2 errors.
 
 **Evaluation**: relative L2 error of the operator output on the target window; the fraction of
 decoded sequences that parse; the fraction with the right skeleton (same monomials in every
@@ -154,6 +160,7 @@ class Config(ProfileConfig):
     warmup: int = 100
     n_query_train: int = 0      # query times per training sample (0: the whole window)
     max_decode: int = 48
+    n_eq_op_test: int = 0       # equations per family of the extra operator test set (0: none)
 
     def check(self):
         require(all(f in FAMILIES for f in self.families), f"unknown family in {self.families}")
@@ -165,6 +172,7 @@ class Config(ProfileConfig):
         require(self.float_precision in (1, 2, 3, 4), "float_precision in 1..4")
         require(self.steps > 0 and self.batch > 0 and self.n_eq > 0 and self.n_ic > 0,
                 "sizes must be positive")
+        require(self.n_eq_op_test >= 0, "n_eq_op_test >= 0")
 
     @property
     def dim(self) -> int:
@@ -172,10 +180,12 @@ class Config(ProfileConfig):
 
 
 CONFIGS = Profiles(
-    ci=Config(t_input=16, n_eq_test=10, batch=32, steps=500, warmup=50, n_query_train=16),
+    ci=Config(t_input=16, n_eq_test=10, batch=32, steps=500, warmup=50, n_query_train=16,
+              n_eq_op_test=50),
     full=Config(t_end=6.0, t_num=192, t_input=64, n_eq=2000, n_ic=10, n_eq_test=100,
                 float_precision=3, width=256, heads=8, layers=(2, 4, 4, 4, 4), steps=6000,
-                batch=64, lr=3e-4, warmup=600, n_query_train=64, max_decode=64),
+                batch=64, lr=3e-4, warmup=600, n_query_train=64, max_decode=64,
+                n_eq_op_test=200),
 )
 
 
@@ -185,7 +195,7 @@ def _token_layers(cfg: Config, text: bool) -> float:
     n_text = 13 * cfg.dim
     nq = cfg.n_query_train or cfg.t_num - cfg.t_input
     if not text:
-        return de * cfg.t_input + fu * cfg.t_input + dd * nq
+        return de * cfg.t_input + dd * nq
     return (de * cfg.t_input + te * n_text + fu * (cfg.t_input + n_text) + dd * nq
             + td * n_text * 1.35)  # decoder blocks also cross-attend
 
@@ -208,7 +218,11 @@ def estimate_seconds(cfg: Config) -> float:
     n_all = len(cfg.families) * (cfg.n_eq + cfg.n_eq_test) * cfg.n_ic
     n_text = 13 * cfg.dim  # greedy decoding without a cache: sum_k k tokens per decoder block
     decode = n_test * cfg.layers[4] * n_text ** 2 / 2 * per_token_layer / 3 / rate
-    return train + 3e-4 * n_all + decode + 3e-3 * n_test + 2.0
+    n_op = len(cfg.families) * cfg.n_eq_op_test * 4  # the operator test set: data + 3 passes
+    whole = cfg.replace(n_query_train=0)
+    op = n_op * (3e-4 + (2 * _token_layers(whole, True) + _token_layers(whole, False))
+                 * per_token_layer / 3 / rate)
+    return train + 3e-4 * n_all + decode + 3e-3 * n_test + op + 2.0
 
 
 # --------------------------------------------------------------------------------------
@@ -644,7 +658,8 @@ class PROSE(nn.Module):
         self.embed_data = nn.Sequential(nn.Linear(1 + dim, width), nn.GELU(),
                                         nn.Linear(width, width))             # eq. (1)
         self.data_enc = nn.ModuleList(Block(width, heads) for _ in range(de))
-        self.fusion = nn.ModuleList(Block(width, heads) for _ in range(fu))   # eq. (3)
+        if use_text:  # the official data-only model (``no_text``) has no fusion block
+            self.fusion = nn.ModuleList(Block(width, heads) for _ in range(fu))   # eq. (3)
         self.modality = nn.Parameter(torch.zeros(2, width))
         self.embed_query = nn.Sequential(nn.Linear(1, width), nn.GELU(), nn.Linear(width, width))
         self.data_dec = nn.ModuleList(Block(width, heads, self_attn=None, cross=True)
@@ -666,10 +681,7 @@ class PROSE(nn.Module):
         for blk in self.data_enc:
             x = blk(x)
         n = x.shape[1]
-        if not self.use_text:
-            x = x + self.modality[0]
-            for blk in self.fusion:
-                x = blk(x)
+        if not self.use_text:  # data-only: the data decoder reads the data encoder's output
             return x, None, None
         tpad = text_in == 0
         y = self.embed_text(text_in) + self.pos[:text_in.shape[1]]
@@ -785,8 +797,8 @@ def train(model: PROSE, data: Tensors, cfg: Config, seed: int, device, progress=
         t_in, u_in, t_out, u_out, x_txt, y_txt = b
         u_hat, logits = m(t_in, u_in, t_out, x_txt, y_txt if m.use_text else None)
         ld = data_loss(u_hat, u_out)
-        if logits is None:
-            return DATA_LOSS_WEIGHT * ld, {"data": ld.detach()}
+        if logits is None:  # data-only: the data loss alone (official ``no_text``)
+            return ld, {"data": ld.detach()}
         lt = text_loss(logits, y_txt)
         return DATA_LOSS_WEIGHT * ld + lt, {"data": ld.detach(), "text": lt.detach()}
 
@@ -954,4 +966,23 @@ def evaluate(r: dict, cfg: Config, device, seed: int) -> dict:
         err[k] = rel_l2(np.nan_to_num(p, nan=1e3), truth)
     valid = np.array([e is not None for e in eqs])
     return dict(err=err, pred=pred, eqs=eqs, valid=valid, skeleton=skeleton_correct(eqs, ds),
-                coef_err=coefficient_error(eqs, ds), corrupted=ds.corrupted.copy())
+                coef_err=coefficient_error(eqs, ds), corrupted=ds.corrupted.copy(),
+                err_op=operator_errors(r, cfg, device, seed))
+
+
+def operator_errors(r: dict, cfg: Config, device, seed: int, n_ic: int = 4) -> dict:
+    """The operator comparison on its own, larger test set (``cfg.n_eq_op_test`` new equations
+    per family x ``n_ic`` ICs, text corrupted as in training; only the operator outputs, which
+    are cheap): per-sample relative L2 of PROSE (given and clean text) and of the data-only
+    model on the *same* samples. Empty when ``cfg.n_eq_op_test`` is 0."""
+    if not cfg.n_eq_op_test:
+        return {}
+    ds = make_dataset(cfg.replace(n_ic=n_ic), cfg.n_eq_op_test, np.random.default_rng(seed + 1000),
+                      r["tok"])
+    truth = ds.clean[:, cfg.t_input:]
+    te = to_tensors(ds, cfg)
+    clean = to_tensors(ds, cfg, text_in=text_variant(ds, r["tok"], "clean", seed + 1))
+    return {"data-only": rel_l2(predict(r["data_only"], te, device), truth),
+            "PROSE (given text)": rel_l2(predict(r["prose"], te, device), truth),
+            "PROSE (clean text)": rel_l2(predict(r["prose"], clean, device), truth),
+            "family": ds.family}
