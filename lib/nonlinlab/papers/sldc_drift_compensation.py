@@ -72,7 +72,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -556,12 +555,11 @@ def run_streams(data, tasks: list[np.ndarray], pre: SmallCNN, cfg: Config, *, se
     streams run in lockstep so that one stacked refinement serves every stream and compensator
     of a task (each head exactly as if refined alone: see :func:`refine_heads`). Returns, per
     stream, ``{"SeqFT": AccuracyMatrix, compensator: AccuracyMatrix, ..., "drift":
-    {compensator: [1 − cos to oracle means per task]}, "pair": (F_b, F_a) of the last task,
-    "seconds": s}``.
+    {compensator: [1 − cos to oracle means per task]}, "pair": (F_b, F_a) of the last
+    task}``.
     ``sabotage="identity"`` replaces every compensator by the identity (drift compensation
     off), ``"swap"`` fits them from after to before (the inverse drift) — for the chapter's
     break-it runs only."""
-    t0 = time.perf_counter()
     unknown = set(compensators) - set(COMPENSATORS)
     if unknown:
         raise ValueError(f"unknown compensators {sorted(unknown)}; choose among {COMPENSATORS}")
@@ -594,17 +592,8 @@ def run_streams(data, tasks: list[np.ndarray], pre: SmallCNN, cfg: Config, *, se
                for n, p in preds[k].items()}
         out["drift"] = rest["drift"]
         out["pair"] = rest["pair"]  # the last task's features before / after, for the oracles
-        out["seconds"] = time.perf_counter() - t0
         outs.append(out)
     return outs
-
-
-def run_stream(data, tasks: list[np.ndarray], pre: SmallCNN, cfg: Config, *, seed: int,
-               kd: bool = False, compensators=COMPENSATORS, sabotage: str | None = None
-               ) -> dict:
-    """One stream of :func:`run_streams` (SeqFT, or SeqKD with ``kd``)."""
-    return run_streams(data, tasks, pre, cfg, seed=seed, kds=(kd,), compensators=compensators,
-                       sabotage=sabotage)[0]
 
 
 def joint_accuracy(data, tasks: list[np.ndarray], pre: SmallCNN, cfg: Config, *,

@@ -174,9 +174,10 @@ def ultra_epoch_cost(n_users: int, n_items: int, n_train: int, cfg: Config) -> f
     scatter — calibrated: a full ci epoch on the MovieLens-100k fit pairs, batch 2048, took
     0.72 s on one core of the shared 2-core machine at load ≈ 6; the model gives 0.64 s), plus
     the full-table L2 and Adam (≈ 20·dim per row per step)."""
-    steps = math.ceil(n_train / cfg.batch_size)
-    per_pair = 1 + cfg.negative_num + (cfg.ii_neighbors if cfg.lambda_ > 0 else 0)
-    return n_train * per_pair * 6 * cfg.dim + steps * 20 * cfg.dim * (n_users + n_items)
+    f = epoch_flops(n_users, n_items, n_train, dim=cfg.dim, batch=cfg.batch_size,
+                    negatives=cfg.negative_num,
+                    ii_neighbors=cfg.ii_neighbors if cfg.lambda_ > 0 else 0)
+    return f["scores"] + 20 * f["tables"]
 
 
 def epoch_flops(n_users: int, n_items: int, n_train: int, *, dim: int, batch: int,
@@ -196,7 +197,7 @@ def epoch_flops(n_users: int, n_items: int, n_train: int, *, dim: int, batch: in
     steps = math.ceil(n_train / batch)
     per_pos = 1 + negatives + ii_neighbors if not layers else 2
     return {"scores": 6.0 * n_train * per_pos * dim,
-            "propagation": float(steps * layers * 4 * (2 * n_train) * dim),
+            "propagation": float(LG.epoch_cost(n_users, n_items, n_train, dim, batch, layers)[1]),
             "tables": float(steps * (n_users + n_items) * dim)}
 
 
