@@ -17,6 +17,8 @@ STAGE := _stage
 JOBS ?= 2
 NB_TIMEOUT ?= 600
 MATHJAX := book/_vendor/mathjax/tex-mml-chtml.js
+# face-api.js weights (npm tarball, sha512-checked) for the adatrans chapter's real faces.
+FACE_API := $(VENV)/share/nonlinlab/vladmandic-face-api-1.7.15.tgz
 
 # Small torch steps on two busy cores run ~50x slower with torch's default threads.
 export OMP_NUM_THREADS := 1
@@ -37,7 +39,7 @@ help:
 	@echo "make ray-check - two chapters at the ci profile through run_book.py on a local Ray"
 	@echo "make colab-check - one chapter per extras group, alone, in a fresh Colab-like venv"
 
-setup: $(VENV)/.installed $(MATHJAX)
+setup: $(VENV)/.installed $(MATHJAX) $(FACE_API)
 
 $(VENV)/.installed: requirements-dev.txt requirements-nodeps.txt lib/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +49,9 @@ $(VENV)/.installed: requirements-dev.txt requirements-nodeps.txt lib/pyproject.t
 
 $(MATHJAX): tools/vendor_mathjax.py
 	$(PYTHON) tools/vendor_mathjax.py $(dir $@)
+
+$(FACE_API): | $(VENV)/.installed
+	$(PY) -m nonlinlab.models.face_api fetch $@
 
 book: setup execute pages html check-executed
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"

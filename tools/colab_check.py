@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from book_pages import toc_chapters  # noqa: E402
 
 from nonlinlab.core import GROUPS, all_chapters, meta  # noqa: E402
+from nonlinlab.models import face_api  # noqa: E402
 
 #: The Colab-like base: torch as the CPU wheel pip finds on the CI machines (torchvision matched
 #: to it, as on Colab, where both are preinstalled) and the scientific stack Colab ships.
@@ -203,6 +204,10 @@ def check(slug: str, base: Path, python: str, out_dir: Path, timeout: int, wheel
             env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels))
         if threads is not None:
             env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        if face_api.available():
+            # On Colab the adatrans chapter fetches the face-api npm tarball itself; here it is
+            # handed the copy `make setup` fetched and checked, so the check stays offline.
+            env[face_api.ENV] = str(face_api.tarball_path())
         cmd = [venv / "bin" / "python", "-m", "papermill", folder / src.name, executed,
                "-p", "profile", "ci", "--cwd", folder, "-k", "python3",
                "--execution-timeout", str(timeout)]

@@ -71,3 +71,39 @@ def test_training_runs_and_bad_config(world):
 def test_estimates_fit_budgets():
     assert P.estimate_seconds(P.CONFIGS.ci) <= 60
     assert P.estimate_seconds(P.CONFIGS.full) <= 20 * 60
+
+
+def test_face_latent_polar_density_peaks_on_the_typical_shell():
+    d = 100
+    lat = P.FaceLatent(torch.zeros(3, d), torch.zeros(3), "polar")
+    u = torch.randn(d)
+    u = u / u.norm()
+    radii = torch.linspace(5.0, 15.0, 201)
+    lp = lat.log_prob(radii[:, None] * u)
+    assert abs(radii[lp.argmax()].item() - (d - 1) ** 0.5) < 0.06
+    cart = P.FaceLatent(torch.zeros(3, d), torch.zeros(3), "cartesian")
+    z = torch.randn(5, d)
+    ref = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
+    assert torch.allclose(cart.log_prob(z), ref, atol=1e-4)
+    assert torch.allclose(lat.log_prob(z) - cart.log_prob(z), (d - 1) * z.norm(dim=1).log())
+
+
+def test_match_success_interpolates():
+    curve = [{"alpha": 1.0, "success": 0.2, "identity": 0.1},
+             {"alpha": 2.0, "success": 0.6, "identity": 0.3}]
+    m = P.match_success(curve, 0.5)
+    assert abs(m["alpha"] - 1.75) < 1e-12 and abs(m["identity"] - 0.25) < 1e-12
+    assert P.match_success(curve, 0.9)["alpha"] is None
+
+
+def test_faces_smoke():
+    from nonlinlab.core.optional import FACEGAN
+    from nonlinlab.models import face_api
+
+    if FACEGAN.file() is None or not face_api.available():
+        pytest.skip("face generator wheel or face-api tarball missing")
+    cfg = CFG.replace(face_n_label=32, face_n_test=16, face_steps=3, face_show=2)
+    out = P.run_faces(cfg, seed=0)
+    assert set(out["res"]) >= {"AdaTrans", "InterFaceGAN"}
+    assert max(out["port"].values()) < 1e-4
+    assert out["show"]["source"].shape == (2, 3, 64, 64)

@@ -39,6 +39,15 @@ labelled samples) for the edited attribute, :math:`w' = w \pm \alpha n`, :math:`
 chosen on a validation set; conditional InterFaceGAN: the same normal projected orthogonally
 to the normals of the keep attributes (Gram–Schmidt). **Ablations** (the paper's): single step
 (:math:`T=1`), no :math:`L_{nll}`, no keep attributes in :math:`L_{cls}`.
+
+**Real faces** (:func:`run_faces`). The same editor and losses in the latent space of a
+pretrained DCGAN face generator (:mod:`nonlinlab.models.dcgan`, :math:`z\sim\mathcal N(0,
+I_{100})`), read by face-api's pretrained nets (:mod:`nonlinlab.models.face_api`): the
+classifier :math:`C` on the code is a ridge regression of face-api's logits (happy, male) and
+age on the codes of labelled generated faces (the paper differentiates an image classifier
+through the generator, too costly on a CPU); :math:`L_{nll}` uses the *exact* density of
+:math:`z` in polar coordinates (see :class:`FaceLatent`). Success, identity distance (face-api's
+128-D descriptor) and gender preservation are measured on the generated images.
 """
 
 from __future__ import annotations
@@ -84,6 +93,14 @@ class Config(ProfileConfig):
     w_rec: float = 1.0
     n_label: int = 5000        # labelled samples for InterFaceGAN's boundary
     n_test: int = 2000
+    # real faces (DCGAN z-space, face-api classifiers)
+    face_n_label: int = 384    # generated faces labelled by face-api (classifier C, boundary)
+    face_n_test: int = 64      # test faces edited
+    face_steps: int = 250      # editor training iterations in z-space
+    face_ridge: float = 30.0   # L2 strength of the latent ridge regressions (classifier C)
+    face_density: str = "polar"
+    face_alphas: tuple = (1.0, 2.0, 3.0, 4.0)
+    face_show: int = 8         # faces shown in the figure
 
     def check(self) -> None:
         require(self.dim >= 2 and self.dim % 2 == 0, "dim must be even and >= 2")
@@ -99,25 +116,33 @@ CONFIGS = Profiles(
     ci=Config(),
     full=Config(hidden=512, lstm_layers=2, n_blocks=10, max_steps=10, steps=3000, batch=512,
                 lr=1e-3,
-                flow_layers=10, flow_hidden=256, flow_steps=4000, n_label=20000, n_test=20000),
+                flow_layers=10, flow_hidden=256, flow_steps=4000, n_label=20000, n_test=20000,
+                face_n_label=4096, face_n_test=1024, face_steps=3000),
 )
 
 
 def estimate_seconds(cfg: Config) -> float:
-    """On paper. Measured on this machine at 1 thread (``ci``): one editor step ≈ 25 ms +
+    """On paper. Measured on this machine at 1 thread (``ci``): one editor step ≈ 12 ms +
     5e-10 s per (sample × step × hidden² × layer) unit, the flow ≈ 17 ms per 512-sample step at
     width 64; four editors are trained (AdaTrans and three ablations). ``full`` on a T4:
     launch-bound ≈ 2 ms per editor step and trajectory point plus the flops at ≈ 4 TFLOP/s
-    effective (×6 for forward and backward), the flow ≈ 5 ms per step."""
+    effective (×6 for forward and backward), the flow ≈ 5 ms per step. Real faces: one generated
+    face read by face-api's three nets ≈ 30 ms of CPU on the loaded machine (batches of 16),
+    ≈ 20 ms unloaded, ≈ 1 ms on a GPU."""
     work = cfg.batch * cfg.max_steps * cfg.hidden ** 2 * (cfg.n_blocks + 4 * cfg.lstm_layers + 2)
     if cfg.hidden <= 128:  # ci: CPU
-        editor = cfg.steps * (25e-3 + 5e-10 * work) * 4
+        editor = cfg.steps * (12e-3 + 5e-10 * work) * 4
         flow = cfg.flow_steps * 17e-3 * (cfg.flow_batch / 512) * (cfg.flow_hidden / 64) ** 2 \
             * cfg.flow_layers / 6
     else:  # full: GPU
         editor = cfg.steps * (2e-3 * cfg.max_steps + 6 * work / 4e12) * 4
         flow = cfg.flow_steps * 5e-3
-    return editor + flow + 4.0
+    n_img = cfg.face_n_label + cfg.face_n_test * (2 + len(cfg.face_alphas))
+    if cfg.hidden <= 128:  # ci, CPU: one editor (same width) and the face readouts
+        faces = 0.02 * n_img + cfg.face_steps * (12e-3 + 5e-10 * work) + 2.0
+    else:  # full, GPU
+        faces = 1e-3 * n_img + cfg.face_steps * (2e-3 * cfg.max_steps + 6 * work / 4e12) + 5
+    return editor + flow + faces + 4.0
 
 
 # --------------------------------------------------------------------------------------
@@ -132,7 +157,7 @@ class World:
     def __init__(self, cfg: Config, seed: int = 0):
         g = torch.Generator().manual_seed(10_000 + seed)
         d, m, h = cfg.dim, cfg.n_comp, cfg.attr_hidden
-        self.dim, self.tau = d, cfg.tau
+        self.dim, self.tau, self.n_attr = d, cfg.tau, cfg.n_attr
         self.means = 2.0 * torch.randn(m, d, generator=g)
         q, _ = torch.linalg.qr(torch.randn(m, d, d, generator=g))
         eig = 0.2 + 0.8 * torch.rand(m, d, generator=g)
@@ -360,7 +385,7 @@ def train_editor(world: World, flow: RealNVP, cfg: Config, *, seed: int = 0, max
     T = cfg.max_steps if max_steps is None else max_steps
     net = AdaTrans(cfg.dim, 1, cfg.hidden, cfg.lstm_layers, cfg.n_blocks, T).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=0.0)
-    keep = [k for k in range(world.V.shape[0]) if k != edit] if use_keep else []
+    keep = [k for k in range(world.n_attr) if k != edit] if use_keep else []
     hist = []
     for _ in range(cfg.steps):
         w0 = world.sample(cfg.batch, g).to(device)
@@ -486,3 +511,157 @@ def run_experiment(cfg: Config, seed: int = 0, device="cpu", variants=None) -> d
     return {"world": world, "flow": flow, "nets": nets, "hists": hists, "res": res,
             "normals": normals, "dirs_lin": dirs_lin, "alphas": alphas, "curves": curves,
             "w_test": w_test, "flow_gap": flow_gap, "cpu_s": time.process_time() - t0}
+
+
+# --------------------------------------------------------------------------------------
+# Real faces: the DCGAN's z-space, face-api's classifiers and face descriptor
+# --------------------------------------------------------------------------------------
+
+#: edited (face-api's expression 'happy'), kept (face-api's gender, age above the median)
+FACE_ATTRS = ("happy", "male", "older")
+
+
+class FaceLatent:
+    r"""The DCGAN's latent space seen by the editor: the same interface as :class:`World`.
+    ``log_prob`` is the *exact* density of :math:`z\sim\mathcal N(0,I_{d})`, written in polar
+    coordinates (radius, direction) when ``density="polar"``: :math:`\log p(z)+(d-1)\log\lVert
+    z\rVert`, whose maximum is the typical shell :math:`\lVert z\rVert=\sqrt{d-1}` (the Cartesian
+    density peaks at :math:`z=0`, the untypical "average face"). ``logits`` is the classifier
+    :math:`C` on the latent code: ridge regressions of face-api's scores of generated faces on
+    their codes (one logit per attribute of :data:`FACE_ATTRS`)."""
+
+    def __init__(self, W: torch.Tensor, b: torch.Tensor, density: str = "polar"):
+        require(density in ("polar", "cartesian"), f"density must be polar or cartesian, got "
+                f"{density!r}")
+        self.W, self.b, self.density = W.float(), b.float(), density
+        self.dim, self.n_attr, self.tau = W.shape[1], W.shape[0], 1.0
+
+    def sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        return torch.randn(n, self.dim, generator=gen)
+
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        lp = -0.5 * (z ** 2).sum(-1) - 0.5 * self.dim * math.log(2 * math.pi)
+        if self.density == "polar":
+            lp = lp + (self.dim - 1) * torch.log(z.norm(dim=-1).clamp_min(1e-12))
+        return lp
+
+    def logits(self, z: torch.Tensor) -> torch.Tensor:
+        return z @ self.W.T.to(z.device) + self.b.to(z.device)
+
+    def attrs(self, z: torch.Tensor) -> torch.Tensor:
+        return (self.logits(z) > 0).long()
+
+
+@torch.no_grad()
+def face_readout(G, nets, z: torch.Tensor, *, batch: int = 16,
+                 what=("happy", "male", "age", "id")):
+    """Generate the faces of ``z`` and read them with face-api's nets: p(happy) (expression
+    net), p(male) (age/gender net), 128-D descriptor (recognition net)."""
+    from ..models.face_api import to_uint8_range
+
+    rec, ag, ex = nets
+    out = {k: [] for k in what}
+    for i in range(0, z.shape[0], batch):
+        x = to_uint8_range(G(z[i: i + batch]))
+        if "happy" in what:
+            out["happy"].append(torch.softmax(ex(x), 1)[:, 1])
+        if "male" in what or "age" in what:
+            age, gender = ag(x)
+            if "male" in what:
+                out["male"].append(torch.softmax(gender, 1)[:, 0])
+            if "age" in what:
+                out["age"].append(age)
+        if "id" in what:
+            out["id"].append(rec(x))
+    return {k: torch.cat(v).cpu() for k, v in out.items()}
+
+
+def run_faces(cfg: Config, seed: int = 0, device="cpu", *, max_steps=None, use_nll=True,
+              use_keep=True) -> dict:
+    """AdaTrans in the DCGAN's z-space, edited attribute 'happy' (face-api), kept 'male';
+    against InterFaceGAN's linear direction over a grid of strengths; success and identity
+    distance measured on the generated images with face-api's nets."""
+    from ..models.dcgan import load_face_generator
+    from ..models.face_api import load_nets, port_deviation
+
+    t0 = time.process_time()
+    G = load_face_generator(device=device)
+    nets = load_nets("recognition", "age_gender", "expression", device=device)
+    port = port_deviation(*(n.cpu() for n in nets))
+    nets = tuple(n.to(device) for n in nets)
+    g = torch.Generator().manual_seed(70_000 + seed)
+    z_lab = torch.randn(cfg.face_n_label, 100, generator=g)
+    z_test = torch.randn(cfg.face_n_test, 100, generator=g)
+    lab = face_readout(G, nets, z_lab.to(device), what=("happy", "male", "age"))
+    # the classifier C on z: ridge regressions of face-api's logits (happy, male) and of the
+    # age around its median (in units of 4 years) on the code
+    def logit(p):
+        return torch.logit(p.clamp(1e-3, 1 - 1e-3))
+    med_age = lab["age"].median()
+    Y = torch.stack([logit(lab["happy"]), logit(lab["male"]), (lab["age"] - med_age) / 4], 1)
+    Zc = torch.cat([z_lab, torch.ones(len(z_lab), 1)], 1).double()
+    reg = cfg.face_ridge * torch.eye(101, dtype=torch.float64)
+    reg[-1, -1] = 0
+    coef = torch.linalg.solve(Zc.T @ Zc + reg, Zc.T @ Y.double()).float()
+    W, b = coef[:-1].T, coef[-1]
+    latent = FaceLatent(W, b, cfg.face_density)
+    fcfg = cfg.replace(dim=100, steps=cfg.face_steps)
+    net, hist = train_editor(latent, latent, fcfg, seed=seed, device=device,
+                             max_steps=max_steps, use_nll=use_nll, use_keep=use_keep)
+    src = face_readout(G, nets, z_test.to(device))
+    target = (src["happy"] <= 0.5).float()                  # flip face-api's label
+    c = (2 * target - 1)[:, None]
+    with torch.no_grad():
+        traj, steps, _ = net(z_test.to(device), c.to(device))
+    z_ada = traj[-1].cpu()
+    ada = face_readout(G, nets, z_ada.to(device))
+
+    def summary(r, z1):
+        ident = (r["id"] - src["id"]).norm(dim=1)
+        per_face[len(per_face)] = ident
+        return {"success": ((r["happy"] > 0.5).float() == target).float().mean().item(),
+                "identity": ident.mean().item(),
+                "male kept": ((r["male"] > 0.5) == (src["male"] > 0.5)).float().mean().item(),
+                "age change": (r["age"] - src["age"]).abs().mean().item(),
+                "dist": (z1 - z_test).norm(dim=1).mean().item(),
+                "norm": z1.norm(dim=1).mean().item()}
+
+    per_face = {}  # identity distance of every test face, per edit (0: AdaTrans, 1..: grid)
+    res = {"AdaTrans": summary(ada, z_ada)}
+    n_lin = latent.W[0] / latent.W[0].norm()
+    curve = []
+    for a in cfg.face_alphas:
+        z1 = z_test + a * c * n_lin
+        curve.append({"alpha": float(a), **summary(face_readout(G, nets, z1.to(device)), z1)})
+    res["InterFaceGAN"] = match_success(curve, res["AdaTrans"]["success"])
+    # paired standard error of the identity gap at matched success (per-face interpolation)
+    lin_face = match_success([{"alpha": m["alpha"], "success": m["success"], "id": per_face[i + 1]}
+                              for i, m in enumerate(curve)], res["AdaTrans"]["success"])["id"]
+    gap = None if lin_face is None else lin_face - per_face[0]
+    res["identity gap se"] = None if gap is None else (gap.std() / math.sqrt(len(gap))).item()
+    k = min(cfg.face_show, z_test.shape[0])
+    alpha = res["InterFaceGAN"]["alpha"]
+    alpha = cfg.face_alphas[-1] if alpha is None else alpha
+    with torch.no_grad():
+        show = {"source": G(z_test[:k].to(device)).cpu(), "AdaTrans": G(z_ada[:k].to(device)).cpu(),
+                "InterFaceGAN": G((z_test[:k] + alpha * c[:k] * n_lin).to(device)).cpu(),
+                "c": c[:k, 0].tolist()}
+    return {"res": res, "curve": curve, "z_test": z_test, "z_ada": z_ada, "traj": traj.cpu(),
+            "steps": steps.cpu(), "c": c, "n_lin": n_lin, "net": net, "latent": latent,
+            "label_rate": (Y[:, :2] > 0).float().mean(0).numpy(), "hist": hist, "show": show,
+            "port": port, "cpu_s": time.process_time() - t0}
+
+
+def match_success(curve: list[dict], target: float) -> dict:
+    """The linear edit at success ``target``: linear interpolation along the strength grid
+    between the last strength below and the first at or above it (``None`` values if the grid
+    never reaches it)."""
+    succ = [m["success"] for m in curve]
+    for i, s in enumerate(succ):
+        if s >= target:
+            if i == 0:
+                return dict(curve[0])
+            lo, hi = curve[i - 1], curve[i]
+            f = (target - lo["success"]) / max(hi["success"] - lo["success"], 1e-12)
+            return {k: lo[k] + f * (hi[k] - lo[k]) for k in hi}
+    return {k: None for k in curve[0]}
