@@ -30,10 +30,13 @@
 # generator pre-trained on real handwritten digits (scikit-learn's 8×8 digits) is adapted to a
 # new "outline" style of the digits with NeRA or LoRA adapters of equal parameter count on its
 # frozen linear layers, scored by a Fréchet distance in the features of a small classifier and
-# by the held-out flow-matching loss. The paper's own evaluation (FID/CLIP-style scores of
-# FLUX.1-dev fine-tuned on its FLORA fashion sketches) needs hub-only weights and data. On the
-# planted task NeRA wins as claimed; on the digit generator it does **not**: LoRA adapts
-# better at equal parameters, and the page reports that claim rather than asserting it.
+# by the held-out flow-matching loss; and a second adaptation of a digit generator in which a
+# *prompt* (a scalar "ink level" input of the frozen generator) gets a new, nonlinear meaning,
+# scored by the held-out loss and by how well samples follow the prompt. The paper's own
+# evaluation (FID/CLIP-style scores of FLUX.1-dev fine-tuned on its FLORA fashion sketches)
+# needs hub-only weights and data. On the planted task and on the new prompt meaning NeRA wins
+# as claimed; on the outline style it does **not**: LoRA adapts better at equal parameters,
+# and the page reports that claim rather than asserting it.
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -228,9 +231,9 @@ plt.show()
 # becomes $\sin(\pi p)$, so background and full ink both go to $p=0$ (no ink) and the
 # half-inked stroke edges to full ink — a per-pixel, non-monotone change of style. Every one
 # of the generator's four linear layers is wrapped in NeRA ($r=4$, $K=8$, Eq. 1) or in LoRA
-# with the same number of trainable parameters per layer (ranks 18, 23, 23 and 29), or in
-# NeRA with the identity basis; only the adapters train, on Eq. (3) with the outline digits,
-# with Adam at one learning rate for all. Two scores, both on digits no adapter saw (the
+# with the same number of trainable parameters per layer (ranks 18, 23, 23 and 29) (and, at
+# the `full` profile, in NeRA with the identity basis); only the adapters train, on Eq. (3)
+# with the outline digits, with Adam at one learning rate for all. Two scores, both on digits no adapter saw (the
 # first half, restyled): the **Fréchet distance** between generated samples (20 Euler steps,
 # same noise and labels for every model) and the held-out outline digits in the 64-D feature
 # space of a small classifier trained on the outline digits — an offline analogue of FID,
@@ -283,7 +286,8 @@ plt.show()
 
 fig, ax = plt.subplots(figsize=(6, 3.4))
 w = 25
-for j, k in enumerate(["NeRA", "LoRA (equal params)", "NeRA, identity basis"]):
+for j, k in enumerate(k for k in ["NeRA", "LoRA (equal params)", "NeRA, identity basis"]
+                      if k in G):
     cur = G[k]["curve"]
     ax.plot(np.arange(w, len(cur) + 1), np.convolve(cur, np.ones(w) / w, "valid"), color=color(j),
             label=k, ls="--" if "identity" in k else "-")
@@ -294,9 +298,93 @@ plt.show()
 
 # %% [markdown]
 # **Figure 4.** Training loss (Eq. 3) of each adapter of the frozen generator on the outline
-# digits, moving mean over 25 steps, for NeRA, LoRA at equal parameters and NeRA with the
-# identity basis. Mirrors the paper's convergence comparison of NeRA and LoRA; here LoRA's
-# loss ends below NeRA's.
+# digits, moving mean over 25 steps, for NeRA and LoRA at equal parameters (and, at the `full`
+# profile, NeRA with the identity basis). Mirrors the paper's convergence comparison of NeRA
+# and LoRA; here LoRA's loss ends below NeRA's.
+
+# %% [markdown]
+# ### Generative fine-tuning: a prompt that changes meaning
+#
+# The outline style changes the generator's *output*, pixel by pixel. NeRA's correction,
+# Eq. (1), is instead a low-rank map of additive nonlinear functions of a layer's *inputs*;
+# the paper's motivation is new, nonlinear semantic relationships between a prompt and what
+# the generator draws (FLORA's designer jargon), and its adapters sit on projections that read
+# the prompt's features. The stand-in: a second digit generator is conditioned on the class
+# and on a scalar **ink-level prompt** $a\in[-2,2]$, an input of its first layer,
+# $v(x_t,t,c,a)$ (the MLP above on $[x_t,t,\mathrm{onehot}(c),a]$). It is pre-trained on one
+# half of the digits drawn with ink level $\ell_{\rm src}(a)=0.6+0.2a$ (pixel ink
+# $p\mapsto \ell p$), then frozen. In the new domain the same prompt means
+#
+# $$\ell_{\rm new}(a)=0.2+0.2a^2, \tag{4}$$
+#
+# faint at $a=0$ and full ink at both ends: a nonlinear function of one input coordinate of
+# the first layer. NeRA and LoRA with the same parameter count per layer (and, at `full`, NeRA
+# with the identity basis) are trained on Eq. (3) with digits of the other half drawn with
+# Eq. (4) and a fresh uniform prompt per image. Each adapter gets its own Adam learning rate,
+# chosen by the loss on a held-out fifth of those digits from a grid (`full`: NeRA
+# $\{3,10\}\cdot10^{-3}$, LoRA $\{1,3,10\}\cdot10^{-3}$, identity basis
+# $\{1,3,10\}\cdot10^{-4}$; at `ci` the grid is the value that won on the calibration seeds,
+# $10^{-2}$, $3\cdot10^{-3}$ and
+# $3\cdot10^{-4}$). Scores, on the first half (digits no adapter saw), with fixed prompts,
+# noise and times: the held-out flow-matching loss, and the **prompt-alignment error** — the
+# mean absolute difference between the mean ink of a sample generated for a (class, prompt)
+# pair and that of the real digit drawn with the prompt's new meaning, an analogue of the
+# paper's text–image alignment scores.
+
+# %%
+ink = paper.ink_experiment(paper.digits_to_unit(digits.x), torch.as_tensor(digits.labels), cfg,
+                           seed=ch.seed, device=ch.device, progress=progress)
+I = ink["results"]
+pd.DataFrame({k: {"trainable params": v["params"], "Adam lr (validation-selected)": v["lr"],
+                  "held-out flow-matching loss": v["loss"],
+                  "prompt-alignment error (mean ink)": v["align_err"]}
+              for k, v in I.items()}).T.style.format(
+    {"trainable params": "{:,.0f}", "Adam lr (validation-selected)": "{:.0e}",
+     "held-out flow-matching loss": "{:.2f}", "prompt-alignment error (mean ink)": "{:.4f}"})
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), gridspec_kw={"width_ratios": [1, 1.6]})
+a_all = I["NeRA"]["prompts"]
+order = torch.argsort(a_all)
+ref_ink = I["NeRA"]["ink_real"]
+axes[0].plot(a_all[order], ref_ink[order], ".", ms=2, color="0.6",
+             label="real digits, new meaning (Eq. 4)")
+for j, k in enumerate(["NeRA", "LoRA (equal params)", "frozen base"]):
+    ik = I[k]["ink_samples"]
+    bins = torch.linspace(-2, 2, 17)
+    idx = torch.bucketize(a_all, bins[1:-1])
+    mid = (bins[1:] + bins[:-1]) / 2
+    mean = torch.stack([ik[idx == b].mean() for b in range(16)])
+    axes[0].plot(mid, mean, marker="o", ms=3, color=color(j), label=k,
+                 ls="--" if k == "frozen base" else "-")
+axes[0].set(xlabel="ink-level prompt $a$", ylabel="mean ink of the image",
+            title="does the sample follow the prompt?")
+axes[0].legend(fontsize=7)
+prompts = torch.linspace(-2, 2, 9)
+rows = []
+for k in ["NeRA", "LoRA (equal params)"]:
+    rows.append(paper.generate(ink["models"][k], (torch.full((9,), 3), prompts), cfg.gen_euler,
+                               seed=ch.seed))
+real = paper.render_ink(paper.digits_to_unit(digits.x[digits.labels == 3][:1]).repeat(9, 1),
+                        paper.ink_target(prompts, cfg.ink_span))
+tiles = torch.cat([real] + rows).reshape(3, 9, 8, 8).permute(0, 2, 1, 3).reshape(24, 72)
+axes[1].imshow(tiles.clamp(-1, 1).numpy(), cmap="gray_r", vmin=-1, vmax=1)
+axes[1].grid(False)
+axes[1].set(xticks=[4 + 8 * i for i in range(9)], xticklabels=[f"{v:.1f}" for v in prompts],
+            yticks=[4, 12, 20], yticklabels=["real", "NeRA", "LoRA"],
+            xlabel="ink-level prompt $a$", title="a 3 drawn for nine prompts")
+plt.show()
+
+# %% [markdown]
+# **Figure 5.** Left: mean ink of generated digits against their ink-level prompt $a$ (means
+# over 16 bins of the held-out prompts) for the NeRA- and LoRA-adapted generators (equal
+# parameters) and the frozen one, against the real digits drawn with the prompt's new meaning
+# (grey points, Eq. 4). Right: a real 3 drawn with the new meaning, and samples of the NeRA-
+# and LoRA-adapted generators for the class 3 and the same nine prompts (fixed noise). Mirrors
+# the paper's qualitative comparisons of NeRA and LoRA and its alignment scores: the
+# NeRA-adapted generator follows the new, U-shaped meaning of the prompt; the LoRA-adapted one,
+# whose correction of the first layer is linear in $a$, unlearns the old, increasing meaning
+# but draws about the average ink level whatever the prompt.
 
 # %% [markdown]
 # ## Reproduction check
@@ -307,11 +395,13 @@ plt.show()
 # LoRA is essentially exact while NeRA is not. Thresholds were set on seeds 0–4 at the `ci`
 # profile (values in the discussion). The identity-basis ablation and the frozen-knot oracle
 # are secondary checks; the initial gap, parameter counts and LoRA's agreement with the
-# least-squares linear floor are sanity checks of the code. For the generator the paper's
-# direction (NeRA ahead of LoRA at equal parameters, in Fréchet distance and held-out loss)
-# does not hold at the `ci` scale on any calibration seed, so those two headlines are
-# *reported* here and asserted only at `full`; that NeRA adapts the frozen generator at all,
-# and that its hat basis matters, are asserted.
+# least-squares linear floor are sanity checks of the code. For the digit generator the
+# paper's direction is asserted where the adaptation is a nonlinear change of what a prompt
+# means (NeRA ahead of LoRA at equal parameters in held-out loss and in prompt alignment, each
+# adapter at its own validation-selected learning rate); for the outline style it does not
+# hold at the `ci` scale on any calibration seed, so those two headlines are *reported* here
+# and asserted only at `full`. That NeRA adapts the frozen generator at all, and that its hat
+# basis matters, are asserted.
 
 # %%
 S_nl, S_li = nl["students"], li["students"]
@@ -350,7 +440,7 @@ ch.claims.close("nonlinear shift: LoRA (equal params) / best linear map (lstsq)"
                 kind="sanity", note="Adam reaches the least-squares floor of linear adapters")
 
 G_n, G_l, G_f = G["NeRA"], G["LoRA (equal params)"], G["frozen base"]
-G_i = G["NeRA, identity basis"]
+G_i = G.get("NeRA, identity basis")  # run at full only
 ch.claims.less("outline style: Fréchet distance of samples, NeRA / LoRA at equal parameters",
                G_n["fd"] / G_l["fd"], 1.0, kind="headline", asserted_at=("full",),
                paper=paper.PAPER_CLAIM,
@@ -365,14 +455,34 @@ ch.claims.less("outline style: held-out loss of the NeRA-adapted / frozen genera
                paper="NeRA adapts a frozen generator to a new domain",
                note=f"Fréchet distance {G_f['fd']:.1f} → {G_n['fd']:.1f}")
 ch.claims.greater("outline style: held-out loss, NeRA with identity basis / NeRA",
-                  G_i["val_loss"] / G_n["val_loss"], 1.05,
-                  paper="the nonlinear (KAN) basis is what NeRA adds",
-                  note="ablation, not a table of the paper")
+                  None if G_i is None else G_i["val_loss"] / G_n["val_loss"], 1.05,
+                  asserted_at=("full",), paper="the nonlinear (KAN) basis is what NeRA adds",
+                  note="ablation, not a table of the paper; run at full only (ci time)")
 ch.claims.between("generator: trainable parameters of LoRA / NeRA", G_l["params"] / G_n["params"],
                   0.95, 1.05, kind="sanity",
                   note=f"{G_n['params']:,} (NeRA) vs {G_l['params']:,} (LoRA)")
 ch.claims.greater("style classifier: accuracy on held-out outline digits", gen["clf_acc"], 0.8,
                   kind="sanity", note="the Fréchet feature space separates the classes")
+
+I_n, I_l, I_f = I["NeRA"], I["LoRA (equal params)"], I["frozen base"]
+I_i = I.get("NeRA, identity basis")  # run at full only
+ch.claims.less("ink-level prompt, new meaning: held-out flow-matching loss, NeRA / LoRA at "
+               "equal parameters", I_n["loss"] / I_l["loss"], 0.95, kind="headline",
+               paper=paper.PAPER_CLAIM,
+               note=f"NeRA {I_n['loss']:.2f}, LoRA {I_l['loss']:.2f}, frozen {I_f['loss']:.2f}")
+ch.claims.less("ink-level prompt, new meaning: prompt-alignment error of samples, NeRA / LoRA "
+               "at equal parameters", I_n["align_err"] / I_l["align_err"], 0.6,
+               kind="headline", paper=paper.PAPER_CLAIM,
+               note=f"NeRA {I_n['align_err']:.4f}, LoRA {I_l['align_err']:.4f}, frozen "
+                    f"{I_f['align_err']:.4f} (mean ink)")
+ch.claims.greater("ink-level prompt: prompt-alignment error, NeRA with identity basis / NeRA",
+                  None if I_i is None else I_i["align_err"] / I_n["align_err"], 2.0,
+                  asserted_at=("full",), paper="the nonlinear (KAN) basis is what NeRA adds",
+                  note="ablation, not a table of the paper; run at full only (ci time), "
+                       "2.4–3.3 on seeds 0–4, 7, 11 when run at ci")
+ch.claims.between("ink-level prompt: trainable parameters of LoRA / NeRA",
+                  I_l["params"] / I_n["params"], 0.95, 1.05, kind="sanity",
+                  note=f"{I_n['params']:,} (NeRA) vs {I_l['params']:,} (LoRA)")
 
 # %%
 ch.claims.check()
@@ -410,64 +520,96 @@ ch.claims.check()
 # rank) instead of the official 16 or 64, $\alpha=1$ instead of $10^{-3}$ (dataclass) or 64
 # (FLUX config), and Adam at lr $10^{-2}$ for 300 full-batch steps instead of AdamW at
 # $10^{-5}$: with $\alpha=10^{-3}$ and so small a learning rate nothing would move in 300
-# steps.
+# steps. For the digit generators, each adapter of the ink-level task gets its own Adam
+# learning rate chosen on held-out data (the paper does not say how LoRA's was set); the
+# outline task uses one learning rate for all, and the validation-selected ones leave its
+# result unchanged (below).
 #
-# **Generative fine-tuning: what did not match.** On the digit generator the paper's direction
+# **Generative fine-tuning: where NeRA wins.** When the adaptation is a nonlinear change in
+# what an *input* of a frozen layer means — the ink-level prompt of Eq. (4) — the paper's
+# direction holds on every seed: at equal parameters (20,656 for NeRA, 21,016 for LoRA) and
+# each at its own validation-selected learning rate, NeRA ends with a held-out flow-matching
+# loss 0.90–0.92× LoRA's (21.0–22.1 against 23.3–24.1; frozen generator 36.5–38.5) and a
+# prompt-alignment error 0.29–0.37× LoRA's (mean-ink error 0.023–0.033 against 0.080–0.090;
+# frozen 0.101–0.108), seeds 0–4. Figure 5 shows it: NeRA's samples follow the U-shaped new
+# meaning of the prompt, LoRA's drop the old, increasing one but keep about the average ink
+# whatever the prompt. This is not NeRA converging faster: with 2,000 adapter steps instead of 600 (seed 0) LoRA is still behind
+# (loss 23.0 against 20.5, ratio 0.89; alignment ratio 0.31), and in a first prototype of this
+# task (another split of the digits, seed 0) fine-tuning *every weight* of the generator (a
+# dense $\Delta W$ on all four layers, 51,136 parameters) reached 24.5 and 0.082, no better
+# than LoRA. The new meaning is a nonlinear function of one input coordinate of the first
+# layer, so the correction it needs there is a rank-1 additive nonlinear map — exactly the form
+# of Eq. (1) — while any linear correction of the first layer is linear in $a$ and the later
+# layers see $a$ only through the frozen features. NeRA with the identity basis, an affine
+# map (run at `ci` while calibrating, in the notebook at `full` only), is as poor as LoRA
+# (alignment error 0.078–0.084, 2.55–3.34× NeRA's): the hat basis is what wins. We chose this task *because* it has the structure NeRA is built for — a prompt
+# whose meaning for the generator changes nonlinearly is the stand-in for the paper's new
+# fashion vocabulary — so it shows the regime where the paper's claim holds, not that it holds
+# for any adaptation; the outline style below shows the other side.
+#
+# **Generative fine-tuning: what did not match.** On the outline style the paper's direction
 # does not reproduce at the `ci` scale. Adapting every linear layer of the frozen
 # flow-matching generator to the outline style, NeRA (20,615 trainable parameters) ends with a
 # Fréchet distance 1.16–1.36× LoRA's (20,998 parameters) and a held-out flow-matching loss
 # 1.07–1.08× LoRA's, on every seed 0–4 (FD NeRA 24.8–34.4 against LoRA 19.5–25.2; real-data
 # floor 1.5–2.9; frozen base 65–94). Both adapters do move the generator a long way to the new
-# style (held-out loss 101 → ≈ 60, Figures 3 and 4), and NeRA's hat basis matters (the
-# identity-basis ablation is 1.13–1.42× worse in held-out loss), but LoRA at equal parameters
-# is ahead. We tried two other settings while calibrating: 1,500 adapter steps instead of 600
-# (LoRA's lead grows: FD ratio 1.29 on seed 0, 1.26 on seed 1; loss ratio 1.08 on both) and,
-# on seed 0, Adam at lr $10^{-2}$ for both instead of $3\cdot10^{-3}$ (FD ratio 0.88, but the
-# held-out loss still favours LoRA, 1.04; and NeRA at $10^{-2}$, FD 28.0 and loss 59.9, is
-# still behind LoRA at $3\cdot10^{-3}$, 24.1 and 56.6, so giving each adapter the better of
-# the two learning rates leaves LoRA ahead on both scores). Since neither score favours NeRA
-# with a margin on every seed, the two
-# generative headlines are reported at `ci` and asserted only at `full` (where they may well
-# fail too). Why the planted task and the generator disagree is visible in Eq. (1): NeRA's
-# correction is a rank-$r$ map of *additive* functions of a layer's inputs, which is exactly
-# the planted shift's structure; the style change here is additive per pixel at the *output*
-# of the generator, not at the inputs of its layers, while a high-rank linear correction of
-# each layer (LoRA ranks 18–29 vs NeRA rank 4) goes further inside a network that already has
-# nonlinearities between its layers. The paper's gains are reported for a large transformer
-# (FLUX.1-dev) with rank 64 and image-quality scores we cannot compute here; this is a
-# negative result for the small-MLP, equal-parameter setting, not a refutation of those.
+# style (held-out loss 101 → ≈ 60, Figures 3 and 4), but LoRA at equal parameters is ahead.
+# What we tried while calibrating, each on seed 0 unless said: 1,500 adapter steps instead of
+# 600 (LoRA's lead grows: FD ratio 1.29 on seed 0, 1.26 on seed 1; loss ratio 1.08 on both);
+# each adapter at its own learning rate, chosen from $\{1,3,10,30\}\cdot10^{-3}$ by the loss
+# on a held-out fifth of the outline digits (NeRA picks $10^{-2}$: loss 60.1, FD 27.2; LoRA
+# picks $3\cdot10^{-3}$: 56.7, FD 23.6; both diverge at $3\cdot10^{-2}$); a pre-norm generator
+# (LayerNorm before the hidden layers, so that NeRA's inputs are unit-scale as in the
+# attention projections of the paper's transformer, and its knots on $[-3,3]$ are used):
+# NeRA 56.3 (FD 19.5) against LoRA 53.1 (FD 18.4); and narrower pre-norm generators, width 64
+# (NeRA 63.0 against LoRA 59.8) and 32 (70.8 against 69.2). In every variant LoRA at equal
+# parameters is within about 2 % of fine-tuning every weight of the generator (dense
+# $\Delta W$: 52.0 for the pre-norm width-128 generator), so the outline style is within reach
+# of linear weight changes and NeRA's nonlinearity has nothing to add, while its rank 4 (LoRA:
+# 18–29) costs it. Since neither score favours NeRA on any seed, the two outline headlines are
+# reported at `ci` and asserted only at `full` (where they may well fail too). The paper's
+# gains are reported for a large transformer (FLUX.1-dev) with rank 64 and image-quality scores
+# we cannot compute here; this is a negative result for a style change of a small generator's
+# output at equal parameters, not a refutation of those.
 #
-# **Generative values over seeds 0–4 and 7, 11 against the thresholds.** Reported: Fréchet
-# distance NeRA / LoRA 1.155–1.363 (paper direction < 1: not met); held-out loss NeRA / LoRA
-# 1.069–1.079 (< 1: not met). Asserted: held-out loss NeRA / frozen base 0.595–0.618
-# (< 0.75, worst margin 1.21×, seed 4); identity basis / NeRA 1.126–1.418 (> 1.05, worst
-# margin 7 %, seed 2); parameter ratio LoRA / NeRA 1.019 (sanity); style classifier accuracy
-# on held-out outline digits 0.879–0.888 (> 0.8, sanity). Seeds 7 and 11, not used to set
-# anything: Fréchet ratio 1.264 and 1.360, loss ratio 1.067 and 1.077 (LoRA ahead again);
-# NeRA / frozen 0.618 and 0.599, identity basis / NeRA 1.155 and 1.427, classifier accuracy
-# 0.902 and 0.896 — every asserted check passes.
+# **Generative values over seeds 0–4 and 7, 11 against the thresholds.** Ink-level prompt,
+# asserted: held-out loss NeRA / LoRA 0.900–0.917 (< 0.95, worst margin 3.5 %, seed 3);
+# prompt-alignment error NeRA / LoRA 0.292–0.365 (< 0.6, worst margin 1.6×, seed 2);
+# parameter ratio LoRA / NeRA 1.017 (sanity). Seeds 7 and 11, not used to set anything: loss
+# ratio 0.907 and 0.917, alignment ratio 0.387 and 0.395 — both pass. The ink-level identity-basis ablation runs at `full` only (ci time);
+# run at `ci` during calibration it gave identity / NeRA 2.55–3.34 in alignment error on seeds
+# 0–4 and 2.40, 2.76 on seeds 7, 11 (the threshold 2 it is asserted with at `full`).
+# Outline style, reported: Fréchet distance NeRA / LoRA 1.155–1.363 (paper direction < 1: not
+# met); held-out loss NeRA / LoRA 1.069–1.079 (< 1: not met); asserted: held-out loss NeRA /
+# frozen base 0.595–0.618 (< 0.75, worst margin 1.21×, seed 4); parameter ratio LoRA / NeRA
+# 1.019 (sanity); style classifier accuracy on held-out outline digits 0.879–0.888 (> 0.8,
+# sanity). Seeds 7 and 11: Fréchet ratio 1.264 and 1.360, loss ratio 1.067 and 1.077 (LoRA
+# ahead again); NeRA / frozen 0.618 and 0.599, classifier accuracy 0.902 and 0.896. The
+# outline identity-basis ablation (identity / NeRA 1.13–1.42 in held-out loss on seeds 0–4,
+# > 1.05) now runs at `full` only, to pay for the ink-level task at `ci`.
 #
 # **Breaking the method.** Two sabotages, each a temporary edit run through the whole notebook
 # (seed 0): (1) NeRA's hat basis replaced by the identity, $\phi(u)=u$ — the nonlinear
 # headline fails (NeRA / LoRA 0.63 > 0.1) and so does the identity-basis ablation (1.00 < 10);
-# the linear-control headlines still pass, as they should, since they test LoRA's side;
-# in the generator both asserted NeRA checks fail: identity basis / NeRA 1.00 < 1.05, and the
-# sabotaged NeRA's held-out loss is still 0.84 of the frozen base's (> 0.75). The generative
-# NeRA-vs-LoRA headlines are reported, not asserted, so this sabotage has no asserted
-# headline to break there; their reported values move the expected way (Fréchet ratio 1.15 →
-# 4.67, loss ratio 1.07 → 1.51);
+# the linear-control headlines still pass, as they should, since they test LoRA's side; on the
+# ink-level prompt both headlines fail (held-out loss NeRA / LoRA 3.60 > 0.95, alignment error
+# NeRA / LoRA 2.91 > 0.6); on the outline style the asserted NeRA / frozen check fails
+# (0.84 > 0.75), and the reported outline headlines move the expected way (Fréchet ratio 1.15 → 4.67, loss ratio 1.07 → 1.51);
 # (2) LoRA's $B$ left untrained (the baseline cannot adapt) — both linear-control headlines fail
 # (LoRA 0.999 > $10^{-3}$; NeRA / LoRA 0.0024 < 10) and the LoRA-vs-least-squares sanity
 # check fails (1.15).
 #
 # **Not run here.** The `full` profile ($d=128$, teacher rank 8, NeRA rank 8, 20,000 training
-# samples, 3,000 steps; for the generator width 256, 10,000 pre-training and 4,000 adapter
-# steps, 50 Euler steps; about 4.5 min on a GPU on paper, `paper.estimate_seconds`) is written
-# but was not run while writing this chapter.
+# samples, 3,000 steps; for the generators width 256, 10,000 pre-training and 4,000 adapter
+# steps, 50 Euler steps, the outline identity-basis ablation, and for the ink-level prompt the
+# full learning-rate grids chosen on validation; about 8 min on a GPU on paper,
+# `paper.estimate_seconds`) is written but was not run while writing this chapter.
 #
-# **Cost.** The `ci` run took 28–36 s of CPU time (user + sys, one thread, seed 0, including the
-# kernel's start and imports; about half of it the generator) on the shared 2-core machine, hence
-# the 60-s budget.
+# **Cost.** Own compute at `ci` (seed 0), measured as CPU time on the shared 2-core machine
+# under a load of about 6: the teacher–student task 7.0 s, the outline-style generator 14.6 s
+# (without its identity-basis ablation, now run at `full` only: 5.0 s), the ink-level prompt
+# task about 14 s (pre-training 5.1 s, NeRA 6.4 s, LoRA 1.7 s, scoring; its identity-basis
+# ablation, 5.0 s, also runs at `full` only). The budget stays 60 s.
 
 # %% [markdown]
 # ## Cite this chapter

@@ -140,3 +140,40 @@ def test_tiny_generative_run():
     assert all(np.isfinite(v["fd"]) and np.isfinite(v["val_loss"]) for v in r.values())
     # adapter training lowers the held-out loss below the frozen generator's
     assert r["LoRA (equal params)"]["val_loss"] < r["frozen base"]["val_loss"]
+
+
+def test_ink_prompt_meanings_and_rendering():
+    a = torch.tensor([-2.0, 0.0, 2.0])
+    torch.testing.assert_close(p.ink_source(a, 2.0), torch.tensor([0.2, 0.6, 1.0]))
+    torch.testing.assert_close(p.ink_target(a, 2.0), torch.tensor([1.0, 0.2, 1.0]))
+    x = torch.tensor([[-1.0, 0.0, 1.0]]).repeat(2, 1)  # ink 0, 1/2, 1
+    y = p.render_ink(x, torch.tensor([1.0, 0.5]))
+    torch.testing.assert_close(y, torch.tensor([[-1.0, 0.0, 1.0], [-1.0, -0.5, 0.0]]))
+
+
+def test_prompt_conditioned_generator_and_adapters():
+    torch.manual_seed(0)
+    base = p.CondVelocity(64, 32, n_scalars=1)
+    x, t, c, a = torch.randn(5, 64), torch.rand(5), torch.arange(5), torch.randn(5)
+    with torch.no_grad():
+        y0 = base(x, t, (c, a))
+        assert not torch.equal(y0, base(x, t, (c, a + 1)))  # the prompt is an input
+    m = p.adapt_generator(base, "LoRA (equal params)", p.CONFIGS.ci, seed=0)
+    assert m.n_scalars == 1
+    with torch.no_grad():
+        torch.testing.assert_close(m(x, t, (c, a)), y0)
+
+
+def test_tiny_ink_run_selects_lr_on_validation():
+    from nonlinlab.data.digits import load_digits
+
+    d = load_digits()
+    cfg = p.CONFIGS.ci.replace(gen_width=16, ink_pre_steps=20, ink_adapt_steps=10, gen_batch=32,
+                               gen_euler=2, ink_lrs_lora=(1e-9, 3e-3))
+    out = p.ink_experiment(p.digits_to_unit(d.x), torch.as_tensor(d.labels), cfg, seed=0,
+                           adapters=("LoRA (equal params)", "frozen base"))
+    r = out["results"]
+    assert r["LoRA (equal params)"]["lr"] == 3e-3  # a vanishing lr cannot win on validation
+    assert r["frozen base"]["params"] == 0
+    assert all(np.isfinite(v["loss"]) and 0 <= v["align_err"] < 1 for v in r.values())
+    assert r["LoRA (equal params)"]["loss"] < r["frozen base"]["loss"]

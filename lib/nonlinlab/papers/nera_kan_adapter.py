@@ -56,6 +56,17 @@ adapters train, with Adam at one learning rate for all. Scores: the Fréchet dis
 Euler samples and held-out outline digits in the feature space of a small classifier trained
 on the outline digits (an offline FID analogue), and the flow-matching loss on the held-out
 outline digits at fixed noise and times.
+
+**A prompt that changes meaning** (second generative task, the regime NeRA's form is built
+for). A second generator ``v(x, t, (c, a))`` also reads a scalar *ink-level prompt*
+a ∈ [−2, 2] as an input of its first layer; it is pre-trained on half of the digits drawn with
+ink level ℓ_src(a) = 0.6 + 0.2a (ink p ↦ ℓp) and frozen. In the new domain the same prompt
+means ℓ_new(a) = 0.2 + 0.2a² (non-monotone). NeRA, LoRA at equal parameters and NeRA with the
+identity basis each pick their own Adam learning rate from a grid by the loss on a validation
+fifth of the adaptation digits. Scores on the other half: the held-out flow-matching loss
+under the new meaning and the *prompt-alignment error*, the mean absolute difference between
+the mean ink of a sample generated for (class, prompt) and that of the real digit drawn with
+the prompt's new meaning.
 """
 
 from __future__ import annotations
@@ -85,6 +96,8 @@ PAPER_CLAIM = "NeRA gives better fidelity and faster convergence than LoRA (pape
 UNIVARIATES = ("sin(2x)", "tanh(3x)", "x^2-1", "|x|")
 TASKS = ("nonlinear", "linear")
 BASES = ("hat", "identity")
+GEN_ADAPTERS = ("NeRA", "LoRA (equal params)", "NeRA, identity basis", "frozen base")
+INK_ADAPTERS = GEN_ADAPTERS
 
 # --------------------------------------------------------------------------------------
 # Configuration
@@ -114,6 +127,15 @@ class Config(ProfileConfig):
     gen_euler: int = 20         # Euler steps of the sampler
     gen_samples: int = 898      # generated samples scored (= held-out digits)
     gen_clf_steps: int = 800
+    gen_adapters: tuple = ("NeRA", "LoRA (equal params)", "frozen base")  # outline style
+    # ink-level prompts (second generative task)
+    ink_span: float = 2.0       # prompt a ~ U[−span, span]
+    ink_pre_steps: int = 2000   # pre-training steps with the source meaning of the prompt
+    ink_adapt_steps: int = 600  # adapter steps with the new meaning
+    ink_lrs_nera: tuple = (1e-2,)   # Adam lr grid of the NeRA adapters (validation-selected)
+    ink_lrs_lora: tuple = (3e-3,)   # Adam lr grid of LoRA
+    ink_lrs_ident: tuple = (3e-4,)  # Adam lr grid of NeRA with the identity basis
+    ink_adapters: tuple = ("NeRA", "LoRA (equal params)", "frozen base")  # run at this profile
 
     def check(self) -> None:
         require(self.d >= 2 and 1 <= self.teacher_rank <= self.d, "need d >= 2, 1 <= rank <= d")
@@ -126,13 +148,23 @@ class Config(ProfileConfig):
                 "generator sizes and steps must be >= 1")
         require(self.gen_samples <= 898, "gen_samples must be <= 898 (the held-out half)")
         require(self.gen_lr > 0 and self.gen_adapt_lr > 0, "generator lrs must be > 0")
+        require(set(self.gen_adapters) <= set(GEN_ADAPTERS), f"adapters among {GEN_ADAPTERS}")
+        require(set(self.ink_adapters) <= set(INK_ADAPTERS), f"adapters among {INK_ADAPTERS}")
+        require(self.ink_span > 0 and min(self.ink_pre_steps, self.ink_adapt_steps) >= 1,
+                "ink prompts: span > 0 and steps >= 1")
+        require(all(len(g) >= 1 and min(g) > 0 for g in
+                    (self.ink_lrs_nera, self.ink_lrs_lora, self.ink_lrs_ident)),
+                "ink prompts: every lr grid needs at least one lr > 0")
 
 
 CONFIGS = Profiles(
     ci=Config(),
-    full=Config(d=128, teacher_rank=8, r=8, n_train=20000, n_test=10000, steps=3000,
+    full=Config(gen_adapters=GEN_ADAPTERS, ink_adapters=INK_ADAPTERS, d=128, teacher_rank=8,
+                r=8, n_train=20000, n_test=10000, steps=3000,
                 gen_width=256, gen_pre_steps=10000, gen_adapt_steps=4000, gen_euler=50,
-                gen_clf_steps=3000),
+                gen_clf_steps=3000, ink_pre_steps=10000, ink_adapt_steps=4000,
+                ink_lrs_nera=(3e-3, 1e-2), ink_lrs_lora=(1e-3, 3e-3, 1e-2),
+                ink_lrs_ident=(1e-4, 3e-4, 1e-3)),
 )
 
 
@@ -146,15 +178,21 @@ def estimate_seconds(cfg: Config) -> float:
     train = nera + linear
     if cfg.d > 64:  # full profile: on a GPU
         train /= 100
-    # generative part: ≈ 1.5 ms per pre-training step and ≈ 5 ms per adapter step at width 128,
-    # batch 128 (∝ width²·batch) + ≈ 2 s of classifier, sampling and scoring; on a GPU these
-    # small MLP steps are launch-bound: ≈ 5 ms per step whatever the size.
-    steps = cfg.gen_pre_steps + 3 * cfg.gen_adapt_steps
+    # generative part: ≈ 1.5 ms per pre-training or LoRA step and ≈ 5 ms per NeRA step at width
+    # 128, batch 128 (∝ width²·batch) + ≈ 2 s of classifier, sampling and scoring per task; on
+    # a GPU these small MLP steps are launch-bound: ≈ 5 ms per step whatever the size.
+    outline = [k for k in cfg.gen_adapters if k != "frozen base"]
+    n_nera = sum(k.startswith("NeRA") for k in outline) * cfg.gen_adapt_steps + (
+        len(cfg.ink_lrs_nera) * ("NeRA" in cfg.ink_adapters)
+        + len(cfg.ink_lrs_ident) * ("NeRA, identity basis" in cfg.ink_adapters)
+    ) * cfg.ink_adapt_steps
+    n_lin = (cfg.gen_pre_steps + cfg.ink_pre_steps + sum(k.startswith("LoRA") for k in outline)
+             * cfg.gen_adapt_steps + len(cfg.ink_lrs_lora) * cfg.ink_adapt_steps)
     if cfg.d > 64:
-        gen = steps * 5e-3 + 10.0
+        gen = (n_nera + n_lin) * 5e-3 + 20.0
     else:
         scale = (cfg.gen_width / 128) ** 2 * cfg.gen_batch / 128
-        gen = (cfg.gen_pre_steps * 1.5e-3 + 3 * cfg.gen_adapt_steps * 5e-3) * scale + 2.0
+        gen = (n_lin * 1.5e-3 + n_nera * 5e-3) * scale + 4.0
     return train + gen + 4.0
 
 
@@ -430,7 +468,6 @@ def learned_functions(model: NeRALinear, task: Task, d: int, grid: torch.Tensor)
 # --------------------------------------------------------------------------------------
 
 STYLES = ("outline",)
-GEN_ADAPTERS = ("NeRA", "LoRA (equal params)", "NeRA, identity basis", "frozen base")
 
 
 def digits_to_unit(x: np.ndarray) -> torch.Tensor:
@@ -447,21 +484,28 @@ def outline_style(x: torch.Tensor) -> torch.Tensor:
 
 
 class CondVelocity(nn.Module):
-    """``v(x, t, c)``: an MLP on ``[x, t, onehot(c)]`` with three SiLU hidden layers."""
+    """``v(x, t, c)``: an MLP on ``[x, t, onehot(c)]`` with three SiLU hidden layers. With
+    ``n_scalars = 1`` the condition is a pair ``(c, a)`` and a scalar prompt ``a`` is one more
+    input: ``[x, t, onehot(c), a]``."""
 
-    def __init__(self, dim: int = 64, width: int = 128, n_classes: int = 10):
+    def __init__(self, dim: int = 64, width: int = 128, n_classes: int = 10, n_scalars: int = 0):
         super().__init__()
-        self.dim, self.n_classes = dim, n_classes
+        self.dim, self.n_classes, self.n_scalars = dim, n_classes, n_scalars
         self.net = nn.Sequential(
-            nn.Linear(dim + 1 + n_classes, width), nn.SiLU(), nn.Linear(width, width), nn.SiLU(),
-            nn.Linear(width, width), nn.SiLU(), nn.Linear(width, dim))
+            nn.Linear(dim + 1 + n_classes + n_scalars, width), nn.SiLU(), nn.Linear(width, width),
+            nn.SiLU(), nn.Linear(width, width), nn.SiLU(), nn.Linear(width, dim))
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, t: torch.Tensor, c) -> torch.Tensor:
+        a = None
+        if self.n_scalars:
+            c, a = c
         if x.dim() != 2 or x.shape[1] != self.dim or t.shape != x.shape[:1] or c.shape != t.shape:
             raise ValueError(f"expected x (B, {self.dim}), t (B,), c (B,); got {tuple(x.shape)}, "
                              f"{tuple(t.shape)}, {tuple(c.shape)}")
-        oh = nn.functional.one_hot(c, self.n_classes).to(x.dtype)
-        return self.net(torch.cat([x, t[:, None].to(x.dtype), oh], 1))
+        parts = [x, t[:, None].to(x.dtype), nn.functional.one_hot(c, self.n_classes).to(x.dtype)]
+        if a is not None:
+            parts.append(a.reshape(len(x), self.n_scalars).to(x.dtype))
+        return self.net(torch.cat(parts, 1))
 
 
 def linear_layers(model: CondVelocity) -> list[int]:
@@ -474,7 +518,7 @@ def adapt_generator(base: CondVelocity, kind: str, cfg: Config, *, seed: int) ->
     no adapter (``frozen base``)."""
     if kind not in GEN_ADAPTERS:
         raise ValueError(f"adapter must be one of {GEN_ADAPTERS}, got {kind!r}")
-    model = CondVelocity(base.dim, base.net[0].out_features, base.n_classes)
+    model = CondVelocity(base.dim, base.net[0].out_features, base.n_classes, base.n_scalars)
     model.load_state_dict(base.state_dict())
     model.requires_grad_(False)
     g = torch.Generator().manual_seed(seed + 11)
@@ -493,17 +537,19 @@ def adapt_generator(base: CondVelocity, kind: str, cfg: Config, *, seed: int) ->
 
 def train_flow(v: nn.Module, x: torch.Tensor, c: torch.Tensor, *, steps: int, batch: int,
                lr: float, generator: torch.Generator, device="cpu", progress=None,
-               desc: str = "") -> list[float]:
+               desc: str = "", draw=None) -> list[float]:
     """Adam on the conditional flow-matching loss ‖(x₁ − x₀) − v(x_t, t, c)‖² with
     x₀ ~ N(0, I), x₁ a data batch with its labels c (``flows.flow_matching_loss``); only the
-    parameters with ``requires_grad`` move."""
+    parameters with ``requires_grad`` move. ``draw(idx, generator)``, if given, returns the batch
+    ``(x₁, condition)`` for the drawn indices (the ink-level prompts draw a fresh prompt)."""
     params = [p for p in v.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
     it = range(steps) if progress is None else progress(range(steps), desc=desc)
     losses = []
     for _ in it:
         idx = torch.randint(0, len(x), (batch,), generator=generator)
-        x1, cb = x[idx].to(device), c[idx].to(device)
+        x1, cb = (x[idx], c[idx]) if draw is None else draw(idx, generator)
+        x1, cb = x1.to(device), _to(cb, device)
         x0 = torch.randn(x1.shape, generator=generator).to(device)
         t = torch.rand(batch, generator=generator).to(device)
         loss = flows.flow_matching_loss(v, x0, x1, t=t, cond=cb)
@@ -512,6 +558,10 @@ def train_flow(v: nn.Module, x: torch.Tensor, c: torch.Tensor, *, steps: int, ba
         opt.step()
         losses.append(loss.item())
     return losses
+
+
+def _to(cond, device):
+    return tuple(u.to(device) for u in cond) if isinstance(cond, tuple) else cond.to(device)
 
 
 @torch.no_grad()
@@ -528,12 +578,13 @@ def val_loss(v: nn.Module, x: torch.Tensor, c: torch.Tensor, *, seed: int, reps:
 
 
 @torch.no_grad()
-def generate(v: nn.Module, labels: torch.Tensor, n_steps: int, *, seed: int,
-             device="cpu") -> torch.Tensor:
-    """Samples for the given class labels by ``n_steps`` Euler steps from fixed noise."""
+def generate(v: nn.Module, labels, n_steps: int, *, seed: int, device="cpu") -> torch.Tensor:
+    """Samples for the given class labels (or ``(labels, prompts)``) by ``n_steps`` Euler steps
+    from fixed noise."""
     g = torch.Generator().manual_seed(seed + 202)
-    x0 = torch.randn(len(labels), v.dim, generator=g)
-    return flows.sample_euler(v, x0.to(device), n_steps, cond=labels.to(device)).cpu()
+    n = len(labels[0] if isinstance(labels, tuple) else labels)
+    x0 = torch.randn(n, v.dim, generator=g)
+    return flows.sample_euler(v, x0.to(device), n_steps, cond=_to(labels, device)).cpu()
 
 
 def split_digits(x: torch.Tensor, labels: torch.Tensor, seed: int) -> dict:
@@ -549,9 +600,10 @@ def split_digits(x: torch.Tensor, labels: torch.Tensor, seed: int) -> dict:
 
 def generative_experiment(x: torch.Tensor, labels: torch.Tensor, cfg: Config, *, seed: int,
                           device="cpu", progress=None,
-                          adapters: tuple[str, ...] = GEN_ADAPTERS) -> dict:
+                          adapters: tuple[str, ...] | None = None) -> dict:
     """Pre-train a conditional flow-matching digit generator, adapt it to the outline style
     with each adapter (frozen base), and score Fréchet distance and held-out loss."""
+    adapters = cfg.gen_adapters if adapters is None else adapters
     data = split_digits(x, labels, seed)
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
@@ -581,5 +633,108 @@ def generative_experiment(x: torch.Tensor, labels: torch.Tensor, cfg: Config, *,
             "params": n_trainable(model), "curve": np.array(curve),
             "val_loss": val_loss(model, data["val_x"], data["val_c"], seed=seed, device=device),
             "fd": transport.classifier_frechet(clf, samples, ref), "samples": samples[:20]}
+        out["models"][kind] = model.cpu()
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Generative fine-tuning, second task: a prompt whose meaning changes nonlinearly
+# --------------------------------------------------------------------------------------
+
+def ink_source(a: torch.Tensor, span: float) -> torch.Tensor:
+    """Source meaning of the ink-level prompt a ∈ [−span, span]: ink level 0.6 + 0.4 a/span
+    (linear, from 0.2 to 1)."""
+    return 0.6 + 0.4 * a / span
+
+
+def ink_target(a: torch.Tensor, span: float) -> torch.Tensor:
+    """New meaning of the same prompt: ink level 0.2 + 0.8 (a/span)² (non-monotone: faint at
+    a = 0, full ink at both ends)."""
+    return 0.2 + 0.8 * (a / span) ** 2
+
+
+def render_ink(x: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
+    """A [−1, 1] digit drawn with its ink scaled by ``level`` ∈ (0, 1] (one level per image)."""
+    return 2 * (x + 1) / 2 * level[:, None] - 1
+
+
+def ink_prompts(n: int, span: float, generator: torch.Generator) -> torch.Tensor:
+    return (torch.rand(n, generator=generator) * 2 - 1) * span
+
+
+def ink_drawer(x: torch.Tensor, c: torch.Tensor, meaning, span: float):
+    """``draw`` for :func:`train_flow`: the drawn digits with a fresh uniform prompt each."""
+    def draw(idx, generator):
+        a = ink_prompts(len(idx), span, generator)
+        return render_ink(x[idx], meaning(a, span)), (c[idx], a)
+    return draw
+
+
+@torch.no_grad()
+def ink_scores(v: nn.Module, x: torch.Tensor, c: torch.Tensor, cfg: Config, *, seed: int,
+               reps: int = 4, device="cpu") -> dict:
+    """On held-out digits with fixed prompts, noise and times: the flow-matching loss (Eq. 3)
+    under the new meaning, and the *prompt-alignment error* — the mean absolute difference
+    between the mean ink of a sample generated for (class, prompt) and that of the real digit
+    drawn with the prompt's new meaning (20 Euler steps, fixed noise)."""
+    g = torch.Generator().manual_seed(seed + 505)
+    a = ink_prompts(len(x), cfg.ink_span, g)
+    x1 = render_ink(x, ink_target(a, cfg.ink_span))
+    xs, cs, as_ = x1.repeat(reps, 1), c.repeat(reps), a.repeat(reps)
+    x0 = torch.randn(xs.shape, generator=g)
+    t = torch.rand(len(xs), generator=g)
+    loss = float(flows.flow_matching_loss(v, x0.to(device), xs.to(device), t=t.to(device),
+                                          cond=(cs.to(device), as_.to(device))))
+    samples = generate(v, (c, a), cfg.gen_euler, seed=seed, device=device)
+    ink = lambda z: ((z.clamp(-1, 1) + 1) / 2).mean(1)  # noqa: E731
+    ink_s, ink_r = ink(samples), ink(x1)
+    return {"loss": loss, "align_err": float((ink_s - ink_r).abs().mean()), "samples": samples,
+            "prompts": a, "real": x1, "ink_samples": ink_s, "ink_real": ink_r}
+
+
+def ink_experiment(x: torch.Tensor, labels: torch.Tensor, cfg: Config, *, seed: int,
+                   device="cpu", progress=None, adapters: tuple[str, ...] | None = None) -> dict:
+    """Pre-train a generator conditioned on (class, ink-level prompt a) with the source meaning
+    of a, then adapt it with each adapter to the new, nonlinear meaning of the same prompt.
+    Every adapter picks its learning rate from its grid (``ink_lrs_nera`` for both NeRA
+    variants, ``ink_lrs_lora``) by the loss on a validation fifth of the adaptation digits;
+    scores are on the other half of the digits (never adapted on)."""
+    adapters = cfg.ink_adapters if adapters is None else adapters
+    span = cfg.ink_span
+    g = torch.Generator().manual_seed(seed + 606)
+    perm = torch.randperm(len(x), generator=g)
+    src, tgt = perm[: len(x) // 2], perm[len(x) // 2:]
+    n_fit = int(0.8 * len(tgt))
+    fit, val = tgt[:n_fit], tgt[n_fit:]
+    torch.manual_seed(seed)
+    gp = torch.Generator().manual_seed(seed + 607)
+    base = CondVelocity(x.shape[1], cfg.gen_width, n_scalars=1).to(device)
+    pre = train_flow(base, x[src], labels[src], steps=cfg.ink_pre_steps, batch=cfg.gen_batch,
+                     lr=cfg.gen_lr, generator=gp, device=device, progress=progress,
+                     desc="pre-train (ink prompts)",
+                     draw=ink_drawer(x[src], labels[src], ink_source, span))
+    base = base.cpu()
+    out = {"pretrain_curve": np.array(pre), "results": {}, "models": {}}
+    for kind in adapters:
+        grid = {"NeRA": cfg.ink_lrs_nera, "LoRA (equal params)": cfg.ink_lrs_lora,
+                "NeRA, identity basis": cfg.ink_lrs_ident}.get(kind, (0.0,))
+        best = None
+        for lr in grid:
+            model = adapt_generator(base, kind, cfg, seed=seed).to(device)
+            ga = torch.Generator().manual_seed(seed + 1)
+            curve = [] if kind == "frozen base" else train_flow(
+                model, x[fit], labels[fit], steps=cfg.ink_adapt_steps, batch=cfg.gen_batch,
+                lr=lr, generator=ga, device=device, progress=progress, desc=f"{kind}, lr {lr:g}",
+                draw=ink_drawer(x[fit], labels[fit], ink_target, span))
+            v_loss = ink_scores(model, x[val], labels[val], cfg, seed=seed + 1, device=device,
+                                reps=2)["loss"] if len(grid) > 1 else float("nan")
+            if best is None or v_loss < best[0]:
+                best = (v_loss, lr, model, curve)
+        _, lr, model, curve = best
+        sc = ink_scores(model, x[src], labels[src], cfg, seed=seed, device=device)
+        out["results"][kind] = {"params": n_trainable(model), "lr": lr, "curve": np.array(curve),
+                                "loss": sc["loss"], "align_err": sc["align_err"],
+                                "samples": sc["samples"][:20], "prompts": sc["prompts"],
+                                "ink_samples": sc["ink_samples"], "ink_real": sc["ink_real"]}
         out["models"][kind] = model.cpu()
     return out
