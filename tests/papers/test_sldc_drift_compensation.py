@@ -51,6 +51,11 @@ def test_linear_operator_is_sklearn_ridge_without_intercept():
                                atol=1e-10)
     with pytest.raises(ValueError, match="shape"):
         P.linear_operator(fb, fa[:, :3])
+    # the chapter's default: the same ridge on the raw (un-normalised) pairs
+    Wr, _ = P.linear_operator(fb, fa, normalise=False)
+    ref = Ridge(alpha=P.GAMMA_1, fit_intercept=False).fit(fb.numpy(), fa.numpy()).coef_.T
+    np.testing.assert_allclose(Wr.numpy(), ref, atol=1e-6)
+    assert not P.CONFIGS.ci.op_normalise
 
 
 def test_linear_push_forward_matches_monte_carlo():
