@@ -31,10 +31,11 @@
 # skeleton even when the input skeleton was corrupted; the decoded equations, integrated from
 # the last observed state, extrapolate the trajectory; and the operator's forecast depends on
 # the equation text, getting worse with a wrong family's skeleton but little with one wrong
-# term. The paper's gain over the data-only model of its ablation (the official code's
-# `no_text` network) is measured on every run, on 800 paired test samples — PROSE is better on
-# six of the seven seeds we tried, by 4–29 %, and 2 % worse on the seventh — and asserted at
-# the `full` profile only (see the Discussion).
+# term; and — the paper's main claim — PROSE forecasts better than the data-only model of its
+# ablation (the official code's `no_text` network), by more than 10 % in median error on 800
+# paired test samples. That gain became reliable at this scale only once two training details
+# followed the official code: its initialisation of the token embeddings and fresh noise on
+# every training batch (see the Discussion).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -110,7 +111,10 @@ cfg
 #
 # a relative squared error of the operator output over the target window plus the token
 # cross-entropy with teacher forcing (`paper.data_loss`, `paper.text_loss`); AdamW (weight
-# decay $10^{-4}$), linear warm-up then inverse-square-root decay, gradient clipping at 1. At
+# decay $10^{-4}$), linear warm-up then inverse-square-root decay, gradient clipping at 1. As
+# in the official code, the token and modality embeddings start from $\mathcal N(0,1/w)$ (so the
+# tied read-out starts at chance level, a text loss of $\log|V|$), and the 2 % noise is drawn
+# afresh for every training batch on the clean trajectories (`paper.train`). At
 # evaluation the text is decoded greedily, parsed into polynomials, and — where it parses —
 # integrated with `solve_ivp` from the last observed (noisy) state over the target window:
 # the *symbolic forecast*.
@@ -303,12 +307,13 @@ med.round(3)
 # The comparison with the data-only model gets its own, larger test set: `cfg.n_eq_op_test`
 # new equations per family, 4 initial conditions each, skeletons corrupted as in training.
 # Only the operator outputs are needed, which are cheap, and both models predict the *same*
-# samples, so the comparison is paired.
+# samples, so the comparison is paired. "Empty text" gives PROSE a skeleton with no tokens
+# between BOS and EOS: how much its forecast leans on the text.
 
 # %%
 eo = ev["err_op"]
 fam_op = eo["family"]
-op_methods = ["data-only", "PROSE (given text)", "PROSE (clean text)"]
+op_methods = ["data-only", "PROSE (given text)", "PROSE (clean text)", "PROSE (empty text)"]
 cmp_op = pd.DataFrame({m: [np.median(eo[m])] + [np.median(eo[m][fam_op == k])
                                                  for k in range(len(cfg.families))]
                        for m in op_methods}, index=["all", *cfg.families])
@@ -321,41 +326,40 @@ cmp_op.round(3)
 # %% [markdown]
 # ## Reproduction check
 #
-# The headline claims at this profile: the decoded equations parse; they have the right
-# skeleton even when the input skeleton was corrupted; integrated, they extrapolate; and the
-# operator output depends on the equation text (the mechanism of the multimodal gain). The
-# paper's multimodal-vs-data-only gain itself (on the paired test set above), and coefficients
-# better than the family's nominal ones, are asserted at `full` only (see the Discussion for
-# the numbers at `ci`). Thresholds were calibrated on seeds 0–4 and 7 at the `ci` profile and
-# checked at seed 11.
+# The headline claims: the decoded equations parse; they have the right skeleton even when
+# the input skeleton was corrupted; integrated, they extrapolate; the operator output depends
+# on the equation text; and PROSE is more accurate than the data-only model (on the paired test
+# set above). Coefficients better than the family's nominal ones are asserted at `full` only
+# (see the Discussion for the numbers at `ci`). Thresholds were calibrated on seeds 0–4, 7
+# and 11 at the `ci` profile.
 
 # %%
 ratio = np.median(eo["PROSE (given text)"]) / np.median(eo["data-only"])
 ratio_small = np.median(err["PROSE (given text)"]) / np.median(err["data-only"])
 sym_ok = float(np.median(err["PROSE symbolic"][skel])) if skel.any() else float("inf")
 nominal_ok = float(np.median(err["true skeleton, nominal coefficients"][skel])) if skel.any() else 1.0
-ch.claims.greater("decoded equations that parse (all test samples)", valid.mean(), 0.85,
+ch.claims.greater("decoded equations that parse (all test samples)", valid.mean(), 0.9,
                   kind="headline", paper="valid expressions for almost all test samples")
 ch.claims.greater("right skeleton when the input skeleton was corrupted", skel[corr > 0].mean(),
-                  0.4, kind="headline", paper="robust to erroneously added or deleted terms",
+                  0.7, kind="headline", paper="robust to erroneously added or deleted terms",
                   note="copying the input skeleton would give 0")
 ch.claims.less("decoded ODEs extrapolate: median relative $L^2$ of the symbolic forecast "
-               "(right skeleton)", sym_ok, 0.5, kind="headline",
+               "(right skeleton)", sym_ok, 0.25, kind="headline",
                paper="the generated equations, integrated, predict the trajectory",
                note=f"holding the last state: {np.median(err['hold last state']):.2f}")
 ch.claims.greater("the forecast reads the equation: PROSE error, wrong family's skeleton / "
                   "right skeleton", np.median(err["PROSE (swap text)"])
-                  / np.median(err["PROSE (clean text)"]), 1.25, kind="headline",
+                  / np.median(err["PROSE (clean text)"]), 1.5, kind="headline",
                   paper="the symbolic input improves the operator prediction",
                   note="the mechanism of the multimodal gain, asserted at every profile")
 ch.claims.less("multimodal beats data-only: median rel. $L^2$ on paired test samples, "
-               "PROSE / data-only", ratio, 0.9, kind="headline", asserted_at="full",
+               "PROSE / data-only", ratio, 0.9, kind="headline",
                paper="PROSE more accurate than the data-only operator model",
                note=f"{len(fam_op)} samples: PROSE {np.median(eo['PROSE (given text)']):.3f}, "
                     f"data-only {np.median(eo['data-only']):.3f} (small test set: "
-                    f"{ratio_small:.2f}); at ci the ratio varies with the seed, see the Discussion")
+                    f"{ratio_small:.2f})")
 ch.claims.greater("right skeleton, all test samples (30 % of input skeletons corrupted)",
-                  skel.mean(), 0.6, kind="paper",
+                  skel.mean(), 0.85, kind="paper",
                   paper="robust to erroneously added or deleted terms",
                   note=f"copying the input skeleton would give {(corr == 0).mean():.2f}")
 ch.claims.less("decoded coefficients beat the family's nominal ones: symbolic / nominal error",
@@ -383,103 +387,111 @@ ch.claims.check()
 # ## Discussion
 #
 # **What matched.** One small network, trained for 500 steps on four families at once, writes
-# equations that parse (93–100 % of the test samples over seeds 0–4 and 7), names the right
-# skeleton for 65–97 % of all test samples and — the robustness the paper claims — for 56–87 %
-# of the samples whose input skeleton had a term added or deleted (copying the input would
-# give 0 %). Integrated from the last noisy observation, the decoded equations extrapolate over
-# the 48 unobserved grid points with a median relative $L^2$ error of 0.10–0.41 (holding the
-# last state: 1.3). The operator output reads the text: giving PROSE the skeleton of the wrong
-# family raises its median error 1.34–2.09 times over the right one, while one added or deleted
-# term raises it by only 1–20 % (the paper's robustness to erroneous terms). PROSE predicts
-# better than the data-only network on six of seven seeds: on 800 paired test samples the
-# ratio of median errors is 0.71–0.96 over seeds 0–4 and 7 (median 0.83), and 1.02 at seed 11.
+# equations that parse (100 % of the test samples on every seed we tried), names the right
+# skeleton for 96–98 % of all test samples and — the robustness the paper claims — for
+# 87–92 % of the samples whose input skeleton had a term added or deleted (copying the input
+# would give 0 %). Integrated from the last noisy observation, the decoded equations
+# extrapolate over the 48 unobserved grid points with a median relative $L^2$ error of
+# 0.10–0.13 (holding the last state: 1.3). The operator output reads the text: the skeleton
+# of the wrong family raises PROSE's median error 1.9–2.8 times, one added or deleted term
+# by only 2–20 % (the paper's robustness to erroneous terms). And PROSE predicts better than
+# the data-only network on every seed: on 800 paired test samples the ratio of median errors
+# is 0.67–0.84 over seeds 0–4, 7 and 11 (PROSE more accurate on 62–74 % of the samples); the
+# gain is largest on Van der Pol (0.50–0.58 of the data-only error), whose family the 16
+# observed points do not pin down.
 #
-# **What did not match, and why.** (1) *The size of the multimodal gain is not stable at this
-# scale*, so the paper's claim of a clear gain (ratio < 0.9) is asserted at `full` only. We
-# took the seed variance apart. *The test set* contributes little: the small test set of the
-# other experiments holds only 40 equations (10 per family, 10 initial conditions each); on a
-# separate set of 200 equations × 4 initial conditions, evaluated by both models on the same
-# samples, the ratio moves by at most 0.07 at the same trained weights (seed 0: 0.65 → 0.71,
-# seed 3: 0.90 → 0.96, seed 7: 0.92 → 0.86), and it is this larger, paired set that the claim
-# now uses. *The baseline* was not the paper's: our data-only model kept two fusion blocks over
-# the data tokens and the weight 6 on its loss, while the official code's `no_text` model has
-# no fusion at all and trains on the data loss alone; we now follow the official code (it is
-# cheaper, about 10 s instead of 13 s of training). *The
-# data-only model's training* is not the noisy part either: its median error stays in
-# 0.29–0.37 and its Van der Pol error in 0.40–0.52 on every seed — the data window of 16
-# points does not tell it the family well enough there. *PROSE's training* is: its median error
-# ranges over 0.24–0.31; its gain is largest and steadiest on Van der Pol (0.22–0.40 against
-# 0.40–0.52), while on the damped oscillator its error ranges from 0.74 to 1.21 times the
-# data-only model's and on Lotka–Volterra it is at best level (0.98–1.22 times); at seed 11 it
-# loses on three families of four (damped oscillator 0.30 against 0.25, Duffing 0.36 against
-# 0.33), as if 500 steps shared between the text and the data losses sometimes left its
-# operator half less trained. Two attempts to
-# steady it did not close the gap: a linear decay of the learning rate to zero over the last
-# 30 % of the steps brought the worst ratio down to 0.89 (seeds 0, 1, 2, 7, 11: 0.77–0.89) but
-# pushed the symbolic forecast of seed 1 to 0.62 (> 0.5, a headline above), so we did not
-# adopt it; a window of 10 points with that decay (and the earlier baseline) gave 0.81 at
-# seed 7 but 1.03 at seed 11. A
-# threshold that holds on every seed we tried would have to sit above 1.02, which says nothing;
-# the ratio is therefore reported at `ci`, and at `ci` we assert the mechanism instead — the
-# forecast depends on the equation text — which holds with a wide margin on every seed.
-# Before settling on the observed window of 16 points ($t<0.95$) we tried 24 points at seed 0:
-# the data alone then pin the family down and the gain vanished (ratio 1.02).
-# (2) *The decoded coefficients are not yet better than the family's nominal ones*: the median
-# symbolic error with the right skeleton and nominal coefficients is 0.08–0.11 (seeds 0–4, 7), against
-# 0.10–0.41 with the decoded coefficients (ratio 1.09–4.69); 500 steps teach the decoder the grammar and the
-# skeletons, not yet to read coefficients off 16 noisy points (their median worst-term error is
-# 10–18 %, the ±10 % prior gives at most 11 %). The claim that the decoded coefficients beat
-# the prior is therefore asserted at `full` only. (3) Repairing a corrupted skeleton needs little
-# data here: with four families, a skeleton with one term added or removed is still closest to
-# its own family's, and a text decoder that sees *only* the text (the fusion bypassed, see
-# below) repairs 52 % of them at seed 0 (56 % with the fusion).
+# **How the multimodal gain became reliable.** In an earlier version of this chapter the
+# ratio ranged over 0.71–1.02 (seeds 0–4, 7, 11), so the claim was only reported. We took the
+# training apart at seeds 0 (ratio 0.71) and 11 (1.02). *PROSE did use the text*: in the
+# fusion blocks the data tokens put 62–76 % of their attention on the text tokens, and with
+# an empty skeleton at test PROSE's median error rose to 0.46–0.56 (data-only: 0.29–0.34).
+# *Nor was its operator half under-trained*: over the last 100 steps its training data loss was
+# *lower* than the data-only model's on both seeds (0.12 and 0.16 against 0.19 and 0.21), even
+# at seed 11, where it lost on the test set — it fitted the training trajectories better
+# without generalising better. Two departures from the official code (`prose_ode`:
+# `parsers.py`, `trainer.py`, `model/transformer.py`; its loss weight 6, AdamW with weight
+# decay $10^{-4}$, clipping at 1 and no dropout we already followed) explained it. (i) *The
+# embeddings*: we had left PyTorch's $\mathcal N(0,1)$ for the token embedding, which the text
+# read-out shares, so the text loss started at 19 instead of $\log|V|\approx4.8$ and its
+# gradients (norm 20–50 before clipping, against 3–5 for the data-only model) drove the shared
+# encoder early on; the official `Embedding` draws $\mathcal N(0,1/w)$. With that alone the
+# ratio went from 1.02 to 0.96 at seed 11, 0.96 to 0.86 at seed 3 and 0.86 to 0.79 at seed 7,
+# and the final text loss from 0.40 to 0.32. (ii) *The noise*: we drew the 2 % noise once per
+# dataset, and a lower training loss with no better test error looks like PROSE, which can
+# tell the equations apart, fitting that one noise realisation in its four epochs; the
+# official trainer draws the noise afresh for every batch. With both, seed 11 went to 0.84
+# (0.77 in a screening run that drew the modality embeddings in another order) and every seed
+# we tried is below 0.84; the data-only model trains on the same fresh noise (its median error
+# is now 0.30–0.37, before 0.29–0.37). PROSE still leans on the text as before: with an empty
+# skeleton its median error at seed 0 is 0.48 (the table above; 0.78–0.80 on Van der Pol and
+# Duffing), against 0.31 for the data-only model. A linear decay of the learning rate at the end (not in the
+# official code) gave 0.74 at seed 11 with the new initialisation; we did not adopt it, since
+# the two official details were enough.
 #
-# **Values over seeds 0–4 and 7 (ci) against the thresholds** (worst margin in brackets):
-# parse 0.932–0.998 (> 0.85; 0.08); right skeleton under corruption 0.557–0.872 (> 0.4; 0.16);
-# symbolic forecast 0.097–0.409 (< 0.5; 0.09); wrong-family / right skeleton 1.344–2.092 (> 1.25;
-# 0.09); right skeleton, all 0.652–0.965 (> 0.6; 0.05); data-only / hold-last
-# 0.239–0.292 (< 1/3; 0.04); one term deleted / clean 1.07–1.20 and one term added / clean
-# 1.01–1.16 (< 1.3; 0.10). Seed 11 passes every asserted check: parse 0.930, right skeleton
-# under corruption 0.718, symbolic 0.162, wrong/right skeleton 1.79, right skeleton overall
-# 0.888, data-only / hold 0.225, deleted / added term 1.05 / 1.06. The multimodal ratio,
-# reported only (paired set; small set in brackets): seeds 0–4 0.708 (0.65), 0.745 (0.69),
-# 0.881 (0.88), 0.960 (0.90), 0.799 (0.80); seed 7 0.859 (0.92); seed 11 1.022 (1.00); PROSE
-# is the more accurate model on 48–72 % of the paired samples.
+# **What did not match, and why.** (1) *The decoded coefficients are not yet better than the
+# family's nominal ones*: the median symbolic error with the right skeleton and nominal
+# coefficients is 0.08–0.11 (seeds 0–4, 7, 11), against 0.10–0.13 with the decoded
+# coefficients (ratio 1.05–1.41); 500 steps teach the decoder the grammar and the skeletons,
+# not yet to read coefficients to 2 digits off 16 noisy points. The claim that the decoded
+# coefficients beat the prior is therefore asserted at `full` only. (2) Repairing a corrupted
+# skeleton needs little data here: with four families, a skeleton with one term added or
+# removed is still closest to its own family's, and in the earlier version a text decoder
+# that saw *only* the text (the fusion bypassed) repaired 52 % of them at seed 0 (56 % with
+# the fusion). (3) Before settling on the observed window of 16 points ($t<0.95$) we tried 24
+# points at seed 0: the data alone then pin the family down and the gain vanished (ratio 1.02).
 #
-# **Breaking the method** (seed 0). *Text branch dropped* (PROSE gets an empty skeleton in
-# training and testing): the headline "the forecast reads the equation" fails (1.000
-# against > 1.25: the model has nothing to read), the right-skeleton share of all samples
-# falls to 0.55 (< 0.6 fails) and the reported multimodal ratio rises from 0.71 to 0.96 on
-# the paired set (from 0.65 to 0.95 on the small one); the decoder still writes parseable
-# equations from the data alone. *Skeletons randomised at test* (every test sample gets the
-# clean skeleton of a random family, the model trained as usual): both right-skeleton checks
-# fail (0.34 under corruption, needs > 0.4; 0.33 overall, needs > 0.6) and the multimodal
-# ratio rises from 0.71 to 0.97 — the gain is the text's, and a wrong text costs it.
-# *Causal mask removed from the text decoder* (teacher forcing then lets every position see
-# the token it must predict):
-# no greedy decoding parses any more, and all four text checks fail (parse 0, right skeleton
-# 0 and 0, no symbolic forecast), while the operator checks pass. *Fusion bypassed* (the text decoder cross-attends to the text encoder's output, so it
-# never sees the data): every check still passes at seed 0 (right skeleton under corruption
-# 0.52, symbolic error 0.11) — the finding (3) above, and the reason the coefficient claim is
-# not asserted at `ci`.
+# **Values over seeds 0–4, 7 and 11 (ci) against the thresholds** (worst margin in
+# brackets; the text thresholds were tightened once the text loss started at chance level):
+# multimodal / data-only on the paired set 0.816, 0.762, 0.776, 0.774, 0.674 (seeds 0–4),
+# 0.788 (seed 7), 0.836 (seed 11) (< 0.9; 0.064), on the small test set 0.70–0.81; parse
+# 1.000 on every seed (> 0.9; 0.10); right skeleton under corruption 0.874–0.922 (> 0.7;
+# 0.17); symbolic forecast 0.102–0.125 (< 0.25; 0.13); wrong-family / right skeleton
+# 1.93–2.83 (> 1.5; 0.43); right skeleton, all 0.960–0.978 (> 0.85; 0.11); data-only /
+# hold-last 0.234–0.292 (< 1/3; 0.04); one term deleted / clean 1.10–1.20 and one term added /
+# clean 1.02–1.15 (< 1.3; 0.10). Per family, PROSE / data-only: damped oscillator 0.79–1.08,
+# Van der Pol 0.50–0.58, Duffing 0.64–0.92, Lotka–Volterra 0.72–1.19 — the gain is largest
+# and steadiest on Van der Pol and Duffing; on the damped oscillator and Lotka–Volterra it is
+# smaller and not there on every seed.
+#
+# **Breaking the method** (seed 0, the notebook rerun with the method broken). *Text branch
+# dropped* (PROSE gets an empty skeleton in training and at test): the multimodal headline
+# fails (0.998 against < 0.9: PROSE is then a data-only model with more blocks), the headline
+# "the forecast reads the equation" fails (1.000 against > 1.5: there is nothing to read), and
+# the right-skeleton share of all samples falls to 0.74 (< 0.85 fails; this run still used the
+# earlier threshold 0.6, so the notebook raised on the two headlines only); the decoder still
+# writes parseable equations with the right skeleton for 79 % of the corrupted inputs and a
+# symbolic error of 0.11, from the data alone. *Skeletons randomised at test* (every test
+# sample's input is the clean skeleton of a random family, the model trained as usual): the
+# multimodal headline fails (1.11: a wrong text makes PROSE worse than the data-only model),
+# and both right-skeleton checks fail (0.43 under corruption, needs > 0.7; 0.41 overall, needs
+# > 0.85); the checks that give PROSE its own variants of the right skeleton (wrong-family /
+# right 2.75, one term added or deleted) still pass, as they should. In the earlier version of
+# the chapter, removing the causal mask of the text decoder made every text check fail (no
+# greedy decoding parsed), while bypassing the fusion (the text decoder reading the text
+# encoder only) broke no check — finding (2) above.
 #
 # **Where the chapter deviates, and why.** Four 2-d polynomial families instead of the paper's
 # 15 chaotic 3-d ones: over a window of a few time units, chaotic trajectories are far beyond
 # what a width-64 network learns in 500 CPU steps. 2 significant digits per number (official
 # 3); width 64, (1, 1, 2, 2, 2) blocks, 500 steps of 32 samples, a random subset of 16 query
 # times per sample in the data loss, learning rate 1e-3 (official: 512, (2, 4, 8, 8, 8),
-# 160 000 steps of 256, all query times, 1e-4 with a 20 000-step warm-up). Errors are measured
+# 160 000 steps of 256, all query times, 1e-4 with a 20 000-step warm-up). Our blocks are
+# pre-LayerNorm (official: post-LayerNorm, with a LayerNorm on each module's input) and the
+# query times are embedded by a two-layer MLP (official: one linear layer). Errors are measured
 # against the clean solution. The `full` profile keeps the same families with the official
 # grid (192 points on [0, 6], 64 observed), 3 digits, width 256 and (2, 4, 4, 4, 4) blocks,
 # 6 000 steps of 64 on 80 000 trajectories; its code path is the one run here, but it was not
-# run at full size while writing this chapter, so its two full-only claims are uncalibrated.
+# run at full size while writing this chapter, so its full-only claim is uncalibrated.
 #
 # **Cost.** `paper.estimate_seconds` puts the `ci` run at 56 s of own compute on an idle
 # 2-core runner (PROSE 36 s, the data-only model 10 s, data and evaluation 5 s, the paired
 # operator test set under 1 s). Measured on the shared 2-core machine, the record's own
-# compute at seed 0 was 68 s at a load of about 2 (the paired test set adds about 1 s, the
-# official data-only model without fusion saves a few seconds); earlier runs while 10–20 other
-# jobs ran took 71–94 s of CPU time, hence this chapter's 90 s budget.
+# compute at seed 0 was 68 s at a load of about 2 before the two training details above were
+# changed; they cost nothing measurable (one Gaussian draw per batch; the CPU time of the two
+# trainings stayed at 33–45 s and 7–13 s over the seven calibration seeds, measured at a load
+# of 6–8), nor does the empty-text column of the paired table (one more forward pass, under
+# 1 s). With 6–8 other jobs on the machine the record's own compute was 196 s; earlier runs
+# while 10–20 other jobs ran took 71–94 s of CPU time, hence this chapter's 90 s budget.
 
 # %% [markdown]
 # ## Cite this chapter

@@ -8,8 +8,15 @@ modalities — a short noisy trajectory window and a (possibly corrupted) symbol
 the governing equations — and writes two outputs: the future trajectory at arbitrary query times
 and the full equations with numerical coefficients. The official code is ``felix-lyx/prose``
 (folder ``prose_ode``, built on ``facebookresearch/symbolicregression``); we follow its
-structure and defaults as described in the paper, with smaller sizes; the official files were
-not re-read line by line for this chapter, so where we name a default it is the paper's.
+structure and defaults with smaller sizes. Read for this chapter: ``parsers.py`` (defaults),
+``symbolicregression/trainer.py`` (losses, noise) and ``symbolicregression/model/transformer.py``
+(the modules). Two details we had missed and now follow: token and modality-type embeddings
+are initialised N(0, 1/w) with a zero padding row (their ``Embedding``; PyTorch's default
+N(0, 1) made the tied text read-out start at a loss of ~19 instead of log(vocab) ~ 4.8), and
+the training noise is drawn afresh for every batch on the clean trajectories (their
+``train_noise_gamma``), not fixed once per dataset. Where we still depart: our blocks are
+pre-LayerNorm (official: post-LayerNorm, with a LayerNorm on every module's input embedding)
+and the query times go through a two-layer MLP (official: one linear layer).
 
 **Data** (:func:`make_dataset`). A family is a list of polynomial right-hand sides
 :math:`\dot u_j=\sum_k c_{jk}\,u^{\alpha_{jk}}` with nominal coefficients; each equation draws
@@ -19,7 +26,8 @@ equation. Trajectories are integrated with scipy's ``solve_ivp`` (all ICs of a f
 vectorised system, RK45, rtol 1e-7, atol 1e-8) on an equispaced grid; blown-up runs
 (:math:`|u|>10^3`) are rejected. Additive noise is white Gaussian rescaled to 2 % of the whole
 trajectory's L2 norm, added before the input/target split (targets are noisy too), as in the
-official generator.
+official generator; the stored noisy copy is what the models see at test, while training draws
+new noise for every batch (:func:`train`), as the official trainer does.
 
 **Text** (:class:`Tokenizer`). Polish (prefix) notation: ``add``, ``mul``, ``pow2``,
 ``pow3``, variables ``u0…``, components separated by ``|``; a number is three tokens — sign,
@@ -53,7 +61,7 @@ text encoder, no fusion, no text decoder, and the data loss alone.
 with :math:`\mathcal L_{data}=\frac1B\sum_b\lVert\hat u_b-u_b\rVert^2/(\lVert u_b\rVert^2+\epsilon)`
 (a relative squared L2 error over the target window) and :math:`\mathcal L_{text}` the token
 cross-entropy (teacher forcing). Adam(W) with weight decay 1e-4, linear warm-up then
-inverse-square-root decay, gradient clipping at 1.
+inverse-square-root decay, gradient clipping at 1; fresh 2 % noise on every training batch.
 
 **The multimodal gain** is measured on a separate, larger operator test set
 (``n_eq_op_test`` new equations per family x 4 ICs; only the operator outputs, which are
@@ -673,7 +681,13 @@ class PROSE(nn.Module):
             self.text_dec = nn.ModuleList(Block(width, heads, self_attn="causal", cross=True)
                                           for _ in range(td))                  # eq. (5)
             self.ln_text = nn.LayerNorm(width)
-        nn.init.normal_(self.modality, std=0.02)
+        # The official code's ``Embedding``: N(0, 1/w), padding row zero (PyTorch's default
+        # N(0, 1) makes the tied read-out's logits ~sqrt(w) at initialisation: text loss ~19).
+        nn.init.normal_(self.modality, std=width ** -0.5)
+        if use_text:
+            nn.init.normal_(self.embed_text.weight, std=width ** -0.5)
+            with torch.no_grad():
+                self.embed_text.weight[0].zero_()
 
     def encode(self, t_in, u_in, text_in=None):
         """Fused features: (data part (B, N, w), text part (B, S, w) or None, text padding)."""
@@ -756,6 +770,7 @@ class Tensors:
     u_out: torch.Tensor
     text_in: torch.Tensor
     text_out: torch.Tensor
+    clean: torch.Tensor | None = None  # (N, T, d) noiseless trajectories (training: fresh noise)
 
 
 def to_tensors(ds: Dataset, cfg: Config, text_in: list | None = None, u=None) -> Tensors:
@@ -765,7 +780,7 @@ def to_tensors(ds: Dataset, cfg: Config, text_in: list | None = None, u=None) ->
     N = u.shape[0]
     return Tensors(t[:n].expand(N, n), u[:, :n], t[n:].expand(N, len(t) - n), u[:, n:],
                    pad_sequences(ds.text_in if text_in is None else text_in),
-                   pad_sequences(ds.text_out))
+                   pad_sequences(ds.text_out), torch.tensor(ds.clean, dtype=torch.float32))
 
 
 def inverse_sqrt(warmup: int):
@@ -774,8 +789,11 @@ def inverse_sqrt(warmup: int):
 
 
 def train(model: PROSE, data: Tensors, cfg: Config, seed: int, device, progress=None,
-          desc: str = "PROSE") -> list:
-    """Adam(W) + inverse-sqrt schedule on random mini-batches; returns the loss history."""
+          desc: str = "PROSE", noise: float = NOISE_GAMMA) -> list:
+    """Adam(W) + inverse-sqrt schedule on random mini-batches; returns the loss history. As in
+    the official trainer, every batch gets fresh additive noise (``noise`` times each whole
+    trajectory's L2 norm, before the input/target split) drawn on the clean trajectories;
+    ``noise=0`` (or tensors without ``clean``) trains on the stored noisy trajectories."""
     from ..core import fit
 
     model.to(device)
@@ -784,14 +802,22 @@ def train(model: PROSE, data: Tensors, cfg: Config, seed: int, device, progress=
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=WEIGHT_DECAY)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, inverse_sqrt(cfg.warmup))
 
+    n_in = data.u_in.shape[1]
+
     def batch(step):
         idx = torch.randint(N, (cfg.batch,), generator=g)
         t_out, u_out = data.t_out[idx], data.u_out[idx]
+        u_in = data.u_in[idx]
+        if noise and data.clean is not None:  # official trainer: fresh noise at every step
+            c = data.clean[idx]
+            w = torch.randn(c.shape, generator=g)
+            scale = noise * c.flatten(1).norm(dim=1) / w.flatten(1).norm(dim=1)
+            u_noisy = c + scale[:, None, None] * w  # 2 % of each whole trajectory's L2 norm
+            u_in, u_out = u_noisy[:, :n_in], u_noisy[:, n_in:]
         if cfg.n_query_train:  # a random subset of query times (the decoder treats each alone)
             q = torch.randperm(t_out.shape[1], generator=g)[:cfg.n_query_train].sort().values
             t_out, u_out = t_out[:, q], u_out[:, q]
-        return (data.t_in[idx], data.u_in[idx], t_out, u_out, data.text_in[idx],
-                data.text_out[idx])
+        return (data.t_in[idx], u_in, t_out, u_out, data.text_in[idx], data.text_out[idx])
 
     def loss_fn(m, b):
         t_in, u_in, t_out, u_out, x_txt, y_txt = b
@@ -973,8 +999,8 @@ def evaluate(r: dict, cfg: Config, device, seed: int) -> dict:
 def operator_errors(r: dict, cfg: Config, device, seed: int, n_ic: int = 4) -> dict:
     """The operator comparison on its own, larger test set (``cfg.n_eq_op_test`` new equations
     per family x ``n_ic`` ICs, text corrupted as in training; only the operator outputs, which
-    are cheap): per-sample relative L2 of PROSE (given and clean text) and of the data-only
-    model on the *same* samples. Empty when ``cfg.n_eq_op_test`` is 0."""
+    are cheap): per-sample relative L2 of PROSE (given, clean and empty text: BOS EOS only)
+    and of the data-only model on the *same* samples. Empty when ``cfg.n_eq_op_test`` is 0."""
     if not cfg.n_eq_op_test:
         return {}
     ds = make_dataset(cfg.replace(n_ic=n_ic), cfg.n_eq_op_test, np.random.default_rng(seed + 1000),
@@ -982,7 +1008,9 @@ def operator_errors(r: dict, cfg: Config, device, seed: int, n_ic: int = 4) -> d
     truth = ds.clean[:, cfg.t_input:]
     te = to_tensors(ds, cfg)
     clean = to_tensors(ds, cfg, text_in=text_variant(ds, r["tok"], "clean", seed + 1))
+    empty = to_tensors(ds, cfg, text_in=[[r["tok"].bos, r["tok"].eos] for _ in ds.family])
     return {"data-only": rel_l2(predict(r["data_only"], te, device), truth),
             "PROSE (given text)": rel_l2(predict(r["prose"], te, device), truth),
             "PROSE (clean text)": rel_l2(predict(r["prose"], clean, device), truth),
+            "PROSE (empty text)": rel_l2(predict(r["prose"], empty, device), truth),
             "family": ds.family}
