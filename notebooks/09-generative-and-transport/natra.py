@@ -28,10 +28,11 @@
 # augmentation, random latent perturbation and an oracle augmentation by the simulator. The
 # generator is a small auto-encoder trained here on an unlabelled pool of scenes; the paper's
 # StyleGAN is replaced, and the SeFa directions of a real pretrained face GAN (a DCGAN trained on
-# the *synthetic* DigiFace-1M faces) are shown alongside. Asserted at this scale: SeFa's
-# directions span the lighting far better than random latent directions. NaTra beats ERM and
-# random latent perturbation out of distribution on every seed we ran, but by margins within the
-# run-to-run noise of a single seed, so those headlines are reported, not asserted.
+# the *synthetic* DigiFace-1M faces) are shown alongside. Asserted at this scale: NaTra beats ERM
+# and standard augmentation by large margins under strong lighting, SeFa's top directions are the
+# lighting (random latent directions are not), and NaTra along them beats NaTra along random
+# directions. Random latent perturbation with fresh directions every batch is as good as NaTra
+# here, so "beyond random latent perturbation" is reported, not asserted.
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -68,13 +69,13 @@ cfg
 #
 # **Generator.** NaTra needs a generator $G$ whose latent space holds the natural variations of the
 # domain. The paper uses a pretrained StyleGAN; here $G$ is the decoder of a convolutional
-# auto-encoder (16-D code) trained with pixel MSE on an unlabelled pool $U$ of 4,000 scenes that
-# covers every lighting angle and strength (`paper.train_generator`). A GAN's code has the prior
-# $w\sim\mathcal N(0,I)$; an auto-encoder's has none, so we give it one: with $\mu$ and
+# auto-encoder (32-D code) trained with pixel MSE on an unlabelled pool $U$ of 4,000 scenes that
+# covers every lighting angle and strength up to 2 (`paper.train_generator`). A GAN's code has
+# the prior $w\sim\mathcal N(0,I)$; an auto-encoder's has none, so we give it one: with $\mu$ and
 # $V\Lambda V^\top$ the mean and covariance of the pool's codes, the code is re-parameterised
 # as $w = \Lambda^{-1/2}V^\top(z-\mu)$, folded into the encoder's last and the decoder's first
 # layer (`paper.whiten_latent`; the images do not change). The first layer is then
-# $h = A w + b$ with $A\in\mathbb R^{512\times 16}$, and $\lVert A n\rVert$ measures how much the
+# $h = A w + b$ with $A\in\mathbb R^{512\times 32}$, and $\lVert A n\rVert$ measures how much the
 # features move per unit of the data's spread along $n$, as in a GAN.
 #
 # **Batch inverse encoding with shifting.** Each labelled image $x_i$ gets the encoder's code
@@ -91,8 +92,8 @@ cfg
 # $$ n^\star_k = \arg\max_{\lVert n\rVert=1,\ n\perp n^\star_{<k}} \lVert A n\rVert_2^2 ,
 # \qquad A^\top A\, n^\star_k=\lambda_k n^\star_k ,$$
 #
-# (`paper.sefa`). Of the top 5, the 4 that least move a linear label probe on the codes are kept:
-# the class-independent attributes $D=[d_1,\dots,d_4]$.
+# (`paper.sefa`). Of the top 5, the 2 that least move a linear label probe on the codes are kept:
+# the class-independent attributes $D=[d_1,d_2]$.
 #
 # **Natural transformation.** In residual form, so that details the generator cannot reproduce are
 # kept,
@@ -107,8 +108,9 @@ cfg
 #
 # **Baselines**, same classifier (two conv layers), steps and loss with the second term replaced:
 # ERM ($\tilde x=x$); standard augmentation (random brightness, contrast, Gaussian noise);
-# latent-random, a random latent perturbation (4 fresh random orthonormal directions per batch,
-# random $\alpha$ in the same box, no adversary); an oracle augmentation (the
+# latent-random, a random latent perturbation (2 fresh random orthonormal directions per batch,
+# $\alpha$ a random vertex of the same box — the latent step norm the adversary reaches — no
+# adversary); an oracle augmentation (the
 # simulator re-renders every training scene under random lighting from the full range: an upper
 # bound no real method has); and NaTra with random orthonormal latent directions instead of SeFa's.
 
@@ -127,13 +129,18 @@ U_svd = torch.linalg.svd(W.T.double(), full_matrices=False).Vh[: cfg.k_sefa].flo
 sefa_cos = (prep["cand"] * U_svd).sum(1).abs().min().item()
 orth_err = (prep["cand"] @ prep["cand"].T - torch.eye(cfg.k_sefa)).abs().max().item()
 corr = paper.nuisance_correlation(prep)
-pd.DataFrame(corr, columns=["lighting s·cosθ", "lighting s·sinθ", "background", "class (max)"],
-             index=[f"SeFa {k + 1}" + (" (kept)" if k in prep["keep"].tolist() else "")
-                    for k in range(cfg.k_sefa)]).style.format("{:.2f}")
+tab = pd.DataFrame(corr, index=[f"SeFa {k + 1}" + (" (kept)" if k in prep["keep"].tolist() else "")
+                               for k in range(cfg.k_sefa)],
+                   columns=["lighting s·cosθ", "lighting s·sinθ", "background", "class (max)"])
+tab.insert(0, "eigenvalue of AᵀA", prep["evals"].numpy())
+tab.style.format("{:.2f}")
 
 # %% [markdown]
-# The table gives $\lvert\mathrm{corr}\rvert$ between the pool codes' coordinate along each SeFa
-# direction and the simulator's planted nuisances (lighting vector, background) and the class.
+# The table gives, for each of the top SeFa directions, its eigenvalue $\lambda_k$ and
+# $\lvert\mathrm{corr}\rvert$ between the pool codes' coordinate along it and the simulator's
+# planted nuisances (lighting vector, background) and the class. The lighting is the largest
+# variation of the pool (strengths up to 2 against a shape contrast of 0.7–1), and the two
+# largest eigenvalues, well apart from the rest, are its two components.
 
 # %%
 steps = (-2, -1, 0, 1, 2)
@@ -154,7 +161,8 @@ plt.show()
 
 # %% [markdown]
 # **Figure 1.** Traversals of the scene generator along its top SeFa directions (rows; ±2 spreads
-# of the pool's codes), from the inverted code of one training scene — mirrors the paper's
+# of the pool's codes), from the inverted code of one training scene: the top two move the
+# lighting ramp, the others mix background, size and position — mirrors the paper's
 # attribute-manipulation figure.
 
 # %%
@@ -178,8 +186,8 @@ plt.show()
 # ## Experiments
 #
 # Every classifier is trained for the same number of steps on the same 400 labelled scenes (weak
-# lighting from the right, strength ≤ 0.1) and tested on 1,000 in-distribution scenes and 1,000
-# out-of-distribution scenes (strength 0.5–0.9, any angle).
+# lighting from the right, strength ≤ 0.1) and tested on 2,000 in-distribution scenes and 2,000
+# out-of-distribution scenes (strength 1–2, any angle).
 
 # %%
 res = paper.run_methods(prep, cfg, seed=ch.seed)
@@ -194,8 +202,8 @@ ax.bar(xs - 0.2, [r["id"] for r in res.values()], 0.4, color=color(0), label="te
 ax.bar(xs + 0.2, [r["ood"] for r in res.values()], 0.4, color=color(1), label="test-OOD")
 ax.set_xticks(xs)
 ax.set_xticklabels(list(res), rotation=20, fontsize=8)
-ax.set(ylabel="accuracy", ylim=(0.5, 1.0))
-ax.legend(fontsize=8)
+ax.set(ylabel="accuracy", ylim=(0.4, 1.1))
+ax.legend(fontsize=8, ncol=2, loc="upper center")
 plt.show()
 
 # %% [markdown]
@@ -230,48 +238,51 @@ plt.show()
 #
 # The headline claims are the paper's: training on natural transformations found in the
 # generator's latent space improves accuracy under a natural distribution shift (here strong
-# lighting) beyond ERM, standard augmentation and random latent perturbation, without costing
-# in-distribution accuracy, and SeFa's unsupervised directions are the natural attributes. The
-# accuracy margins are reported (their sizes are within one seed's noise, see the Discussion);
-# SeFa's advantage in spanning the lighting and the unchanged clean accuracy are asserted.
-# Thresholds were set on seeds 0–4 at the `ci` profile (values in the discussion). The SeFa
-# directions are checked against an SVD (a peer implementation) as a sanity check.
+# lighting) beyond standard training and data augmentation, without costing in-distribution
+# accuracy, and SeFa's unsupervised directions are the natural attributes. Beating random latent
+# perturbation is a headline of this chapter's design, reported only (see the Discussion); that
+# NaTra is not below it is asserted. Thresholds were set on seeds 0–4 at the `ci` profile (values
+# in the Discussion). The SeFa directions are checked against an SVD (a peer implementation) as
+# a sanity check.
 
 # %%
-GAP_ERM, GAP_RAND, GAP_R2 = 0.0, 0.0, 0.2  # set on seeds 0–4 (values in the Discussion)
+# thresholds set on seeds 0–4 at the ci profile (values and margins in the Discussion)
+GAP_ERM, GAP_AUG, GAP_DIR, GAP_R2, PAR_RAND = 0.1, 0.08, 0.02, 0.5, -0.05
 acc = {m: r["ood"] for m, r in res.items()}
 acc_id = {m: r["id"] for m, r in res.items()}
 r2_sefa = paper.lighting_r2(prep, prep["dirs"])
 r2_rand = paper.lighting_r2(prep, prep["rand_dirs"])
 ch.claims.greater("test-OOD accuracy: NaTra − ERM", acc["NaTra"] - acc["ERM"], GAP_ERM,
                   kind="headline", paper="NaTra improves robustness to natural distortions "
-                  "(lighting) over standard training", asserted_at=("full",),
-                  note=f"NaTra {acc['NaTra']:.3f}, ERM {acc['ERM']:.3f}; ε → 0 does not break "
-                  "it at ci (noise)")
+                  "(lighting) over standard training",
+                  note=f"NaTra {acc['NaTra']:.3f}, ERM {acc['ERM']:.3f}")
+ch.claims.greater("test-OOD accuracy: NaTra − standard augmentation",
+                  acc["NaTra"] - acc["augmentation"], GAP_AUG, kind="headline",
+                  paper="beyond data augmentation", note=f"augmentation {acc['augmentation']:.3f}")
 ch.claims.greater("lighting R²: kept SeFa directions − random latent directions",
                   r2_sefa - r2_rand, GAP_R2, kind="headline",
                   paper="SeFa finds interpretable attribute directions without labels",
                   note=f"R² of the lighting vector on the codes along the directions: SeFa "
                   f"{r2_sefa:.2f}, random {r2_rand:.2f}")
-ch.claims.greater("test-OOD accuracy: NaTra − latent-random", acc["NaTra"] - acc["latent-random"],
-                  GAP_RAND, kind="headline", asserted_at=("full",),
-                  paper="beyond random latent perturbation",
-                  note=f"latent-random {acc['latent-random']:.3f}; within run-to-run noise at ci")
 ch.claims.greater("test-OOD accuracy: NaTra − NaTra with random directions",
-                  acc["NaTra"] - acc["NaTra (random directions)"], 0.0, asserted_at=("full",),
+                  acc["NaTra"] - acc["NaTra (random directions)"], GAP_DIR,
                   paper="SeFa finds the attribute directions worth training on",
                   note=f"random directions {acc['NaTra (random directions)']:.3f}")
-ch.claims.greater("test-OOD accuracy: NaTra − standard augmentation",
-                  acc["NaTra"] - acc["augmentation"], 0.0, asserted_at=("full",),
-                  paper="beyond data augmentation", note=f"augmentation {acc['augmentation']:.3f}")
+ch.claims.greater("test-OOD accuracy: NaTra − latent-random", acc["NaTra"] - acc["latent-random"],
+                  0.0, kind="headline", asserted_at=("full",),
+                  paper="beyond random latent perturbation",
+                  note=f"latent-random {acc['latent-random']:.3f}; on par at ci (Discussion)")
+ch.claims.greater("test-OOD accuracy: NaTra not below latent-random",
+                  acc["NaTra"] - acc["latent-random"], PAR_RAND,
+                  note="the adversary along 2 fixed SeFa directions does as well as fresh random "
+                  "directions")
 ch.claims.greater("test-ID accuracy: NaTra − ERM (no loss of clean accuracy)",
                   acc_id["NaTra"] - acc_id["ERM"], -0.03,
                   paper="better generalisation, no clean-accuracy cost",
                   note=f"NaTra {acc_id['NaTra']:.3f}, ERM {acc_id['ERM']:.3f}")
 ch.claims.greater("test-OOD accuracy: oracle augmentation − NaTra (upper bound)",
-                  acc["oracle"] - acc["NaTra"], -0.03, asserted_at=("full",),
-                  note=f"oracle {acc['oracle']:.3f}; re-rendering by the simulator; not an upper "
-                  "bound at ci (seed 1: 0.898 vs NaTra 0.948)")
+                  acc["oracle"] - acc["NaTra"], -0.03,
+                  note=f"oracle {acc['oracle']:.3f}; re-rendering by the simulator")
 ch.claims.less("inversion: refined + shifted MSE / encoder-only MSE", prep["mse_inv"] /
                prep["mse_enc"], 1.0, paper="batch inverse encoding with shifting improves "
                "reconstructions", note=f"encoder {prep['mse_enc']:.4f}, refined {prep['mse_inv']:.4f}")
@@ -285,61 +296,83 @@ ch.claims.check()
 # %% [markdown]
 # ## Discussion
 #
-# **What matched.** Training on adversarial natural transformations found in the generator's
-# latent space makes the classifier robust to a lighting change its labelled data never showed.
-# On every seed we ran (0–4, 7, 11) NaTra's test-OOD accuracy is above ERM's (by 0.162, 0.139,
-# 0.032, 0.022, 0.095, 0.093, 0.103), above standard augmentation's (0.113, 0.094, 0.069, 0.012,
-# 0.141, 0.062, 0.122: a global brightness or contrast change cannot imitate a lighting ramp),
-# above random latent perturbation's (0.026, 0.003, 0.003, 0.045, 0.054, 0.009, 0.023) and above
-# NaTra's with random directions (0.032, 0.056, 0.020, 0.021, 0.005, 0.056, 0.080), with no loss
-# in distribution (test-ID NaTra − ERM 0.001, 0.031, −0.010, −0.009, −0.004, 0.016, 0.005 against
-# the threshold −0.03; worst margin 0.020). NaTra (0.94–0.97) reaches the oracle that re-renders
-# the scenes with the simulator (0.90–0.98; oracle − NaTra from −0.050 to 0.019, so the oracle
-# is not an upper bound at this scale and that comparison is only reported). The SeFa directions
-# of the whitened generator span the planted lighting: the R² of the lighting vector on the pool
-# codes along the 4 kept directions is 0.99, 0.69, 0.77, 0.76, 0.97, 0.96, 0.95, against
-# 0.12–0.44 for 4 random orthonormal latent directions; the asserted difference (> 0.2) has the
-# values 0.868, 0.516, 0.494, 0.530, 0.532, 0.702, 0.826 (worst margin 0.294).
+# **What matched.** Training on adversarial natural transformations found in the generator's latent
+# space makes the classifier robust to a lighting change its labelled data never showed. Test-OOD
+# accuracy on seeds 0–4 (then 7, 11) — ERM 0.543, 0.603, 0.766, 0.706, 0.705 (0.575, 0.624);
+# standard augmentation 0.590, 0.686, 0.689, 0.784, 0.624 (0.729, 0.646); NaTra 0.932, 0.900,
+# 0.956, 0.946, 0.925 (0.936, 0.873); the simulator's oracle 0.929, 0.906, 0.962, 0.947, 0.930
+# (0.936, 0.945). NaTra − ERM is 0.389, 0.297, 0.190, 0.240, 0.220 (0.361, 0.248; threshold 0.1,
+# worst margin 0.090), NaTra − augmentation 0.342, 0.214, 0.267, 0.162, 0.301 (0.207, 0.226;
+# threshold 0.08, worst margin 0.082): a global brightness or contrast change cannot imitate a
+# lighting ramp. NaTra reaches the oracle that re-renders the scenes (oracle − NaTra from −0.002 to
+# 0.072, asserted > −0.03), and costs no clean accuracy (test-ID NaTra − ERM −0.005, 0.020, 0.005,
+# −0.008, −0.015 (0.001, −0.006); threshold −0.03, worst margin 0.015). SeFa's directions are the
+# natural attributes: the lighting is the largest variation of the unlabelled pool (strengths up to
+# 2 against a shape contrast of 0.7–1), the two largest eigenvalues of $A^\top A$ stand apart (37.7
+# and 31.1 against 11.1 next on seed 0) and are its two components, and the two kept directions
+# explain R² = 0.97–1.00 of the lighting vector against 0.02–0.11 for two random latent directions
+# (difference 0.886, 0.970, 0.980, 0.895, 0.909 (0.911, 0.934); threshold 0.5). Training NaTra
+# along them, rather than along two fixed random latent directions, is worth 0.190, 0.221, 0.316,
+# 0.138, 0.159 (0.126, 0.038; threshold 0.02, worst margin 0.018) of test-OOD accuracy; the margin
+# depends on the random draw (seed 11's random pair is unusually good).
 #
-# **What is reported, not asserted, and why.** The accuracy margins are real on every seed but a
-# single seed cannot separate them from noise: two runs that differ only in their random batches
-# differ by up to 0.04 in test-OOD accuracy, because nothing in the training set constrains how
-# ERM-like classifiers respond to strong lighting. Setting ε → 0 ($10^{-6}$, so
-# $\tilde x\approx x$ and NaTra is ERM with other random batches) gives test-OOD 0.853 against
-# ERM's 0.811 on seed 0: a threshold that every seed passes (NaTra − ERM > 0, worst value 0.022)
-# does not catch that sabotage, so NaTra − ERM, − latent-random, − augmentation and − random
-# directions are recorded as `full` claims (not run here) with the values above.
+# **What is reported, not asserted, and why.** Random latent perturbation — fresh random directions
+# every batch, $\alpha$ at a vertex of the same box, so the same latent step norm as the
+# adversary's — is as good as NaTra here: NaTra − latent-random is 0.002, −0.014, 0.053, 0.033,
+# 0.037 (0.113, 0.037), positive on six seeds of seven, within the run-to-run noise, so "beyond
+# random latent perturbation" is recorded as a `full` claim and only "not below it" (> −0.05, worst
+# margin 0.036) is asserted. The likely reason: with 2 of 32 directions redrawn every batch, the
+# lighting subspace is hit with a random strength again and again over the 250 steps, so the
+# classifier sees strong ramps from every side without an adversary; NaTra's adversary, in
+# contrast, needs the *right* fixed directions — along a fixed random pair it does much worse
+# (previous paragraph).
 #
-# **What we changed to get here.** A first version used an 8-D auto-encoder code as it is. Its
-# first layer's spectrum says nothing about which directions vary in the data (an auto-encoder's
-# code has no prior), and the SeFa directions spanned the lighting no better than random ones
-# (R² 0.57 vs 0.60 on seed 0); NaTra with random directions then beat NaTra with SeFa's on every
-# seed (0.959, 0.892, 0.971 vs 0.944, 0.836, 0.927 on seeds 0–2), and NaTra − ERM was 0.133, 0.027,
-# −0.002. Whitening the code (the N(0, I) prior of a GAN, `paper.whiten_latent`) and a 16-D code
-# made SeFa's top directions the lighting and background modes, and the order reversed. Random
-# latent perturbation draws fresh random directions every batch; with SeFa's directions and random
-# α instead (no adversary), NaTra's margin was 0.008, 0.039, 0.055, −0.003, −0.003, 0.055 on seeds
-# 0–4 and 7: the adversarial choice of α adds little over random α along the right directions.
+# **Where the gain over ERM comes from.** In the residual form $\tilde x = x + G(w+D\alpha) - G(w)$
+# is exactly $x$ at $\alpha = 0$, so ERM — same loss $\mathrm{CE}(f(x),y)+\mathrm{CE}(f(x),y)$,
+# steps, batches and images — is NaTra with $\epsilon = 0$; reconstructions never enter the
+# training images, and the gain can only come from the transformations. The earlier version of this
+# chapter tested a weaker shift (strengths 0.5–0.9, pool up to 0.9) where ERM itself reached
+# 0.81–0.93 and two runs that differ only in their batches differ by up to 0.04, so ε → 0 did not
+# break NaTra − ERM. Under strengths 1–2 ERM-like runs fall to 0.43–0.77 and the gain is 0.19 or
+# more on every seed.
 #
-# **Breaking the method.** (1) SeFa's directions replaced by random orthonormal ones
-# (`direction_mode="random"`): the asserted R² difference falls to −0.096, −0.069, −0.032, −0.323
-# on seeds 1–4 and fails; on seed 0 it stays at 0.464 (a random draw that happens to span the
-# lighting), so this sabotage is caught on four seeds of five. The same run's NaTra is the
-# "random directions" row, below NaTra on every seed. (2) ε → 0: see above — it does not break the
-# (reported) accuracy headline at `ci`.
+# **What we changed to get here.** The earlier version had a 16-D code, a pool with strengths up to
+# 0.9, 4 of the top 5 SeFa directions kept and latent-random with uniform $\alpha$ in the box. Its
+# SeFa spectrum was flat (26.6, 22.2, 19.1, 17.8, 14.8 on seed 0) and the lighting was not in the
+# top directions (R² of the lighting on the top two 0.01 and 0.07 on seeds 0 and 1; the four kept
+# ones reached 0.69–0.99 only through the class probe's choice). With the pool covering strengths
+# up to 2 the lighting dominates the first layer's spectrum, a 32-D code leaves random directions
+# little of it, and keeping the 2 directions (of the top 5) that least move the label probe keeps
+# exactly the lighting pair on every seed.
+#
+# **Breaking the method** (notebook rerun on seed 0, then restored). (1) ε → 0 ($10^{-6}$, so
+# $\tilde x = x$ to rounding and NaTra is ERM with other batches): NaTra's test-OOD accuracy falls
+# to 0.427; NaTra − ERM (−0.116), NaTra − augmentation (−0.163), NaTra − random directions (−0.035)
+# and NaTra not below latent-random (−0.078) fail. (2) SeFa's directions replaced by random
+# orthonormal ones everywhere (`direction_mode="random"`, the pair kept by the class probe): NaTra
+# falls to 0.826; the lighting-R² headline (−0.081), NaTra not below latent-random (−0.105, the
+# reported NaTra − latent-random is −0.105 too) and the SeFa-vs-SVD sanity check fail. NaTra − ERM
+# (0.283) still holds under that sabotage: training along any fixed latent pair still adds some
+# lighting variation, and it is the comparison with random latent perturbation that tells the
+# directions apart.
 #
 # **Deviations.** No official code was found; the generator is a whitened auto-encoder trained in
 # the chapter instead of a pretrained StyleGAN (no class-free pretrained generator of these scenes
-# exists); the inversion uses pixel MSE only, without the perceptual term and the latent-code
-# expansion, and improves the encoder's reconstructions only slightly (MSE ratio 0.94–0.96); the
+# exists), and the paper's text and training details beyond its abstract (the range of the latent
+# steps, the number of directions, the mixing ratio) could not be retrieved, so the box
+# $\lvert\alpha_k\rvert\le 2\sigma_k$, 2 directions and the 1 : 1 clean + transformed loss are our
+# choices; the inversion uses pixel MSE only, without the perceptual term and the latent-code
+# expansion, and improves the encoder's reconstructions only slightly (MSE ratio 0.93–0.95); the
 # classifier is a two-layer CNN; the face generator is a DCGAN trained on synthetic DigiFace-1M
 # faces, used only to show SeFa on a real pretrained model. The paper's numbers could not be
 # retrieved, so no number of the paper is quoted.
 #
-# **Cost.** The `ci` run takes about 52 s of CPU time (user + sys, papermill included) on the
-# shared 2-core machine; `paper.estimate_seconds(cfg)` gives the on-paper estimate. The `full`
-# profile (32×32 scenes, 20,000-scene pool, 32-D latent, 3,000 classifier steps) is written but
-# was not run.
+# **Cost.** The experiments (generator, inversion, six classifiers) take 35.7 s of CPU time on one
+# core of the shared 2-core machine (34.0 s for the earlier design, measured back to back); the
+# whole notebook's wall time was 120 s at a load of 6 from other jobs, about 38 s unloaded (the
+# earlier design's 36 s plus the difference measured above). `paper.estimate_seconds(cfg)` gives
+# the on-paper estimate. The `full` profile (32×32 scenes, 20,000-scene pool, 64-D latent, 3,000
+# classifier steps) is written but was not run.
 
 # %% [markdown]
 # ## Cite this chapter

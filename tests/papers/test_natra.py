@@ -93,3 +93,12 @@ def test_whiten_latent_keeps_images_and_whitens_codes():
     assert torch.allclose(before, after, atol=1e-4)
     assert torch.allclose(z.mean(0), torch.zeros(4), atol=1e-4)
     assert torch.allclose(torch.cov(z.T), torch.eye(4), atol=1e-3)
+
+
+def test_data_ranges_pool_covers_the_shift():
+    cfg = paper.Config(n_pool=200, n_train=50, n_test=100)
+    d = paper.make_data(cfg, 0)
+    assert d["pool"]["s"].max() <= cfg.s_ood[1] and d["pool"]["s"].max() > cfg.s_ood[0]
+    assert d["train"]["s"].max() <= cfg.s_train
+    assert np.all(np.abs(d["train"]["theta"]) <= math.pi / 4)
+    assert d["test_ood"]["s"].min() >= cfg.s_ood[0]

@@ -38,13 +38,17 @@ are shown too (:func:`face_traversals`).
 
 **Data** (:func:`render`). 16×16 grey scenes: one of four shapes (disk, square, triangle, cross),
 random position and size, on a background of level :math:`b`, under a directional lighting
-gradient of angle :math:`\theta` and strength :math:`s` (multiplicative). The labelled training set
-sees only weak lighting from the right (:math:`\lvert\theta\rvert\le\pi/4`, :math:`s\le 0.3`); the
-out-of-distribution test set has strong lighting from any side.
+gradient of angle :math:`\theta` and strength :math:`s` (an additive ramp). The labelled training
+set sees only weak lighting from the right (:math:`\lvert\theta\rvert\le\pi/4`,
+:math:`s\le 0.1`); the out-of-distribution test set has strong lighting (:math:`1\le s\le 2`)
+from any side, and the unlabelled pool every strength up to 2. The lighting is then the largest
+variation of the pool, and the top two SeFa directions of the whitened generator are its two
+components.
 
 **Baselines.** ERM; standard augmentation (random brightness, contrast and noise); latent-random
-(random latent perturbation: ``k_keep`` fresh random orthonormal directions per batch, random
-:math:`\alpha` in the same box, no adversary); an oracle augmentation
+(random latent perturbation: ``k_keep`` fresh random orthonormal directions per batch and
+:math:`\alpha` a random vertex of the same box, i.e. the latent step norm that the adversary's
+signed ascent reaches, no adversary); an oracle augmentation
 (the simulator re-renders each training scene with random lighting from the full range — an upper
 bound); and NaTra with random orthonormal latent directions instead of SeFa's (ablation).
 """
@@ -74,15 +78,15 @@ class Config(ProfileConfig):
     size: int = 16             # image side (pixels)
     n_pool: int = 4000         # unlabelled pool U (full nuisance range): trains the generator
     n_train: int = 400         # labelled set L (weak lighting from the right)
-    n_test: int = 1000         # each of test-ID and test-OOD
+    n_test: int = 2000         # each of test-ID and test-OOD
     s_train: float = 0.1       # max lighting strength in L and test-ID
-    s_ood: tuple = (0.5, 0.9)  # lighting strength range of test-OOD (any angle)
-    z_dim: int = 16            # generator latent size
+    s_ood: tuple = (1.0, 2.0)  # lighting strength range of test-OOD (any angle)
+    z_dim: int = 32            # generator latent size
     whiten: bool = True        # re-parameterise the code to a N(0, I) prior (GAN-like)
     gen_steps: int = 400       # auto-encoder training steps (batch 128, Adam 2e-3)
     inv_steps: int = 20        # code refinement steps of the inversion
     k_sefa: int = 5            # SeFa directions considered
-    k_keep: int = 4            # kept: the most class-independent ones
+    k_keep: int = 2            # kept: the most class-independent ones
     eps: float = 2.0           # |alpha_k| <= eps * sigma_k
     pga_steps: int = 2         # projected gradient ascent steps on alpha
     clf_steps: int = 250       # classifier training steps
@@ -103,8 +107,8 @@ class Config(ProfileConfig):
 
 CONFIGS = Profiles(
     ci=Config(),
-    full=Config(size=32, n_pool=20000, n_train=2000, n_test=5000, z_dim=32, gen_steps=5000,
-                inv_steps=100, k_sefa=10, k_keep=8, pga_steps=5, clf_steps=3000, batch=128,
+    full=Config(size=32, n_pool=20000, n_train=2000, n_test=5000, z_dim=64, gen_steps=5000,
+                inv_steps=100, k_sefa=8, k_keep=2, pga_steps=5, clf_steps=3000, batch=128,
                 width=32),
 )
 
@@ -379,7 +383,9 @@ def train_classifier(method: str, data: dict, cfg: Config, *, seed: int, ae=None
             if method == "latent-random":  # fresh random orthonormal directions per batch
                 dirs = random_directions(len(bound), z.shape[1], int(torch.randint(
                     0, 2**31 - 1, (1,), generator=g)))
-                alpha = (torch.rand(len(xb), len(dirs), generator=g) * 2 - 1) * bound
+                # a random vertex of the box: the latent step norm of the adversary's
+                # (projected signed ascent ends on the box's vertices)
+                alpha = (torch.randint(0, 2, (len(xb), len(dirs)), generator=g) * 2 - 1) * bound
             else:  # NaTra, with SeFa or random directions (dirs decides)
                 alpha = pga_alpha(f, ae, xb, yb, zb, dirs, bound, cfg.pga_steps, g)
             with torch.no_grad():
