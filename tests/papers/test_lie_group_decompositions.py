@@ -116,6 +116,35 @@ def test_lifting_equivariance_fails_when_the_grid_is_not_transformed(monkeypatch
     assert P.equivariance_error(0, "sl2") > 1e-2
 
 
+@pytest.mark.parametrize("shear", [1, -1])
+def test_lifting_is_shear_equivariant_when_the_window_holds_the_sheared_disk(shear):
+    # x₁ ↦ x₁ ± x₂ maps the pixel grid to itself; the 5×5 window cuts the sheared kernels
+    assert P.shear_equivariance_error(0, "sl2", window=9, shear=shear) < 1e-10
+    assert P.shear_equivariance_error(0, "sl2", window=5, shear=shear) > 0.1
+
+
+def test_shear_equivariance_fails_when_the_grid_is_not_transformed(monkeypatch):
+    monkeypatch.setattr(P.torch, "einsum", lambda eq, a, b: b.expand(a.shape[0], *b.shape)
+                        if eq == "nij,hwj->nhwi" else torch.functional.einsum(eq, a, b))
+    assert P.shear_equivariance_error(0, "sl2", window=9) > 1e-2
+
+
+def test_lifting_window_keeps_the_output_size():
+    cfg = P.Config(gsamples=3, channels=2, out_channels=4, inr_dim=8)
+    x = torch.randn(2, 1, cfg.canvas, cfg.canvas)
+    g, g_inv = P.sample_pair(3, "sl2", generator=torch.Generator().manual_seed(0))
+    sizes = [P.LiftConv(1, 2, 5, "sl2", cfg, w)(x, g_inv).shape for w in (5, 9)]
+    assert sizes[0] == sizes[1] == (2, 2, 3, cfg.canvas - 4, cfg.canvas - 4)
+    # the window only adds grid points outside the k-pixel disk of an untransformed kernel
+    lift = P.LiftConv(1, 2, 5, "sl2", cfg, 9)
+    with torch.no_grad():
+        K = lift.kernel(torch.eye(2)[None]).reshape(2, 9, 9)
+    edge = [0, 1, -2, -1]
+    assert float(K[:, edge].abs().max()) == float(K[..., edge].abs().max()) == 0.0
+    with pytest.raises(ValueError):
+        P.Config(lift_window=4)
+
+
 def test_group_conv_shapes_and_identity_reduction():
     cfg = P.Config(gsamples=3, channels=2, out_channels=4, inr_dim=8)
     torch.manual_seed(0)

@@ -41,7 +41,12 @@ and equidistant rotations :math:`\theta_m` on :math:`[-\pi, \pi]` (``EquiDistant
 
 masked to the unit disk (hard mask on :math:`g^{-1}x` for SL(2); for GL⁺(2) the official smooth
 mask :math:`\sigma(2(1-\|(g^{-1}x, \xi^{-1})\|))`), the volume factors only for GL⁺(2). The
-Monte-Carlo group convolution is one ``conv2d`` over the packed (channel × sample) axis. As in
+Monte-Carlo group convolution is one ``conv2d`` over the packed (channel × sample) axis. The
+support of a lifting kernel is the ellipse :math:`g_m D`; the official layer evaluates it on the
+k×k window, which cuts it when :math:`g_m` stretches or shears. Here the lifting kernel lives on a
+``lift_window`` × ``lift_window`` window (9) with the spacing of the k×k grid (the unit disk still
+spans k = 5 pixels), zero-padded so the output keeps its size: the layer is then exactly
+equivariant to the grid-preserving shears (:func:`shear_equivariance_error`). As in
 ``SamplingWrapper``, every forward pass draws fresh samples per layer, and the input samples
 :math:`\tilde g` of a group convolution are the output samples of the previous layer; at
 evaluation we draw ``eval_passes`` (8) fixed sample sets from a seeded generator, the same for
@@ -115,6 +120,7 @@ class Config(ProfileConfig):
     out_channels: int = 16  # group-convolution channels, the features of the global max
     cnn_channels: int = 14  # chosen so that the CNN has about the group model's parameters
     kernel: int = 5  # paper stem_kernel = conv_kernel = 5
+    lift_window: int = 9  # lifting kernel window: the k-pixel disk plus room for g·disk
     inr_dim: int = 32  # paper 60
     inr_nlayers: int = 2
     w0: float = 10.0  # paper siren_w0 = siren_first_w0 = 10
@@ -127,16 +133,16 @@ class Config(ProfileConfig):
     max_shift: int = 2  # pixels, keeps the warped digit on the canvas
     n_train: int = 1500
     n_test: int = 500
-    epochs: int = 10  # paper 50
+    epochs: int = 20  # paper 50
     batch_size: int = 16  # paper 128
     lr: float = 3e-3  # paper 2e-4 for 50 epochs of 60,000 digits
     weight_decay: float = 5e-3  # paper (coupled L2, torch.optim.Adam)
     inr_lr_scale: float = 0.3  # learning rate of the SIREN kernel nets relative to lr
     eval_passes: int = 8  # Monte-Carlo sample sets averaged at test (logits; random samplers)
-    ablations: tuple[str, ...] = ("rotation",)
-    ablation_epochs: int = 10
+    ablations: tuple[str, ...] = ()  # ci: none (budget); full: rotation, exp, identity
+    ablation_epochs: int = 20
     with_augmented_cnn: bool = False
-    magnitudes: tuple[float, ...] = (0.0, 0.75, 1.5)
+    magnitudes: tuple[float, ...] = (0.0, 1.0, 1.5)  # 0 and 1: the ID and OOD sets themselves
 
     def check(self) -> None:
         require(self.group in GROUPS, f"group must be one of {GROUPS}, got {self.group!r}")
@@ -145,6 +151,8 @@ class Config(ProfileConfig):
         require(self.gsamples >= 2 and self.channels >= 1 and self.cnn_channels >= 1,
                 "gsamples >= 2 and channels >= 1 needed")
         require(self.kernel >= 3 and self.kernel % 2 == 1, "kernel must be odd and >= 3")
+        require(self.lift_window >= self.kernel and self.lift_window % 2 == 1,
+                "lift_window must be odd and >= kernel")
         require(self.digit_size in (14, 28), "digit_size must be 14 or 28")
         require(self.canvas >= self.digit_size + 2 and self.max_shift >= 0,
                 "the canvas must hold the digit with a margin")
@@ -162,7 +170,8 @@ CONFIGS = Profiles(
     ci=Config(),
     full=Config(gsamples=10, channels=16, out_channels=32, cnn_channels=28, inr_dim=60,
                 head_dim=256, digit_size=28, canvas=40, max_shift=5, n_train=4000, n_test=1000,
-                epochs=30, ablations=("rotation", "exp"), ablation_epochs=30, batch_size=32,
+                epochs=30, ablations=("rotation", "exp", "identity"), ablation_epochs=30,
+                batch_size=32,
                 lr=1e-3, eval_passes=8, with_augmented_cnn=True,
                 magnitudes=(0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)),
 )
@@ -173,24 +182,28 @@ def _group_conv_macs(cfg: Config) -> float:
     cn, co = cfg.channels * cfg.gsamples, cfg.out_channels * cfg.gsamples
     h1 = cfg.canvas - cfg.kernel + 1
     h2 = h1 // 2
-    return h1 * h1 * cn * cfg.kernel ** 2 + h2 * h2 * cn * co * cfg.kernel ** 2
+    return h1 * h1 * cn * cfg.lift_window ** 2 + h2 * h2 * cn * co * cfg.kernel ** 2
 
 
 def estimate_seconds(cfg: Config) -> float:
     """Own compute on paper: training costs ~3 forward passes per image; on one core of the
-    unloaded ci machine conv2d runs at ~1.5e10 MAC/s for these sizes (measured: a group model
-    epoch of 1,500 digits in ~1.1 s CPU time), a GPU at ~1e12 MAC/s plus ~8 ms of kernel launches
-    per step. The CNN costs ~10 % of a group model; evaluation runs ID + OOD + the non-zero
-    magnitudes, ``eval_passes`` times for a randomly sampled group model, once otherwise."""
+    unloaded ci machine conv2d runs at ~2e10 MAC/s for these sizes plus ~5 ms per step
+    (measured at load 8: a group model epoch of 1,500 digits in 1.7 s CPU time, a CNN epoch in
+    0.5 s), a GPU at ~1e12 MAC/s plus ~8 ms of kernel launches per step. A CNN step costs the
+    step overhead and ~10 % of a group model's multiply-adds; evaluation runs ID + OOD + the
+    non-zero magnitudes, ``eval_passes`` times for a randomly sampled group model, once
+    otherwise."""
     gpu = cfg.n_train > 2000
-    rate, step_overhead = (1e12, 8e-3) if gpu else (1.5e10, 6e-3)
+    rate, step_overhead = (1e12, 8e-3) if gpu else (2e10, 5e-3)
     steps = math.ceil(cfg.n_train / cfg.batch_size)
-    per_epoch = 3 * cfg.n_train * _group_conv_macs(cfg) / rate + steps * step_overhead
+    compute = 3 * cfg.n_train * _group_conv_macs(cfg) / rate
     n_group = 1 + len(cfg.ablations) * cfg.ablation_epochs / cfg.epochs
-    train = per_epoch * cfg.epochs * (n_group + 0.1 * (1 + cfg.with_augmented_cnn))
+    n_cnn = 1 + cfg.with_augmented_cnn
+    train = cfg.epochs * ((compute + steps * step_overhead) * n_group
+                          + (0.1 * compute + steps * step_overhead) * n_cnn)
     passes = cfg.eval_passes * (cfg.sampler in RANDOM_SAMPLERS) + sum(
         cfg.eval_passes if a in RANDOM_SAMPLERS else 1 for a in cfg.ablations)
-    n_sets = 2 + len(cfg.magnitudes) - (0.0 in cfg.magnitudes)  # ID, OOD, warped magnitudes
+    n_sets = 2 + len(set(cfg.magnitudes) - {0.0, 1.0})  # ID, OOD, other warp magnitudes
     evals = passes * n_sets * cfg.n_test * _group_conv_macs(cfg) / rate
     return train + evals + 3.0  # + data, warps, chart checks
 
@@ -453,11 +466,14 @@ class Siren(nn.Module):
         return self.out(x)
 
 
-def kernel_grid(k: int, dtype=torch.float32) -> torch.Tensor:
+def kernel_grid(k: int, dtype=torch.float32, window: int | None = None) -> torch.Tensor:
     """The k×k grid of ``affine_grid`` (align_corners=False): ``(k, k, 2)`` points ``(x, y)``
-    with x along columns, y along rows."""
-    return F.affine_grid(torch.eye(2, 3, dtype=dtype)[None], (1, 1, k, k),
-                         align_corners=False)[0]
+    with x along columns, y along rows. With ``window`` W > k: a W×W grid with the same spacing
+    2/k (points up to ±(W−1)/k), so the unit disk of the kernel still spans k pixels but a
+    transformed disk g·D is not cut by the window."""
+    w = k if window is None else window
+    return F.affine_grid(torch.eye(2, 3, dtype=dtype)[None], (1, 1, w, w),
+                         align_corners=False)[0] * (w / k)
 
 
 def _mask(points: torch.Tensor, group: str, extra: torch.Tensor | None = None) -> torch.Tensor:
@@ -472,11 +488,13 @@ def _mask(points: torch.Tensor, group: str, extra: torch.Tensor | None = None) -
 class LiftConv(nn.Module):
     """Lifting R² → R²⋊H: ``k_m(x) = |det g_m⁻¹| K(g_m⁻¹ x)``; output ``[B, C, N, H, W]``."""
 
-    def __init__(self, c_in: int, c_out: int, k: int, group: str, cfg: Config):
+    def __init__(self, c_in: int, c_out: int, k: int, group: str, cfg: Config,
+                 window: int | None = None):
         super().__init__()
-        self.c_in, self.c_out, self.k, self.group = c_in, c_out, k, group
+        w = k if window is None else window
+        self.c_in, self.c_out, self.k, self.group, self.pad = c_in, c_out, w, group, (w - k) // 2
         self.inr = Siren(2, cfg.inr_dim, c_out * c_in, cfg.inr_nlayers, cfg.w0, c_in * k * k)
-        self.register_buffer("grid", kernel_grid(k))
+        self.register_buffer("grid", kernel_grid(k, window=w))
 
     def kernel(self, g_inv: torch.Tensor) -> torch.Tensor:
         n = g_inv.shape[0]
@@ -488,7 +506,7 @@ class LiftConv(nn.Module):
         return K.permute(3, 0, 4, 1, 2).reshape(self.c_out * n, self.c_in, self.k, self.k)
 
     def forward(self, x: torch.Tensor, g_inv: torch.Tensor) -> torch.Tensor:
-        y = F.conv2d(x, self.kernel(g_inv))
+        y = F.conv2d(x, self.kernel(g_inv), padding=self.pad)  # output size canvas − k + 1
         return y.reshape(y.shape[0], self.c_out, g_inv.shape[0], *y.shape[-2:])
 
 
@@ -557,7 +575,7 @@ class GroupNet(nn.Module):
         self.cfg, self.sampler = cfg, sampler or cfg.sampler
         self.chart = "exp" if self.sampler == "exp" else "cartan"
         c, k = cfg.channels, cfg.kernel
-        self.lift = LiftConv(1, c, k, cfg.group, cfg)
+        self.lift = LiftConv(1, c, k, cfg.group, cfg, cfg.lift_window)
         self.norm1 = _Norm(c)
         self.gconv = GroupConv(c, cfg.out_channels, k, cfg.group, self.chart, cfg)
         self.norm2 = _Norm(cfg.out_channels)
@@ -777,19 +795,25 @@ def evaluate(trained: Trained, data: Digits, cfg: Config, *, seed: int = 0) -> d
     y = data.y_test
     return {"id_acc": float((p_id == y).float().mean()),
             "ood_acc": float((p_ood == y).float().mean()),
-            "consistency": float((p_id == p_ood).float().mean()), "p_id": p_id}
+            "consistency": float((p_id == p_ood).float().mean()), "p_id": p_id, "p_ood": p_ood}
 
 
 def consistency_curve(trained: Trained, data: Digits, cfg: Config, *, seed: int = 0,
-                      p_id: torch.Tensor | None = None) -> dict:
+                      p_id: torch.Tensor | None = None,
+                      p_ood: torch.Tensor | None = None) -> dict:
     """Accuracy and consistency against the magnitude of the warps (ranges × magnitude);
-    ``p_id``: the ID predictions of :func:`evaluate` (same seed), recomputed if not given."""
+    ``p_id`` / ``p_ood``: the ID and OOD predictions of :func:`evaluate` (same seed), reused for
+    magnitudes 0 and 1 (the OOD set is a draw at magnitude 1), recomputed if not given."""
     if p_id is None:
         p_id = logits(trained, data.x_test, cfg, seed=seed).argmax(1)
     out = {}
     for mag in cfg.magnitudes:
         if mag == 0:  # the identity map: the unwarped digits themselves
             out[mag] = {"accuracy": float((p_id == data.y_test).float().mean()), "consistency": 1.0}
+            continue
+        if mag == 1.0 and p_ood is not None:  # the OOD set itself
+            out[mag] = {"accuracy": float((p_ood == data.y_test).float().mean()),
+                        "consistency": float((p_ood == p_id).float().mean())}
             continue
         g = torch.Generator().manual_seed(2000 + int(round(mag * 100)))
         A = affine_params(len(data.x_test), mag, canvas=cfg.canvas, max_shift=cfg.max_shift,
@@ -831,3 +855,38 @@ def equivariance_error(seed: int = 0, group: str = "sl2", size: int = 17) -> flo
     errs = [float((y_rot - rot(torch.roll(y, s, 2))).abs().max() / y.abs().max())
             for s in (1, -1)]
     return min(errs)
+
+
+def shear_image(x: torch.Tensor, s: int) -> torch.Tensor:
+    """The grid-preserving shear ``(x₁, x₂) ↦ (x₁ + s x₂, x₂)`` (x₁ along columns, x₂ along
+    rows, about the centre pixel) of images ``(..., H, W)``: exact, an index permutation
+    (content that leaves the canvas is lost: keep a zero margin)."""
+    h = x.shape[-2]
+    rows = [torch.roll(x[..., r:r + 1, :], s * (r - h // 2), -1) for r in range(h)]
+    return torch.cat(rows, -2)
+
+
+def shear_equivariance_error(seed: int = 0, group: str = "sl2", window: int = 5,
+                             shear: int = 1, kernel: int = 5, n: int = 6,
+                             spd_bounds: float = 0.1, ortho_bounds: float = 0.25) -> float:
+    """Relative equivariance error of the lifting layer (random SIREN, float64) under the
+    grid-preserving shear ``h: x₁ ↦ x₁ + s x₂``, with ``n`` sampled ``g_m`` and the sample set
+    ``{h g_m}``: ``lift(h·f)_{h g} = h·lift(f)_g`` holds exactly when every transformed kernel
+    support ``h g_m D`` (D: the unit disk, k/2 pixels) lies inside the ``window``."""
+    torch.manual_seed(seed)
+    cfg = Config(group=group, gsamples=n)
+    lift = LiftConv(1, 3, kernel, group, cfg, window).double()
+    lift.grid = kernel_grid(kernel, torch.float64, window)  # exact lattice points
+    gen = torch.Generator().manual_seed(seed)
+    _, g_inv = sample_pair(n, group, "cartan", spd_bounds=spd_bounds, ortho_bounds=ortho_bounds,
+                           generator=gen, dtype=torch.float64)
+    h_inv = torch.tensor([[1.0, -shear], [0.0, 1.0]], dtype=torch.float64)
+    size, inner = 61, 15
+    x = torch.zeros(2, 1, size, size, dtype=torch.float64)
+    a = (size - inner) // 2
+    x[..., a:a + inner, a:a + inner] = torch.randn(2, 1, inner, inner, generator=gen,
+                                                   dtype=torch.float64)
+    with torch.no_grad():
+        y = F.conv2d(x, lift.kernel(g_inv), padding=window // 2)
+        y_h = F.conv2d(shear_image(x, shear), lift.kernel(g_inv @ h_inv), padding=window // 2)
+    return float((y_h - shear_image(y, shear)).abs().max() / y.abs().max())
