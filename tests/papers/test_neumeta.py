@@ -81,3 +81,12 @@ def test_fit_inr_reduces_reconstruction_loss():
     fit = P.fit_inr(data, target, cfg, seed=0)
     assert fit["recon"] < 0.5 * start
     assert [tuple(w.shape) for w in fit["weights"]] == P.shapes(4)
+
+
+def test_size_noise_moves_sizes_only_when_asked():
+    gen = torch.Generator().manual_seed(0)
+    plain = P.coordinates(4, norm=32.0, noise=1.0, gen=gen)
+    noisy = P.coordinates(4, norm=32.0, noise=1.0, gen=gen, size_noise=True)
+    assert torch.all(plain[2][:, 4] == 8 / 32)           # sizes exact without size noise
+    assert float(noisy[2][:, 4].std()) > 0                # official: sizes are noisy too
+    assert float((noisy[2][:, 4] * 32 - 8).abs().max()) <= 0.5
