@@ -300,7 +300,7 @@ def linear_operator(f_before: torch.Tensor, f_after: torch.Tensor, *, gamma: flo
 
 
 def push_linear(stats: dict[int, Gaussian], W: torch.Tensor) -> dict[int, Gaussian]:
-    """μ ← μW, Σ ← WᵀΣW + 1e-2·I for every stored Gaussian."""
+    """μ ← μW, Σ ← WᵀΣW + εI (``COV_EPS_LINEAR``) for every stored Gaussian."""
     eye = torch.eye(W.shape[0], dtype=W.dtype)
     return {c: Gaussian(g.mean @ W, W.T @ g.cov @ W + COV_EPS_LINEAR * eye)
             for c, g in stats.items()}
