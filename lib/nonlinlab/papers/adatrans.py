@@ -616,28 +616,30 @@ def run_faces(cfg: Config, seed: int = 0, device="cpu", *, max_steps=None, use_n
     z_ada = traj[-1].cpu()
     ada = face_readout(G, nets, z_ada.to(device))
 
+    def identity(r):  # descriptor distance of every test face to its source
+        return (r["id"] - src["id"]).norm(dim=1)
+
     def summary(r, z1):
-        ident = (r["id"] - src["id"]).norm(dim=1)
-        per_face[len(per_face)] = ident
         return {"success": ((r["happy"] > 0.5).float() == target).float().mean().item(),
-                "identity": ident.mean().item(),
+                "identity": identity(r).mean().item(),
                 "male kept": ((r["male"] > 0.5) == (src["male"] > 0.5)).float().mean().item(),
                 "age change": (r["age"] - src["age"]).abs().mean().item(),
                 "dist": (z1 - z_test).norm(dim=1).mean().item(),
                 "norm": z1.norm(dim=1).mean().item()}
 
-    per_face = {}  # identity distance of every test face, per edit (0: AdaTrans, 1..: grid)
     res = {"AdaTrans": summary(ada, z_ada)}
     n_lin = latent.W[0] / latent.W[0].norm()
-    curve = []
+    curve, reads = [], []
     for a in cfg.face_alphas:
         z1 = z_test + a * c * n_lin
-        curve.append({"alpha": float(a), **summary(face_readout(G, nets, z1.to(device)), z1)})
+        reads.append(face_readout(G, nets, z1.to(device)))
+        curve.append({"alpha": float(a), **summary(reads[-1], z1)})
     res["InterFaceGAN"] = match_success(curve, res["AdaTrans"]["success"])
     # paired standard error of the identity gap at matched success (per-face interpolation)
-    lin_face = match_success([{"alpha": m["alpha"], "success": m["success"], "id": per_face[i + 1]}
-                              for i, m in enumerate(curve)], res["AdaTrans"]["success"])["id"]
-    gap = None if lin_face is None else lin_face - per_face[0]
+    per_face = [{"success": m["success"], "id": identity(r)}
+                for m, r in zip(curve, reads, strict=True)]
+    lin_face = match_success(per_face, res["AdaTrans"]["success"])["id"]
+    gap = None if lin_face is None else lin_face - identity(ada)
     res["identity gap se"] = None if gap is None else (gap.std() / math.sqrt(len(gap))).item()
     k = min(cfg.face_show, z_test.shape[0])
     alpha = res["InterFaceGAN"]["alpha"]

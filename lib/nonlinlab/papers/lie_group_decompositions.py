@@ -491,19 +491,21 @@ class LiftConv(nn.Module):
     def __init__(self, c_in: int, c_out: int, k: int, group: str, cfg: Config,
                  window: int | None = None):
         super().__init__()
-        w = k if window is None else window
-        self.c_in, self.c_out, self.k, self.group, self.pad = c_in, c_out, w, group, (w - k) // 2
+        w = k if window is None else window  # the window the (transformed) kernel lives on
+        self.c_in, self.c_out, self.window, self.group = c_in, c_out, w, group
+        self.pad = (w - k) // 2
         self.inr = Siren(2, cfg.inr_dim, c_out * c_in, cfg.inr_nlayers, cfg.w0, c_in * k * k)
         self.register_buffer("grid", kernel_grid(k, window=w))
 
     def kernel(self, g_inv: torch.Tensor) -> torch.Tensor:
         n = g_inv.shape[0]
         pts = torch.einsum("nij,hwj->nhwi", g_inv, self.grid)  # g_m⁻¹ x
-        K = self.inr(pts) * _mask(pts, self.group)[..., None]  # (N, k, k, C_out·C_in)
+        K = self.inr(pts) * _mask(pts, self.group)[..., None]  # (N, w, w, C_out·C_in)
         if self.group == "gl2":
             K = K * torch.linalg.det(g_inv).abs()[:, None, None, None]
-        K = K.reshape(n, self.k, self.k, self.c_out, self.c_in)
-        return K.permute(3, 0, 4, 1, 2).reshape(self.c_out * n, self.c_in, self.k, self.k)
+        w = self.window
+        K = K.reshape(n, w, w, self.c_out, self.c_in)
+        return K.permute(3, 0, 4, 1, 2).reshape(self.c_out * n, self.c_in, w, w)
 
     def forward(self, x: torch.Tensor, g_inv: torch.Tensor) -> torch.Tensor:
         y = F.conv2d(x, self.kernel(g_inv), padding=self.pad)  # output size canvas − k + 1
