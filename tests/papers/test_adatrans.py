@@ -46,6 +46,23 @@ def test_editor_mechanics(world):
     assert torch.allclose(traj[1:] - traj[:-1], s[..., None] * d, atol=1e-6)
 
 
+def test_soft_pseudo_labels_keep_the_source_scores(world):
+    """Official keep targets: the classifier's probabilities on the source, so the keep loss is
+    stationary at the source; hard labels push the kept logits away from it."""
+    w0 = world.sample(64, torch.Generator().manual_seed(4))
+    change, soft = P.targets(world, w0, soft=True)
+    change_h, hard = P.targets(world, w0)
+    assert torch.equal(change, change_h) and torch.equal((soft > 0.5).float(), hard)
+    assert torch.allclose(soft, torch.sigmoid(world.logits(w0)))
+    grads = []
+    for tgt in (soft, hard):
+        w = w0.clone().requires_grad_(True)
+        torch.nn.functional.binary_cross_entropy_with_logits(world.logits(w)[:, 1:],
+                                                             tgt[:, 1:]).backward()
+        grads.append(w.grad.norm().item())
+    assert grads[0] < 1e-6 < 1e-3 < grads[1]
+
+
 def test_interfacegan_matches_sklearn_and_projection(world):
     from sklearn.linear_model import LogisticRegression
     w = world.sample(500, torch.Generator().manual_seed(3)).numpy()

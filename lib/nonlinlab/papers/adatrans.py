@@ -29,7 +29,9 @@ official ``train.py``).
 
 **Losses** (official weights, all 1): :math:`L_{cls}` = BCE-with-logits of :math:`C(y_T)` on the
 change target and on the keep attributes with the classifier's own predictions on the source as
-pseudo-labels; :math:`L_{nll}` = mean over :math:`y_1..y_T` of :math:`-\log p_\phi(y)/d`;
+pseudo-labels (the official code uses its probabilities; the synthetic world uses its hard
+labels, the classifier being sharp there, :math:`\tau=0.1`; the real faces the probabilities);
+:math:`L_{nll}` = mean over :math:`y_1..y_T` of :math:`-\log p_\phi(y)/d`;
 :math:`L_{rec}=\lVert y_T-y_0\rVert^2/d`. The identity and LPIPS image losses have no
 counterpart without images and are dropped. Optimiser: AdamW (official, weight decay 0); the
 learning rate is raised from the official 1e-4 to 1e-3 for the few hundred steps of ``ci``.
@@ -46,8 +48,11 @@ I_{100})`), read by face-api's pretrained nets (:mod:`nonlinlab.models.face_api`
 classifier :math:`C` on the code is a ridge regression of face-api's logits (happy, male) and
 age on the codes of labelled generated faces (the paper differentiates an image classifier
 through the generator, too costly on a CPU); :math:`L_{nll}` uses the *exact* density of
-:math:`z` in polar coordinates (see :class:`FaceLatent`). Success, identity distance (face-api's
-128-D descriptor) and gender preservation are measured on the generated images.
+:math:`z` in polar coordinates (see :class:`FaceLatent`); the keep pseudo-labels are the
+classifier's probabilities on the source (official), so the keep loss is smallest where the
+kept scores are unchanged (hard labels would push them further from the boundary). Success,
+identity distance (face-api's 128-D descriptor) and gender preservation are measured on the
+generated images; InterFaceGAN is matched to AdaTrans's success on the same test faces.
 """
 
 from __future__ import annotations
@@ -354,12 +359,16 @@ class AdaTrans(nn.Module):
         return torch.stack(traj), torch.stack(steps), torch.stack(dirs)
 
 
-def targets(world: World, w0: torch.Tensor, edit: int = 0):
+def targets(world: World, w0: torch.Tensor, edit: int = 0, soft: bool = False):
     """Change target = flip of the classifier's prediction on the source (official
-    ``1 - (p > 0.5)``), and the keep pseudo-labels = its predictions on the source."""
-    pred = (world.logits(w0) > 0).float()
+    ``1 - (p > 0.5)``), and the keep pseudo-labels = its predictions on the source: hard labels
+    (``p > 0.5``), or with ``soft=True`` its probabilities ``p`` themselves, as the official
+    ``train.py`` does (``targets = sources.clone()``, only the change column thresholded), so
+    that the keep loss is smallest at the source's own scores."""
+    logits = world.logits(w0)
+    pred = (logits > 0).float()
     change = 1.0 - pred[:, edit]
-    return change, pred
+    return change, torch.sigmoid(logits) if soft else pred
 
 
 def adatrans_loss(world: World, flow: RealNVP, traj, w0, change, pseudo, *, keep: list[int],
@@ -378,8 +387,11 @@ def adatrans_loss(world: World, flow: RealNVP, traj, w0, change, pseudo, *, keep
 
 
 def train_editor(world: World, flow: RealNVP, cfg: Config, *, seed: int = 0, max_steps=None,
-                 use_nll: bool = True, use_keep: bool = True, edit: int = 0, device="cpu"):
-    """Train one editor on fresh samples of the world (the paper: precomputed inversions)."""
+                 use_nll: bool = True, use_keep: bool = True, edit: int = 0, device="cpu",
+                 soft_keep: bool = False):
+    """Train one editor on fresh samples of the world (the paper: precomputed inversions);
+    ``soft_keep``: the keep pseudo-labels are the classifier's probabilities (official), not
+    its hard labels (see :func:`targets`)."""
     torch.manual_seed(40_000 + seed)
     g = torch.Generator().manual_seed(50_000 + seed)
     T = cfg.max_steps if max_steps is None else max_steps
@@ -389,7 +401,7 @@ def train_editor(world: World, flow: RealNVP, cfg: Config, *, seed: int = 0, max
     hist = []
     for _ in range(cfg.steps):
         w0 = world.sample(cfg.batch, g).to(device)
-        change, pseudo = targets(world, w0, edit)
+        change, pseudo = targets(world, w0, edit, soft=soft_keep)
         c = (2 * change - 1)[:, None]                                 # ±1 condition
         traj, _, _ = net(w0, c)
         loss, parts = adatrans_loss(world, flow, traj, w0, change, pseudo, keep=keep, edit=edit,
@@ -577,10 +589,12 @@ def face_readout(G, nets, z: torch.Tensor, *, batch: int = 16,
 
 
 def run_faces(cfg: Config, seed: int = 0, device="cpu", *, max_steps=None, use_nll=True,
-              use_keep=True) -> dict:
-    """AdaTrans in the DCGAN's z-space, edited attribute 'happy' (face-api), kept 'male';
-    against InterFaceGAN's linear direction over a grid of strengths; success and identity
-    distance measured on the generated images with face-api's nets."""
+              use_keep=True, soft_keep=True) -> dict:
+    """AdaTrans in the DCGAN's z-space, edited attribute 'happy' (face-api), kept 'male' and
+    'older' with the classifier's probabilities on the source as pseudo-labels (official;
+    ``soft_keep=False``: hard labels); against InterFaceGAN's linear direction over a grid of
+    strengths; success and identity distance measured on the generated images with face-api's
+    nets."""
     from ..models.dcgan import load_face_generator
     from ..models.face_api import load_nets, port_deviation
 
@@ -607,7 +621,8 @@ def run_faces(cfg: Config, seed: int = 0, device="cpu", *, max_steps=None, use_n
     latent = FaceLatent(W, b, cfg.face_density)
     fcfg = cfg.replace(dim=100, steps=cfg.face_steps)
     net, hist = train_editor(latent, latent, fcfg, seed=seed, device=device,
-                             max_steps=max_steps, use_nll=use_nll, use_keep=use_keep)
+                             max_steps=max_steps, use_nll=use_nll, use_keep=use_keep,
+                             soft_keep=soft_keep)
     src = face_readout(G, nets, z_test.to(device))
     target = (src["happy"] <= 0.5).float()                  # flip face-api's label
     c = (2 * target - 1)[:, None]
