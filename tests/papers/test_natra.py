@@ -102,3 +102,26 @@ def test_data_ranges_pool_covers_the_shift():
     assert d["train"]["s"].max() <= cfg.s_train
     assert np.all(np.abs(d["train"]["theta"]) <= math.pi / 4)
     assert d["test_ood"]["s"].min() >= cfg.s_ood[0]
+
+
+def test_random_latent_step_is_isotropic_with_fixed_length():
+    g = torch.Generator().manual_seed(0)
+    step = paper.random_latent_step(20000, 64, 2.5, g)
+    assert torch.allclose(step.norm(dim=1), torch.full((20000,), 2.5), atol=1e-5)
+    # uniform direction: covariance norm²/z_dim · I, so a fixed 2-D subspace gets 2/64 of it
+    cov = step.T @ step / len(step)
+    assert torch.allclose(cov, torch.eye(64) * 2.5**2 / 64, atol=0.01)
+    sub = paper.random_directions(2, 64, 1)
+    frac = ((step @ sub.T) ** 2).sum(1).mean() / 2.5**2
+    assert abs(frac.item() - 2 / 64) < 0.003
+
+
+def test_baselines_train_and_residual_shift_identity():
+    cfg = paper.Config(n_pool=64, n_train=32, n_test=32, z_dim=8, gen_steps=2, inv_steps=1,
+                       k_sefa=3, k_keep=2, clf_steps=2, batch=8, width=4)
+    prep = paper.prepare(cfg, seed=0)
+    x, z = prep["data"]["train"]["x"][:4], prep["z"][:4]
+    assert torch.allclose(paper.residual_shift(prep["ae"], x, z, torch.zeros_like(z)), x)
+    res = paper.run_methods(prep, cfg, seed=0)
+    assert set(res) == set(paper.METHODS)
+    assert all(0 <= r["ood"] <= 1 for r in res.values())
