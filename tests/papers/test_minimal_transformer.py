@@ -40,6 +40,7 @@ def test_block_counts_closed_form():
     assert counts["no MLP, W_QK"] == ln + 3 * d * d
     assert counts["no MLP, W_QK, no W_VO"] == ln + d * d
     assert counts["no MLP, symmetric W_QK, no W_VO"] == ln + d * (d + 1) // 2
+    assert counts["no MLP, symmetric W_K = W_Q"] == ln + 3 * d * d  # W_Q (= W_K), W_V, W_O
     # multi-head: merging costs H d² instead of 2 d² ("under some conditions")
     assert P.attention_param_count(replace(BASE, qk="merged", vo="none", heads=4)) == 4 * D * D
 
@@ -109,6 +110,19 @@ def test_symmetric_similarity(qk):
         rows, cols = torch.triu_indices(D, D)
         u[rows, cols] = attn.w_sym.upper[0].detach()
         torch.testing.assert_close(w[0], u + u.T - torch.diag(torch.diag(u)))
+
+
+def test_paper_symmetric_variant_reuses_query_as_key():
+    # the paper's symmetric variant: W_K := W_Q, with W_V and W_O kept (no MLP)
+    cfg = P.variant_config(BASE, "no MLP, symmetric W_K = W_Q")
+    assert (cfg.mlp, cfg.qk, cfg.vo) == (False, "psd", "separate")
+    torch.manual_seed(2)
+    attn = P.ReducedAttention(cfg)
+    assert not hasattr(attn, "w_k") and hasattr(attn, "w_v") and hasattr(attn, "w_o")
+    x = torch.randn(2, 5, D)
+    q = x @ attn.w_q
+    ref = F.scaled_dot_product_attention(q[:, None], q[:, None], (x @ attn.w_v)[:, None])
+    torch.testing.assert_close(attn(x), ref[:, 0] @ attn.w_o, rtol=1e-5, atol=1e-6)
 
 
 def test_asymmetric_similarity_is_not_symmetric():

@@ -29,7 +29,9 @@ The reductions of the paper, each a switch of :class:`ViTConfig`:
   symmetric in ``i, j``; parametrised by its upper triangle :math:`U` (:math:`d(d+1)/2`
   numbers), :math:`W = U + U^\top - \mathrm{diag}(U)`.
 * ``qk="psd"`` — the tied alternative :math:`W = W_Q W_Q^\top` (keys = queries): symmetric and
-  positive semi-definite, so a token's similarity to itself is never negative.
+  positive semi-definite, so a token's similarity to itself is never negative. This is how the
+  paper implements its symmetric variant ("reusing :math:`W^Q` as :math:`W^K`", with
+  :math:`W_V, W_O` kept; arXiv 2410.13732v2, Sec. 5).
 
 Parameter counts are exact closed forms (:func:`param_count`, checked against the modules).
 """
@@ -325,13 +327,17 @@ def collapse(model: MinimalViT, qk: bool = True, vo: bool = True) -> MinimalViT:
     return new
 
 
-# The variants of the chapter, from the original to the minimum (cumulative reductions).
+# The variants of the chapter. The paper's (arXiv 2410.13732v2, Sec. 6.1): the original; no
+# MLP; no MLP with one W_QK; its "minimum", W_QK with W_V, W_O omitted; and its symmetric
+# variant, implemented by reusing W_Q as W_K (W_V, W_O kept): here qk="psd". The fully reduced
+# model (free symmetric W_QK and no W_VO) is our extra combination, not a variant of the paper.
 VARIANTS: dict[str, dict] = {
     "original": dict(mlp=True, qk="separate", vo="separate"),
     "no MLP": dict(mlp=False, qk="separate", vo="separate"),
     "no MLP, W_QK": dict(mlp=False, qk="merged", vo="separate"),
     "no MLP, W_QK, no W_VO": dict(mlp=False, qk="merged", vo="none"),
     "no MLP, symmetric W_QK, no W_VO": dict(mlp=False, qk="symmetric", vo="none"),
+    "no MLP, symmetric W_K = W_Q": dict(mlp=False, qk="psd", vo="separate"),
 }
 
 
@@ -385,10 +391,12 @@ class Config(ProfileConfig):
 # ci: width 16 and 20 epochs at lr 2e-2 train the original past logistic regression on average
 # at less cost than width 32 for 10 epochs (89.6 %, below it); weight decay 0.3 (instead of 0.05)
 # raises the original's five-seed mean from 91.6 % to 92.9 % (logistic regression: 90.4 %) at no
-# extra cost.
+# extra cost. full: the paper's architecture, six encoder layers of width 64 with one head (its
+# baseline has 287,686 parameters with MLP and 101,470 without; ours 303,370 and 104,074 on
+# MNIST), trained for far fewer than its 500 epochs.
 CONFIGS = Profiles(
     ci=Config(width=16, epochs=(20.0,), lr=2e-2, weight_decay=0.3),
-    full=Config(datasets=("mnist", "cifar10"), epochs=(6.0, 20.0), patch=4, width=128, depth=4,
+    full=Config(datasets=("mnist", "cifar10"), epochs=(10.0, 30.0), patch=4, width=64, depth=6,
                 batch=256, lr=1e-3, weight_decay=0.05, seeds=1, augment=True, standardize=True,
                 amp=True),
 )
