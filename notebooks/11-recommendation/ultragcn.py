@@ -30,7 +30,8 @@
 # hyper-parameters and epochs chosen on a validation split and test read once. At ci scale the
 # ablation reproduces (each term helps; full UltraGCN beats its own BCE base, MF-BPR and
 # popularity by wide margins), but UltraGCN does **not** beat LightGCN (it stays 2–5 % below,
-# and 7 % below when both are trained to convergence) and is **not** faster to a target
+# 7 % below when both are trained to convergence, and 2–9 % below on the sparse half of the
+# users, the regime where the paper's gain is largest) and is **not** faster to a target
 # accuracy here, neither in seconds nor in epochs — the paper's two headline claims are reported
 # as measured, with the arithmetic per epoch that explains why a speed-up needs a large graph.
 #
@@ -220,6 +221,35 @@ table = pd.DataFrame(rows).set_index("model")
 table.round(4)
 
 # %% [markdown]
+# ### The same comparison on sparse users
+#
+# The paper's gain over LightGCN is largest on its sparsest dataset (Amazon-Books, density
+# 0.06 %: recall@20 0.0681 vs 0.0411, +66 %) and a few per cent elsewhere (Gowalla +1.7 %,
+# Yelp2018 +5.2 %, ML-1M +8.2 %). MovieLens-100k is dense (4 %), and no sparse
+# implicit-feedback dataset ships offline, so we also run the comparison on its sparse part: the
+# users with at most `cfg.sparse_max_positives` interactions (train + test) — about half of
+# the users, with 17 training interactions each on average, against 27–45 in the paper's three
+# sparse datasets — their train/test pairs unchanged, a fresh validation split. Both models are
+# trained on it with the loss settings above, batches of `cfg.sparse_batch_size` (the subset has
+# a fifth of the pairs), `cfg.sparse_epochs` epochs and the same learning rate
+# `cfg.sparse_lr`, chosen on validation for both (grid in the discussion); each is reported on
+# test at its best validation epoch.
+
+# %%
+sub = paper.sparse_users(data, cfg.sparse_max_positives)
+sparse_runs = paper.run_sparse(data, cfg, seed=ch.seed, device=ch.device, progress=progress)
+sparse_sel = {n: paper.selected(log) for n, log in sparse_runs.items()}
+sparse_table = pd.DataFrame({n: {"val recall@20": s["val recall@20"], "epoch (val)": s["epoch"],
+                                 "recall@20": s["recall@20"], "ndcg@20": s["ndcg@20"]}
+                             for n, s in sparse_sel.items()}).T.astype({"epoch (val)": int})
+sparse_ratio = sparse_sel["UltraGCN"]["recall@20"] / sparse_sel["LightGCN"]["recall@20"]
+info = sub.summary()
+print(f"{info['users']} users, {info['items']} items, {info['train']} training pairs, density "
+      f"{info['density']:.2%}; UltraGCN / LightGCN: recall@20 {sparse_ratio:.3f}, ndcg@20 "
+      f"{sparse_sel['UltraGCN']['ndcg@20'] / sparse_sel['LightGCN']['ndcg@20']:.3f}")
+sparse_table.round(4)
+
+# %% [markdown]
 # ### Efficiency: time per epoch and time to a common accuracy (mirrors Table 4)
 #
 # Both models on the same data, the same device and thread count
@@ -307,12 +337,13 @@ plt.show()
 # ## Reproduction check
 #
 # The paper's headline claims — UltraGCN beats LightGCN, and converges more than 10× faster —
-# do not hold at ci scale (see the tables above and the discussion): they are reported here with
-# their values and asserted only in the `full` profile, as is the epoch count to the common
-# target. What holds at ci is asserted at both profiles: UltraGCN is within a few per cent of
+# do not hold at ci scale (see the tables above and the discussion), on all users nor on the
+# sparse users: they are reported here with their values and asserted only in the `full`
+# profile, as are the sparse-users comparison and the epoch count to the common target. What holds at ci is asserted at both profiles: UltraGCN is within a few per cent of
 # LightGCN, far above popularity and MF-BPR, and each of its loss terms helps (Table 5). All
 # accuracies are test values at the epoch chosen on validation; thresholds were calibrated on
-# seeds 0–4 (values in the discussion). The exact checks of the mathematics are sanity checks.
+# seeds 0–4, 7 and 11 (values in the discussion). The exact checks of the mathematics are
+# sanity checks.
 
 # %%
 r = {n: s["recall@20"] for n, s in sel.items()}
@@ -322,6 +353,13 @@ ch.claims.greater("recall@20: UltraGCN − LightGCN", r["UltraGCN"] - r["LightGC
                   note="test at the epoch chosen on validation; ci seeds 0-4: UltraGCN / "
                        "LightGCN = 0.969, 0.953, 0.983, 0.971, 0.973 (seeds 7, 11: 0.955, "
                        "0.950); trained to convergence, seed 0: 0.934")
+ch.claims.greater("recall@20 on sparse users: UltraGCN − LightGCN",
+                  sparse_sel["UltraGCN"]["recall@20"] - sparse_sel["LightGCN"]["recall@20"],
+                  0.0, asserted_at="full",
+                  paper="the largest gain on the sparsest data (Amazon-Books: 0.0681 vs 0.0411)",
+                  note=f"users with at most {cfg.sparse_max_positives} interactions; "
+                       f"UltraGCN / LightGCN = {sparse_ratio:.3f}; ci seeds 0-4, 7, 11: "
+                       "0.977, 0.970, 0.942, 0.962, 0.910, 0.938, 0.936")
 ch.claims.less("time to target: UltraGCN / LightGCN", ttt_ratio, 1.0,
                kind="headline", asserted_at="full", paper="> 10× faster convergence (Table 4)",
                note="training seconds of the same run to 95 % of the smaller best validation "
@@ -417,6 +455,7 @@ ch.claims.check()
 # | regime | UltraGCN | LightGCN |
 # |---|---|---|
 # | both trained to convergence (batch 512, lr 1e-2, 36 epochs; UltraGCN with 50 negatives of weight 50, init 1e-2 — the official many-negatives regime) | 0.310 (test 0.324) | 0.334 (test 0.347) |
+# | UltraGCN with the official ML-1M loss settings (200 negatives of weight 200, $w_1=w_3=10^{-7}$, λ = 1e-3, init 1e-3), batch 512, lr 1e-2, 40 epochs, 117 s of CPU; LightGCN as in the row above | 0.315 (test 0.335; init 0.1: 0.302) | 0.334 (test 0.347) |
 # | dimension 64 (14 epochs; UltraGCN lr 2e-2 / 5e-2) | 0.303 / 0.292 | 0.321 |
 # | every rating an interaction, as the official ML-1M split (12 epochs; UltraGCN 10 or 30 negatives) | 0.285 / 0.291 | 0.301 |
 # | only 5-star ratings, sparser (density 2.3 %; 16 epochs) | 0.296 | 0.318 |
@@ -427,11 +466,40 @@ ch.claims.check()
 # $K=30$ ω-neighbours (0.294–0.295), a visible $L_O$ term $w_1=w_3=0.05$ (0.292–0.303) and
 # λ = 3 or 10 (0.288–0.291, 0.280) all stayed at or below 0.303, against LightGCN's 0.311–0.322
 # at the same epochs. On MovieLens, at every size we could run, LightGCN's propagation is worth
-# more than UltraGCN's constraints; the gap is largest at convergence. (2) *Efficiency* (paper:
-# > 10× faster to convergence): on one CPU thread, an UltraGCN epoch took 1.0–2.8× as long as a
+# more than UltraGCN's constraints; the gap is largest at convergence.
+#
+# *Sparse users.* The paper's gain is largest on its sparsest dataset (Amazon-Books, +66 %), so
+# we looked for it where MovieLens-100k is sparse: its users with at most 40 interactions (478
+# users, 925 items, 8 027 training pairs, density 2.3 %, 17 training pairs per user against
+# 27–45 in the paper's datasets; table above). There LightGCN is still ahead on every seed:
+# test recall@20 UltraGCN / LightGCN = 0.977, 0.970, 0.942, 0.962, 0.910 on seeds 0–4 and
+# 0.938, 0.936 on seeds 7 and 11 (ndcg@20: 0.968, 0.964, 0.968, 0.967, 0.912; 0.928, 0.970),
+# i.e. the gap is, if anything, larger than on all users. The regime was searched on validation
+# (seed 0, batches of 512, 20 epochs, the same lr for both models from {1e-2, 2e-2, 5e-2}; these
+# subsets were re-split 80/20, so the values differ slightly from the table above):
+#
+# | users with at most | UltraGCN, lr 1e-2 / 2e-2 / 5e-2 | LightGCN, lr 1e-2 / 2e-2 / 5e-2 |
+# |---|---|---|
+# | 30 interactions (388 users, density 2.2 %) | 0.387 / 0.376 / 0.362 | 0.411 / 0.421 / 0.409 |
+# | 40 interactions (478 users, 2.3 %) | 0.380 / 0.382 / 0.363 | 0.380 / 0.403 / 0.393 |
+# | 60 interactions (616 users, 2.4 %) | 0.339 / 0.344 / 0.340 | 0.377 / 0.369 / 0.358 |
+#
+# On the 40-interaction subset, UltraGCN's own grid — 10 or 50 negatives × negative weight
+# {5, 20, 50} × λ {0.3, 1, 3} × lr {1e-2, 2e-2}, 36 runs — peaked at 0.386 (10 negatives,
+# weight 20, λ = 1), against LightGCN's 0.403; trained to convergence (60 epochs, validation
+# every 2) UltraGCN reached 0.373 (lr 1e-2) and 0.385 (50 negatives of weight 50), LightGCN
+# 0.404 (test 0.380 vs 0.400); with the official ML-1M loss settings (200 negatives of weight
+# 200, $w_1=w_3=10^{-7}$, λ = 1e-3, init 1e-3; lr 1e-2, 100 epochs, 51 s of CPU) UltraGCN stayed
+# near the popularity level for 55 epochs, then rose to 0.364 at epoch 95 (test 0.395, against
+# the converged LightGCN's 0.400). Keeping 30 % of all positives at random instead (density
+# 1.8 %, ci settings) gave
+# 0.131 against 0.173. We found no regime on MovieLens-100k in which UltraGCN is ahead, so the
+# headline is reported, not asserted, at ci; the sparse-users comparison stays in the notebook
+# as the paper's most favourable regime that we can run. (2) *Efficiency* (paper:
+# > 10× faster to convergence): on one CPU thread, an UltraGCN epoch took 1.2–2.2× as long as a
 # LightGCN epoch in the same run, and reaching the common target (95 % of the smaller best
 # validation recall@20) took UltraGCN 4–7 epochs against LightGCN's 3–4, so its time to target
-# was 2.2–7.2× *longer* (seeds 0–4; CPU timings on a shared machine, load 6–9). The arithmetic
+# was 1.9–5.1× *longer* (seeds 0–4, 7, 11; CPU timings on a shared machine, load 6–8). The arithmetic
 # table explains the seconds: on this graph an UltraGCN epoch costs 3.9× fewer flops than a
 # LightGCN epoch (0.16 vs 0.63 GFLOP), yet it is slower, because with 20 steps on a 2 400-node
 # graph both are dominated by per-step overheads (the gathers and scatters of the
@@ -447,8 +515,12 @@ ch.claims.check()
 # LightGCN needs no more epochs than UltraGCN here. The time and epoch ratios are reported at ci
 # and asserted (only "< 1", not "10×") in `full`. (3) *Official hyper-parameters*: with the
 # official small initialisation (1e-4–1e-3), lr 1e-3–1e-2 and negative weight 20–300 (with
-# 50–200 negatives), 10–60 epochs on MovieLens-100k stay near the popularity level
-# (recall@20 ≈ 0.20) — the official configs are tuned for hundreds of epochs.
+# 50–200 negatives), UltraGCN first sits near the popularity level (recall@20 ≈ 0.18–0.20) —
+# for all of 10–60 epochs at lr 1e-3 and batches of 1024–2048; at lr 1e-2 and batches of 512
+# the official ML-1M settings leave that plateau after ≈ 16 epochs on all users (55 on the
+# sparse users) and reach the best UltraGCN values we measured (second row of the table:
+# still 6 % below LightGCN on validation, 3 % on test); one such run took 117 s of CPU, about
+# 8× the chapter's whole ci compute.
 #
 # **Model selection (validation, seed 0).** The learning rate of UltraGCN and LightGCN was
 # chosen from the same grid, {2e-2, 5e-2, 1e-1}, at batches of 2048 and 8 epochs: validation
@@ -487,13 +559,17 @@ ch.claims.check()
 # the test metric. The ablations run on the headline data at both profiles (on a planted
 # community graph $L_C$ did not help). The `full` profile (Gowalla, the same 10 % validation
 # split, official-like settings — 200 negatives, negative weight 200, 40 epochs, evaluation
-# every 5 — for UltraGCN, its ablations, LightGCN and MF-BPR) is written but was not run; its
-# two headline claims (UltraGCN > LightGCN, faster to target) are untested.
+# every 5 — for UltraGCN, its ablations, LightGCN and MF-BPR, and the comparison on Gowalla's
+# users with at most 40 interactions) is written but was not run; its two headline claims
+# (UltraGCN > LightGCN, faster to target) are untested.
 #
-# **Cost.** ci `wall_time_s` 57 s for seed 0 and 57 s for seed 7, measured while the shared
-# 2-core machine ran other jobs (load average 6–7 on 2 cores; ≈ 13 s unloaded); the estimate on
-# paper is 28 s (`paper.estimate_seconds`). Training the six models takes about three quarters
-# of it; the arithmetic table adds nothing measurable.
+# **Cost.** ci `wall_time_s` 44–58 s over the seven calibration seeds, measured while the
+# shared 2-core machine ran other jobs (load average ≈ 7 on 2 cores); the whole papermill run,
+# kernel start and imports included, used 17.4–18.1 s of CPU, and the estimate on paper is 34 s
+# (`paper.estimate_seconds`; the chapter's budget is 60 s since it runs the headline comparison
+# twice, on all users and on the sparse users). Training the six models on all users takes
+# about 60 % of the time, the sparse-users comparison about 17 %; the arithmetic table adds
+# nothing measurable.
 
 # %% [markdown]
 # ## Cite this chapter

@@ -8,7 +8,7 @@ import scipy.sparse.linalg as spla
 import torch
 import torch.nn.functional as F
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.data.implicit import ImplicitData, planted_communities
 from nonlinlab.papers import ultragcn as P
 
@@ -154,12 +154,38 @@ def test_ablation_variants_switch_terms_off():
 
 
 def test_configs_and_budgets():
+    budget = {"ci": all_chapters()["ultragcn"].ci_budget_s, "full": BUDGET_S["full"]}
     for name, cfg in P.CONFIGS.items():
-        assert P.estimate_seconds(cfg) <= BUDGET_S[name], name
+        assert P.estimate_seconds(cfg) <= budget[name], name
+    # the sparse-users comparison is part of the estimate
+    more = P.CONFIGS.ci.replace(sparse_epochs=2 * P.CONFIGS.ci.sparse_epochs)
+    assert P.estimate_seconds(more) > P.estimate_seconds(P.CONFIGS.ci)
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(negative_num=0)
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(w2=-1.0)
+
+
+def test_sparse_users_keeps_exactly_the_light_users_and_their_pairs(data):
+    n = np.bincount(np.concatenate([data.train[:, 0], data.test[:, 0]]),
+                    minlength=data.n_users)
+    cap = int(np.median(n))
+    sub = P.sparse_users(data, cap)
+    light = np.flatnonzero(n <= cap)
+    assert sub.n_users == len(light) < data.n_users
+    m = np.bincount(np.concatenate([sub.train[:, 0], sub.test[:, 0]]), minlength=sub.n_users)
+    np.testing.assert_array_equal(m, n[light])  # every kept user keeps all its interactions
+    items = np.unique(np.concatenate([data.train[np.isin(data.train[:, 0], light), 1],
+                                      data.test[np.isin(data.test[:, 0], light), 1]]))
+    assert sub.n_items == len(items)
+
+    def back(p):  # the original (user, item) ids of the subset's pairs
+        return {(light[u], items[i]) for u, i in p.tolist()}
+
+    assert back(sub.train) == {tuple(p) for p in data.train.tolist() if p[0] in set(light)}
+    assert back(sub.test) == {tuple(p) for p in data.test.tolist() if p[0] in set(light)}
+    with pytest.raises(ValueError):
+        P.sparse_users(data, 0)
 
 
 def test_exact_subgraph_is_small_and_consistent(data):
