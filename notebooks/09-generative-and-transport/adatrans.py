@@ -474,7 +474,11 @@ ch.claims.check()
 # (< 0.5); the identity gap becomes −3·10⁻⁶ and the gender gap 0.000, so the identity headline
 # and the gender row fail their check — the single unconstrained step learns exactly
 # InterFaceGAN's normal. With hard keep labels (the rest unchanged) the identity headline fails
-# on seeds 1 and 11 (−0.010, −0.006; values above). In
+# on seeds 1 and 11 (−0.010, −0.006; values above). A third break, run by the book's lead
+# (seed 2): $T=1$ alone on real faces (likelihood and keep losses on): the success falls to
+# 0.359 and its check fails, while the identity gap drops from about 0.03 to 0.001 — still
+# above its bound of 0, by less than its paired standard error (≈ 0.01), so under this break
+# the success check, not the identity headline, is what fails. In
 # the synthetic world, the editor called AdaTrans run with $T=1$ and no likelihood term
 # (seed 0, the rest unchanged): its success falls to 0.399, the InterFaceGAN strengths are
 # matched to it (α = 0.9), and the headlines on the log-density against the conditional edit
