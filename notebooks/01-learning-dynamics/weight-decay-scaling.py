@@ -20,15 +20,15 @@
 #
 # This chapter reproduces {cite:t}`fan2025robust`.
 #
-# **What is reproduced here:** in a minimal pre-norm residual MLP trained online with AdamW,
-# (i) the optimizer-only steady state — the weight RMS equals a closed form
-# $\propto\sqrt{\eta/\lambda}$; (ii) the top singular value grows with $\eta/\lambda$ and with
-# width (we fit the exponents next to the paper's $0.5$ and $0.75$); (iii) the paper's
-# diagnostic: with µP learning rates, scaling weight decay as $\lambda_2\propto\sqrt d$ matches
-# the top singular values of the proxy and the wider model far better than µP alone; (iv) µP
-# (with or without the rule) transfers the optimal learning rate across widths while the
-# standard parametrisation does not. Where our toy departs from the paper (it gives a width
-# exponent near $0.5$, not $0.75$, and weight decay never lowers its loss) is said below.
+# **What is reproduced here:** (i) the optimizer-only steady state of AdamW — the weight RMS
+# equals a closed form $\propto\sqrt{\eta/\lambda}$; (ii) on a tiny LLaMA-style byte-level
+# language model trained on real text, with µP learning rates and a weight-decay horizon
+# $\eta\lambda T$ of a few, the paper's diagnostic: scaling weight decay as
+# $\lambda_2\propto\sqrt d$ keeps the top singular values (the sublayer gains) of a $4\times$
+# wider model matched to the proxy, where µP with a fixed $\lambda$ does not, and the measured
+# width exponent of $\sigma_1$ is near the paper's $0.75$; (iii) the zero-shot transfer of the
+# optimal $(\eta,\lambda)$ from the proxy grid to the target grid — what our budget can and
+# cannot resolve is said in the discussion, in numbers.
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -87,27 +87,35 @@ cfg
 #
 # while vector-like parameters keep $\eta_1=\eta$ and $\lambda_1 = 0$. (The abstract in some
 # mirrors lost its square roots and reads "$\lambda_2\propto d$"; the arXiv abstract has
-# $\sqrt{\eta/\lambda}$ and $\sqrt d$.) We found no official code; our conventions follow the
-# `mup` package: the input layer and the readout are vector-like, the readout output is
-# multiplied by $d_0/d$.
+# $\sqrt{\eta/\lambda}$ and $\sqrt d$.) Conversely, with µP and a fixed $\lambda$ the gain
+# grows like $d^{\gamma-1/2}$, and a measured gain ratio $q$ between widths $d$ and $d_0$
+# gives the exponent back: $\hat\gamma = 0.75 + \log q_{\rm rule}/\log(d/d_0)$ under the rule
+# and $\hat\gamma = 0.5 + \log q_{\rm fixed}/\log(d/d_0)$ under µP alone.
 #
-# **Our minimal setting.** A pre-norm residual MLP, $h_0 = Ex$,
-# $h_1 = h_0 + W^{\rm down}\,\mathrm{ReLU}(W^{\rm up}\,\mathrm{RMSNorm}(h_0))$,
-# $f(x) = \tfrac{d_0}{d}\,U\,\mathrm{RMSNorm}(h_1)$, learns online (a fresh batch every step)
-# a fixed random ReLU teacher with noisy targets (loss floor $0.09$). $W^{\rm up}$ and
-# $W^{\rm down}$ ($d\times d$) are the matrix-like parameters; the size of the residual branch,
-# i.e. the sublayer gain, is controlled by their top singular values. Many copies (one per
-# learning rate) train at once as a batch of independent networks. Three parametrisations are
-# compared, all with the same base $(\eta,\lambda)$ tuned at $d_0$: **SP** (same $\eta,\lambda$
-# at every width), **µP** ($\eta_2\propto 1/d$, fixed $\lambda$) and **µP + rule**
-# ($\eta_2\propto 1/d$, $\lambda_2\propto\sqrt d$).
+# **Our setting.** We found no official code. The model is a pre-norm LLaMA-style decoder
+# (RMSNorm with learnable gains, causal multi-head attention with RoPE and a fixed head
+# dimension, SwiGLU MLP, no biases) on UTF-8 bytes of the offline Python-documentation corpus
+# the book uses elsewhere. Parameter classes follow the `mup` package: the attention and MLP
+# matrices are matrix-like ($\eta_2=\eta\,d_0/d$, decay $\lambda_2$); the byte embedding, the
+# RMSNorm gains and the readout are vector-like ($\eta_1=\eta$, $\lambda_1=0$), the readout is
+# zero-initialised and its output multiplied by $d_0/d$. Training uses PyTorch's AdamW
+# convention, $\beta=(0.9, 0.95)$, a 5 % warm-up and a cosine decay to zero; the loss is the
+# final validation loss in nats per byte. Every cell of a $(\eta,\lambda)$ grid is a separate
+# model, but all cells of one width train at once as one stacked model (batched matmuls over
+# a leading grid axis, a hand-written AdamW with per-cell $\eta,\lambda$ that matches
+# `torch.optim.AdamW` exactly), from the same initialisation and on the same byte stream.
+#
+# The target grid holds both transfers at once: for every base $\lambda$ of the proxy grid it
+# trains $\lambda_2=\lambda$ (µP alone) and $\lambda_2=\lambda\sqrt{d/d_0}$ (µP + rule); with
+# $d/d_0=4$ and a grid in factors of 2 these are the proxy grid and the proxy grid shifted by
+# one step.
 
 # %% [markdown]
 # ## Experiments
 #
 # ### 1. The optimizer-only steady state
 # AdamW ($\beta=(0.9,0.95)$) on pure Gaussian gradients, for a grid of $(\eta,\lambda)$,
-# from $w=0$ until $\eta\lambda T\geq 8$. This mirrors the paper's steady-state argument
+# from $w=0$ until $\eta\lambda T\geq 6$. This mirrors the paper's steady-state argument
 # (its plot of weight norm against $\sqrt{\eta/\lambda}$).
 
 # %%
@@ -140,215 +148,223 @@ print(f"{noise['steps']} steps; RMS / closed form:",
 # (weight norm against $\sqrt{\eta/\lambda}$) in {cite:t}`fan2025robust`.
 
 # %% [markdown]
-# ### 2. The $\sqrt{\eta/\lambda}$ law in training
-# At width `cfg.law_width` we train with $\eta\lambda$ fixed (the same equilibration time,
-# $\eta\lambda T = 6$) and $\eta/\lambda$ varied over two decades, then read off the singular
-# values of $W^{\rm up}$ and $W^{\rm down}$ (mirrors the paper's spectra figure: the spectra
-# shift with $\sqrt{\eta/\lambda}$).
+# ### 2. A tiny language model: the proxy and the target grid
+# The proxy has width $d_0$ = `cfg.base_width`, the target $d$ = `cfg.target_width`; both
+# train for `cfg.lm_steps` steps on the same bytes and are scored on the first `cfg.val_blocks`
+# blocks of the validation split. The optimum $(\eta^*,\lambda^*)$ of each grid is the grid
+# argmin refined by a log-parabola along each axis; as a cross-check we also print the optimum
+# of a quadratic surface in $(\log\eta,\log\lambda)$ fitted to all cells
+# (`paper.quadratic_optimum`). Left: validation loss over the proxy grid
+# of base $(\eta,\lambda)$; right: the target grid over $(\eta, \lambda_2)$, with the cells
+# that each rule transfers from the proxy's optimum (mirrors the paper's transfer figure).
 
 # %%
-ratios = np.asarray(cfg.law_ratios)
-law = paper.train_models(cfg.law_width, np.sqrt(cfg.law_product * ratios),
-                         np.sqrt(cfg.law_product / ratios), "sp", cfg, seed=seed,
-                         steps=cfg.law_steps, device=ch.device)
-slope_up = paper.loglog_slope(ratios, law.sigma_up)
-slope_down = paper.loglog_slope(ratios, law.sigma_down)
-fig, axs = plt.subplots(1, 2, figsize=(9, 3.4))
-for i, r in enumerate(ratios):
-    axs[0].loglog(np.arange(1, law.spectrum.shape[1] + 1), law.spectrum[i], color=color(i),
-                  label=f"η/λ = {r:g}")
-    axs[1].loglog(np.arange(1, 41), law.spectrum[i, :40] / np.sqrt(r), color=color(i))
-axs[0].set(xlabel="index i", ylabel=r"$\sigma_i(W^{\rm down})$", title="spectra")
-axs[1].set(xlabel="index i", ylabel=r"$\sigma_i(W^{\rm down}) / \sqrt{\eta/\lambda}$",
-           title="rescaled by $\\sqrt{\\eta/\\lambda}$")
-axs[0].legend()
+from nonlinlab.data.text import load_corpus
+
+corpus = load_corpus(cfg.corpus, tokenizer="bytes")
+ratio = cfg.target_width / cfg.base_width
+grids = {}
+for w, wds in progress([(cfg.base_width, cfg.lm_wds),
+                        (cfg.target_width, paper.target_wds(cfg.lm_wds, ratio))],
+                       total=2, desc="grids"):
+    grids[w] = paper.train_lm_grid(w, cfg.lm_lrs, wds, cfg, corpus, seed=seed,
+                                   device=ch.device)
+proxy, target = grids[cfg.base_width], grids[cfg.target_width]
+tr = paper.transfer(proxy, target)
+i0, j0 = np.unravel_index(int(np.argmin(proxy.loss)), proxy.loss.shape)
+eta_lam_T = proxy.lrs[i0] * proxy.wds[j0] * cfg.lm_steps
+fig, axs = plt.subplots(1, 2, figsize=(9.6, 3.6))
+for ax, g, xl in ((axs[0], proxy, r"base weight decay $\lambda$"),
+                  (axs[1], target, r"matrix weight decay $\lambda_2$")):
+    im = ax.imshow(g.loss, cmap="viridis_r", origin="lower", aspect="auto")
+    ax.grid(False)
+    for a in range(g.loss.shape[0]):
+        for b in range(g.loss.shape[1]):
+            ax.text(b, a, f"{g.loss[a, b]:.3f}", ha="center", va="center", fontsize=8,
+                    color="w" if g.loss[a, b] > np.median(g.loss) else "k")
+    ax.set_xticks(range(g.wds.size), [f"{v:g}" for v in g.wds])
+    ax.set_yticks(range(g.lrs.size), [f"{v:g}" for v in g.lrs])
+    ax.set(xlabel=xl, ylabel=r"base learning rate $\eta$", title=f"d = {g.width}")
+    fig.colorbar(im, ax=ax, label="val. loss (nats/byte)")
+axs[0].plot(j0, i0, "s", mfc="none", mec="r", ms=22, mew=2)
+for lam, style, lab in ((proxy.wds[j0] * np.sqrt(ratio), "r", "µP + λ∝√d"),
+                        (proxy.wds[j0], "orange", "µP, λ fixed")):
+    jj = int(np.argmin(np.abs(np.log(target.wds / lam))))
+    axs[1].plot(jj, i0, "s", mfc="none", mec=style, ms=22, mew=2, label=lab)
+fig.legend(loc="lower center", ncol=2, fontsize=8, markerscale=0.4, bbox_to_anchor=(0.72, -0.06))
 plt.show()
-print(f"slope of log σ1 vs log(η/λ): W_up {slope_up:.3f}, W_down {slope_down:.3f} (paper 0.5)")
+print(f"proxy optimum η = {tr.proxy_lr:.3g}, λ = {tr.proxy_wd:.3g} (ηλT at the best cell "
+      f"{eta_lam_T:.1f}); target optimum η = {tr.target_lr:.3g}, λ2 = {tr.target_wd:.3g}")
+print(f"|log η drift| {tr.lr_drift:.3f}; |log λ drift| with the rule {tr.wd_drift_rule:.3f}, "
+      f"with λ fixed {tr.wd_drift_fixed:.3f}; λ2* ∝ d^{tr.wd_exponent:.2f}")
+print(f"target loss above the grid's best: rule {tr.regret_rule:.4f}, λ fixed "
+      f"{tr.regret_fixed:.4f}")
+tr_quad = paper.transfer(proxy, target, readout="quadratic")  # cross-check of the readout
+print(f"quadratic-surface readout: |log η drift| {tr_quad.lr_drift:.3f}; |log λ drift| with the "
+      f"rule {tr_quad.wd_drift_rule:.3f}, with λ fixed {tr_quad.wd_drift_fixed:.3f}")
 
 # %% [markdown]
-# **Figure 2.** Singular values of $W^{\rm down}$ after training at fixed ηλ, for η/λ varied over
-# two decades (left), and the top 40 of them divided by $\sqrt{\eta/\lambda}$ (right): the
-# spectra shift with $\sqrt{\eta/\lambda}$ but do not collapse onto one shape. Mirrors the
-# spectra figure of {cite:t}`fan2025robust`.
+# **Figure 2.** Final validation loss (nats per byte) of the byte-level LM over the grid of base
+# learning rate η (rows) and weight decay (columns) at the proxy width (left) and the $4\times$
+# wider target (right; columns are the matrix decay $\lambda_2$ actually applied). Red square:
+# the proxy's optimum and the target cell the rule $\lambda_2\propto\sqrt d$ transfers it to;
+# orange: the cell µP with a fixed λ transfers it to. Mirrors the transfer figure of
+# {cite:t}`fan2025robust`.
 
 # %% [markdown]
-# ### 3. Top singular value against width
-# Same $(\eta,\lambda)$ at every width (no µP scaling, so every width equilibrates equally
-# fast); the fitted slope of $\log\sigma_1$ on $\log d$ is the exponent γ (mirrors the
-# paper's $d^{0.75}$ figure). We use the geometric mean of $\sigma_1(W^{\rm up})$ and
-# $\sigma_1(W^{\rm down})$, the gain of the residual branch.
+# ### 3. Matching top singular values
+# The paper's diagnostic: the top singular value of every matrix of the target, transferred
+# from the proxy's optimum by each rule, against the proxy's. Below, the ratio of the gains
+# (geometric mean of $\sigma_1$ over all matrices) target / proxy for every proxy cell.
 
 # %%
-sig = []
-for w in progress(cfg.gamma_widths, total=len(cfg.gamma_widths), desc="widths"):
-    runs = [paper.train_models(w, [cfg.gamma_lr], [cfg.gamma_wd], "sp", cfg,
-                               seed=100 * seed + k, steps=cfg.gamma_steps, device=ch.device)
-            for k in range(cfg.seeds)]
-    sig.append([np.mean([r.sigma_up[0] for r in runs]), np.mean([r.sigma_down[0] for r in runs])])
-sig = np.array(sig)
-widths = np.asarray(cfg.gamma_widths)
-branch = np.sqrt(sig[:, 0] * sig[:, 1])
-gamma_hat = paper.loglog_slope(widths, branch)
-fig, ax = plt.subplots(figsize=(4.6, 3.4))
-ax.loglog(widths, sig[:, 0], "o-", label=r"$W^{\rm up}$")
-ax.loglog(widths, sig[:, 1], "s-", label=r"$W^{\rm down}$")
-ax.loglog(widths, branch[0] * (widths / widths[0]) ** 0.75, "--", color="gray",
-          label=r"$\propto d^{0.75}$ (paper)")
-ax.loglog(widths, branch[0] * (widths / widths[0]) ** 0.5, ":", color="gray",
-          label=r"$\propto d^{0.5}$ (noise)")
-ax.set(xlabel="width d", ylabel=r"top singular value $\sigma_1$", title=f"fitted γ = {gamma_hat:.2f}")
-ax.set_xticks(widths, [str(w) for w in widths])
-ax.xaxis.set_minor_formatter(NullFormatter())
-ax.legend()
+names = list(proxy.sigma)
+fig, axs = plt.subplots(1, 2, figsize=(9.6, 3.4))
+xpos = np.arange(len(names))
+j_rule = int(np.argmin(np.abs(np.log(target.wds / (proxy.wds[j0] * np.sqrt(ratio))))))
+j_fix = int(np.argmin(np.abs(np.log(target.wds / proxy.wds[j0]))))
+for k, (lab, vals) in enumerate((
+        (f"proxy d={proxy.width}", [proxy.sigma[n][i0, j0] for n in names]),
+        (f"d={target.width}, µP + λ∝√d", [target.sigma[n][i0, j_rule] for n in names]),
+        (f"d={target.width}, µP, λ fixed", [target.sigma[n][i0, j_fix] for n in names]))):
+    axs[0].bar(xpos + (k - 1) * 0.27, vals, 0.27, color=color(k), label=lab)
+axs[0].set_xticks(xpos, names)
+axs[0].set(ylabel=r"top singular value $\sigma_1$", title="at the proxy's optimum")
+axs[0].legend(fontsize=8)
+log_ratio = {}
+for k, (lab, exponent) in enumerate((("µP + λ∝√d", 0.5), ("µP, λ fixed", 0.0))):
+    log_ratio[lab] = paper.gain_log_ratios(proxy, target, exponent)
+    q = np.exp(log_ratio[lab])
+    for a in range(q.shape[0]):
+        axs[1].semilogx(proxy.wds, q[a], "o-" if k == 0 else "s--", color=color(k + 1),
+                        alpha=0.4 + 0.3 * a, label=lab if a == q.shape[0] - 1 else None)
+axs[1].axhline(1, color="gray", lw=0.8)
+axs[1].set_xticks(proxy.wds, [f"{v:g}" for v in proxy.wds])
+axs[1].xaxis.set_minor_formatter(NullFormatter())
+axs[1].set(xlabel=r"base weight decay $\lambda$", ylabel=f"gain ratio d={target.width} / d={proxy.width}",
+           title="every proxy cell (darker: larger η)")
+axs[1].legend(fontsize=8)
 plt.show()
-print(f"γ̂ = {gamma_hat:.3f} (paper 0.75); self-consistent rule λ2 ∝ "
-      f"d^{paper.wd_exponent(gamma_hat):.2f}")
+gain_mismatch = {"rule": abs(float(np.log(tr.gain_rule / tr.gain_proxy))),
+                 "fixed": abs(float(np.log(tr.gain_fixed / tr.gain_proxy)))}
+print("|log gain ratio| at the proxy optimum:", {k: round(v, 3) for k, v in gain_mismatch.items()})
+print("mean |log gain ratio| over the proxy grid:",
+      {k: round(float(np.abs(v).mean()), 3) for k, v in log_ratio.items()})
+print(f"implied width exponent γ̂ = {tr.gamma_hat:.3f} (paper 0.75, pure noise 0.5)")
 
 # %% [markdown]
-# **Figure 3.** Top singular values of $W^{\rm up}$ and $W^{\rm down}$ after training with the
-# same $(\eta,\lambda)$ at every width $d$, against $d$, with the paper's $d^{0.75}$ and the
-# pure-noise $d^{0.5}$ for reference (grey); the title gives the fitted exponent γ̂ of the branch
-# gain. Mirrors the $d^{0.75}$ figure of {cite:t}`fan2025robust`.
-
-# %% [markdown]
-# ### 4. Transfer across widths: SP, µP, µP + rule
-# For each parametrisation, a learning-rate sweep at the proxy width $d_0$ and at the wider
-# model(s), base $\lambda$ fixed. Left: final training loss against the base learning rate
-# (mirrors the paper's transfer figure — the optimum should not move with width). Right: the
-# paper's diagnostic, top singular values at the wide model relative to the proxy.
-
-# %%
-sweep = paper.transfer_sweep(cfg, seed=seed, device=ch.device, progress=progress)
-w0, w1 = cfg.base_width, cfg.transfer_widths[-1]
-names = {"sp": "SP", "mup": "µP", "mup_wd": "µP + λ∝√d"}
-fig, axs = plt.subplots(2, 2, figsize=(9, 6.4))
-axs = axs.ravel()
-for j, pm in enumerate(paper.PARAMETRISATIONS):
-    for k, w in enumerate(sweep.widths):
-        axs[j].semilogx(sweep.lrs, sweep.loss[pm][w].mean(0), "o-", color=color(k),
-                        label=f"d = {w}")
-    axs[j].set(title=names[pm], xlabel="base learning rate η",
-               ylabel="training loss (last 20 %)")
-axs[0].legend()
-best0 = paper.best_lr(sweep.lrs, sweep.loss["mup"][w0].mean(0))
-drift = {pm: abs(float(np.log(paper.best_lr(sweep.lrs, sweep.loss[pm][w1].mean(0)) / best0)))
-         for pm in paper.PARAMETRISATIONS}
-i0 = int(np.argmin(sweep.loss["mup"][w0].mean(0)))  # proxy's best grid point
-
-
-def branch_gain(pm, w):
-    return np.sqrt(sweep.sigma_up[pm][w].mean(0) * sweep.sigma_down[pm][w].mean(0))
-
-
-for pm in ("mup", "mup_wd"):
-    axs[3].semilogx(sweep.lrs, branch_gain(pm, w1) / branch_gain(pm, w0), "o-", label=names[pm])
-axs[3].axhline(1, color="gray", lw=0.8)
-axs[3].axvline(sweep.lrs[i0], color="gray", ls=":", lw=0.8)
-axs[3].set(title=f"σ1 gain, d={w1} / d={w0}", xlabel="base learning rate η",
-           ylabel=f"branch gain ratio, d={w1} / d={w0}")
-axs[3].legend()
-for ax in axs:  # label every other grid point: log-scale minor labels would overlap
-    ax.set_xticks(sweep.lrs[::2], [f"{lr:.2g}" for lr in sweep.lrs[::2]])
-    ax.xaxis.set_minor_formatter(NullFormatter())
-plt.show()
-gain_mismatch = {pm: abs(float(np.log(branch_gain(pm, w1)[i0] / branch_gain(pm, w0)[i0])))
-                 for pm in ("mup", "mup_wd")}
-print("|log(best lr at d1 / best lr at d0)|:", {k: round(v, 3) for k, v in drift.items()})
-print("|log σ1-gain ratio| at the proxy optimum:",
-      {k: round(v, 3) for k, v in gain_mismatch.items()})
-print("best loss at d1:", {pm: round(float(sweep.loss[pm][w1].mean(0).min()), 4) for pm in names})
-
-# %% [markdown]
-# **Figure 4.** Learning-rate sweeps at the proxy width and the wider models for SP, µP and
-# µP + $\lambda_2\propto\sqrt d$ (final training loss against the base learning rate; the optimum
-# should not move with width), and, last panel, the ratio of the branch gains
-# $\sqrt{\sigma_1(W^{\rm up})\sigma_1(W^{\rm down})}$ of the widest model and the proxy (dotted:
-# the proxy's best learning rate; 1 means matched). Mirrors the transfer figure and the
-# singular-value diagnostic of {cite:t}`fan2025robust`.
+# **Figure 3.** Left: top singular values of each matrix ($W_{qkv}$, $W_o$, SwiGLU $W_{\rm up}$ and
+# $W_{\rm down}$) at the proxy's optimal $(\eta,\lambda)$ and at the $4\times$ wider target trained
+# with the hyper-parameters transferred by µP + $\lambda_2\propto\sqrt d$ and by µP with a fixed λ.
+# Right: the target/proxy ratio of the gain (geometric mean of σ₁ over matrices) for every cell
+# of the proxy grid; 1 means matched. Mirrors the singular-value diagnostic of
+# {cite:t}`fan2025robust`.
 
 # %% [markdown]
 # ## Reproduction check
 #
-# Thresholds live in `paper.TOL` and were set from seeds 0–2 at the `ci` profile (values in the
-# discussion); every check is asserted at both profiles. The paper's headline claims are its
-# weight-decay rule — with µP learning rates, $\lambda_2\propto\sqrt d$ keeps the top singular
-# values (the sublayer gains) matched across widths where µP alone does not — and the
-# zero-shot transfer of the learning rate under µP + rule.
+# Thresholds live in `paper.TOL`; they were set from seeds 0–4, 7 and 11 at the `ci` profile
+# (values in the discussion). The paper's headline claims are its weight-decay rule — with µP
+# learning rates, $\lambda_2\propto\sqrt d$ keeps the top singular values (the sublayer
+# gains) matched across widths where µP alone does not — and the zero-shot transfer of the
+# optimal $(\eta,\lambda)$ from a proxy to a wider model.
 
 # %%
 tol = paper.TOL
+mean_mismatch = {k: float(np.abs(v).mean()) for k, v in log_ratio.items()}
 ch.claims.less(r"AdamW noise steady state: max $\lvert$RMS / closed form − 1$\rvert$", noise_err,
                tol.noise_rms, paper=r"weight norm $\propto\sqrt{\eta/\lambda}$",
                note="closed form of the AR(1) steady state; ideal-Adam second moment")
-ch.claims.between(r"$\sigma_1(W_\mathrm{up})$ slope vs $\eta/\lambda$ at fixed $\eta\lambda$",
-                  slope_up, *tol.law_slope, paper=0.5,
-                  note="toy: below 0.5 (the top direction carries signal, not only noise)")
-ch.claims.between(r"width exponent $\hat\gamma$ of the branch gain $\sigma_1$", gamma_hat,
-                  *tol.gamma, paper=0.75,
-                  note=r"fixed $(\eta, \lambda)$, equal equilibration time at every width")
-ch.claims.less(r"$\sigma_1$ matching with µP + $\lambda\propto\sqrt d$: "
-               r"$\lvert\log$ gain ratio$\rvert$", gain_mismatch["mup_wd"], tol.gain_rule,
+ch.claims.less(r"$\sigma_1$ matching with µP + $\lambda_2\propto\sqrt d$: mean $\lvert\log$ gain "
+               r"ratio$\rvert$", mean_mismatch["µP + λ∝√d"], tol.gain_rule,
                paper="top singular values match across widths", kind="headline",
-               note=f"d={w1} vs d={w0} at the proxy's best learning rate")
+               note=f"d={target.width} vs d={proxy.width}, mean over the proxy grid")
 ch.claims.greater(r"$\sigma_1$ mismatch with µP alone minus with the rule",
-                  gain_mismatch["mup"] - gain_mismatch["mup_wd"], tol.gain_gap,
+                  mean_mismatch["µP, λ fixed"] - mean_mismatch["µP + λ∝√d"], tol.gain_gap,
                   paper="µP alone drifts", kind="headline",
-                  note=r"$\lvert\log$ gain ratio$\rvert$, µP minus µP + rule")
-ch.claims.greater(r"SP: best-lr drift $\lvert\log\eta^*(d_1)/\eta^*(d_0)\rvert$", drift["sp"],
-                  tol.sp_drift, paper="SP does not transfer")
-ch.claims.less(r"µP + rule: best-lr drift $\lvert\log\eta^*(d_1)/\eta^*(d_0)\rvert$",
-               drift["mup_wd"], tol.mup_drift, paper=r"zero-shot transfer of $\eta$",
-               kind="headline", note="one grid step is log 2 = 0.69")
-ch.claims.less(r"µP alone: best-lr drift $\lvert\log\eta^*(d_1)/\eta^*(d_0)\rvert$",
-               drift["mup"], tol.mup_drift, paper="degrades in the steady state",
-               note=r"our horizon is short: µP alone still transfers $\eta$ here")
+                  note=r"mean $\lvert\log$ gain ratio$\rvert$, µP minus µP + rule")
+ch.claims.between(r"width exponent $\hat\gamma$ of $\sigma_1$", tr.gamma_hat, *tol.gamma,
+                  paper=0.75, note="pure noise would give 0.5; from the gain ratios at the "
+                  "proxy's optimum")
+ch.claims.less(r"µP + rule: learning-rate drift $\lvert\log\eta^*(d)/\eta^*(d_0)\rvert$",
+               tr.lr_drift, tol.eta_drift, paper=r"zero-shot transfer of $\eta$",
+               kind="headline", note="log-parabola optima; one grid step is log 2 = 0.69")
+ch.claims.less(r"µP + rule: weight-decay drift $\lvert\log\lambda^*(d)/\lambda^*(d_0)\rvert$",
+               tr.wd_drift_rule, tol.lam_drift, paper=r"zero-shot transfer of $\lambda$",
+               kind="headline", asserted_at="full",
+               note="base units; one grid step is log 2 = 0.69; too flat to resolve at ci")
+ch.claims.greater(r"exponent $s$ of the target's optimal $\lambda_2\propto d^{s}$",
+                  tr.wd_exponent, tol.lam_exponent, paper=r"$s = 1/2$ (µP alone: $s = 0$)",
+                  kind="headline", asserted_at="full")
 ch.claims.check()
 
 # %% [markdown]
 # ## Discussion
 #
-# **What matched.** The optimizer-only steady state agrees with the closed form to within
-# 2–3 % on every cell (seeds 0–2: max deviations 0.015–0.019; the residual comes from Adam's
-# noisy second-moment estimate), so the $\sqrt{\eta/\lambda}$ scale of AdamW weights is exact
-# where the update is uncorrelated with the weight. The paper's diagnostic works in our toy:
-# at the proxy's best learning rate, µP + $\lambda_2\propto\sqrt d$ matches the gain
-# $\sqrt{\sigma_1(W^{\rm up})\sigma_1(W^{\rm down})}$ of the $d=128$ model to the $d=32$
-# proxy within 0.3–4 % (|log ratio| 0.003–0.036), while µP alone is off by 17–20 %. SP's best
-# learning rate moves by a factor ≈ 3.5 (|log| 1.24–1.28) from $d=32$ to $d=128$; both µP
-# variants keep it within one grid step (|log| 0.26–0.32 with the rule, 0.06–0.19 without).
+# **What matched.** The optimizer-only steady state agrees with the closed form to within a
+# few per cent on every cell (the residual comes from Adam's noisy second-moment estimate), so
+# the $\sqrt{\eta/\lambda}$ scale of AdamW weights is exact where the update is uncorrelated
+# with the weight. On the byte-level LM ($d_0=16\to d=64$, 400 steps, $\eta\lambda T$ = 1–16
+# over the proxy grid, 4–16 at its optimum, the learning rate on a cosine schedule), the
+# paper's diagnostic holds clearly: with µP learning rates, transferring the proxy's $(\eta,\lambda)$ with $\lambda_2\propto\sqrt d$
+# keeps the gain (geometric-mean $\sigma_1$ of the attention and MLP matrices) of the $4\times$
+# wider model within 13–22 % of the proxy's on average over the proxy grid (mean
+# $\lvert\log$ ratio$\rvert$ 0.12–0.20 over seeds 0–4, 7, 11; threshold 0.3), while µP with a
+# fixed $\lambda$ inflates it by 40–60 % (0.34–0.47; gap 0.22–0.26 against a threshold of 0.15).
+# At the proxy's optimum the mismatch is 0.18–0.29 with the rule and 0.43–0.68 without. The
+# implied width exponent of $\sigma_1$ is $\hat\gamma$ = 0.85–0.98 (seeds 0, 1, 2, 3, 4, 7, 11:
+# 0.91, 0.94, 0.86, 0.85, 0.94, 0.91, 0.98), near the paper's 0.75 and well away from the
+# pure-noise 0.5 — unlike a teacher–student toy we tried first, which gave 0.40–0.44. The asserted
+# band [0.6, 1.1] excludes 0.5. That $\hat\gamma$ is a little above 0.75 is also why the rule's
+# residual ratios are mostly above 1: $\lambda_2\propto d^{2\hat\gamma-1}\approx d^{0.7}$
+# would match slightly better here. The learning rate transfers under µP + rule: the
+# log-parabola optima of $\eta$ at the two widths differ by at most 0.50 in log
+# (0, 0, 0.14, 0.50, 0.44, 0, 0; one grid step is $\log 2=0.69$).
 #
-# **What did not.** (1) Our width exponent is γ̂ ≈ 0.40–0.44 over widths 32–128 (≈ 0.47–0.53
-# over 32–256 in a longer calibration run), close to the pure-noise value 0.5, not the paper's
-# 0.75; the self-consistent rule $\lambda_2\propto d^{2\hat\gamma-1}$ would then be µP alone.
-# The paper says itself that the exponent may depend on the architecture. That the √d rule
-# still matches σ₁ better here is a finite-horizon effect: with $\eta_2\propto1/d$ and fixed λ
-# the wide model has $\eta_2\lambda T$ four times smaller and has not left its initial
-# scale, and the larger $\lambda_2$ speeds up its equilibration. (2) The slope of σ₁ against
-# $\eta/\lambda$ is 0.36–0.38 for $W^{\rm up}$ (0.26–0.29 for $W^{\rm down}$), below the
-# paper's 0.5: the top direction carries signal as well as noise, and the normalised spectra
-# do not keep one shape (their top-10 ratios differ by up to 0.15 across η/λ), so we do not
-# assert shape invariance. (3) Weight decay never lowers the loss of this online task (the
-# best λ of every sweep is the smallest), so the transfer of λ itself cannot be shown by a
-# loss optimum here, and µP alone reaches a slightly lower loss at the target width than
-# µP + rule. Longer runs (the `full` profile, $d$ up to 1024) are the place to see the
-# steady-state degradation of µP alone that the paper reports.
+# **What did not (at ci).** The transfer of the optimal *weight decay* cannot be resolved at this
+# budget. The $\lambda$ columns next to the best cell are only 0.001–0.11 nats/byte worse
+# (median 0.03), so the fitted optimum jumps. The target's optimal $\lambda_2$ scales like $d^{s}$ with
+# $s$ = 0.29, −0.07, 0.33, 0.47, 0.70, 0.22, 0.02 over the seven seeds (rule 0.5, µP alone 0); the
+# rule's $\lambda$ drift is 0.29, 0.78, 0.24, 0.04, 0.28, 0.40, 0.67 against 0.40, 0.09, 0.45, 0.66,
+# 0.98, 0.30, 0.03 with $\lambda$ fixed, so it stays within one grid step ($\log 2$) on six seeds
+# of seven and is smaller than µP alone's on four. The loss lost by transferring
+# $(\eta^*, \lambda^*)$ instead of taking the target grid's best cell is 0–0.041 with the rule and
+# 0–0.067 with $\lambda$ fixed; the rule is better on four seeds and worse on three. We tried to
+# make this readout less noisy at no training cost. (i) Evaluation noise: the paired standard
+# error of a cell's loss minus the best cell's is 0.003–0.004 nats/byte on 1280 validation
+# blocks, yet with the earlier 256 blocks the readout depended on *which* blocks: on seed 0 the
+# rule's drift was 2.08, 0.66, 0.28, 0.27 and 0.66 on five disjoint 256-block slices. We therefore
+# score on 1280 blocks (≈ 3 s of CPU time more), which moved the rule's drift on seeds 0–4, 7,
+# 11 from 2.08, 1.29, 0.31, 0.44, 0.46, 0.37, 0.67 to the values above. (ii) The remaining scatter
+# is training noise: a quadratic surface fitted to each grid leaves rms residuals of
+# 0.002–0.03 nats/byte, above the evaluation error on 13 of the 14 grids and up to nine times it. (iii) Reading the optimum off that quadratic
+# surface instead (same readout at both widths and for both rules) gives a rule drift of 0.50,
+# 0.34, 0.96, 0.18, 0.25, 0.13, 0 against 0.19, 1.04, 0.26, 0.51, 0.44, 0.56, 0.69 with
+# $\lambda$ fixed — smaller on five seeds, but above $\log 2$ on seed 2 — so no readout we tried
+# holds on every seed, and the drift of $\lambda^*$ and the exponent $s$ stay *reported*
+# (asserted at `full`, widths 64→256, 2000 steps, 2 layers). Resolving them would need more
+# training (several data orders per cell), not a better readout. We did not run the `full`
+# profile (no GPU in this session).
 #
-# **What the ledger asserts, and where.** Every check is asserted at both profiles with the same
-# thresholds. The three headline claims — µP + rule matches σ₁ across widths (|log ratio| 0.003–
-# 0.036 < 0.1), µP alone is off by more (gap > 0.08), and µP + rule transfers the learning rate
-# (|log| 0.26–0.32 < 0.6) — hold at `ci`. The last check, "µP alone: best-lr drift < 0.6", is
-# *not* the paper's claim: the paper reports that µP alone degrades in the steady state, and we
-# assert what our short horizon shows (it still transfers η); the `full` profile, with 4000
-# steps and widths up to 1024, is where the two should part.
+# **Sabotage.** Each asserted headline fails when its mechanism is removed (seed 0, same
+# grids). (1) Weight decay decoupled from the learning rate ($w\leftarrow(1-0.04\lambda)w$
+# after the Adam step, instead of PyTorch's $1-\eta_2\lambda_2$): the $\sigma_1$ mismatch
+# under the rule jumps to 1.12 (> 0.3), the gap to −0.94 (< 0.15) and $\hat\gamma$ to 0.23
+# (outside [0.6, 1.1]) — the rule is specific to lr-coupled decay. (2) µP's learning-rate
+# scaling removed ($\eta_2=\eta$ at every width, the rule kept): the learning-rate drift
+# becomes 1.02 (> $\log 2$) and the rule's $\sigma_1$ mismatch 0.54 (> 0.3) (rerun with the
+# 1280-block validation set; sabotage (1) was measured with the earlier 256 blocks).
 #
-# **Calibration.** Thresholds were set from seeds 0–2 at the ci profile (values above). Bands
-# of 0.5 ± 0.1 for the σ₁–η/λ slope and [0.5, 1.0] for γ̂ would fail in our toy (values
-# above), so we assert [0.25, 0.75] and [0.35, 1.0]; we assert neither the shape invariance of
-# the spectra nor a teacher loss. Breaking the lr-coupling of weight decay makes the
-# steady-state claim fail (deviation 1.96); putting µP alone in place of the rule makes the
-# σ₁-matching claim fail (0.16–0.20 > 0.1); dropping µP's learning-rate scaling makes the
-# µP drift claims fail (SP's drift 1.24–1.28). Measured ci wall time: 28–38 s on a 2-core
-# machine shared with other jobs (about 22 s when quiet).
+# **Calibration and cost.** Thresholds were set from seeds 0–4, 7 and 11 at ci (worst margins:
+# $\sigma_1$ matching 0.10 below 0.3, gap 0.07 above 0.15, $\hat\gamma$ 0.12 below the
+# upper end, learning-rate drift 0.19 below $\log 2$). Own compute: about 49 s of CPU time on
+# one core (the proxy grid of 9 models about 10 s, the target grid of 12 models about 39 s,
+# validation on 1280 blocks included; wall time is
+# higher on the shared machine). Departures from the paper: a tiny model (1 layer, widths 16 and
+# 64, head dimension 8) and a short horizon; the readout and embedding are treated as vector-like
+# without decay and the readout is zero-initialised (the `mup` package's conventions; the paper's
+# exact treatment was not in our sources); the rule's widths differ by $4\times$, so the rule
+# moves $\lambda_2$ by exactly one grid step.
 
 # %% [markdown]
 # ## Cite this chapter

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from nonlinlab.core import BUDGET_S
+from nonlinlab.core.chapters import get_chapter
 from nonlinlab.papers import weight_decay_scaling as wds
 
 
@@ -97,26 +98,119 @@ def test_layer_hparams_formulas(width):
 
 
 # -- model ------------------------------------------------------------------------------------
-def test_forward_joint_rescaling_invariance():
-    # the output depends on E and W_down only through their common scale: scaling both
-    # leaves RMSNorm(h) unchanged (up to the norm's epsilon)
+class _TinyCorpus:
+    """A stand-in for the byte corpus: a deterministic periodic byte stream."""
+
+    vocab_size = 256
+
+    def __init__(self):
+        text = ("def f(x):\n    return x + 1\n" * 200).encode()
+        self.train = torch.tensor(list(text), dtype=torch.long)
+        self.val = self.train[:2000].clone()
+
+    def random_blocks(self, which, batch, length, generator=None):
+        from nonlinlab.data.text import random_blocks
+        return random_blocks(getattr(self, which), batch, length, generator=generator)
+
+    def blocks(self, which, length, n_blocks=None):
+        from nonlinlab.data.text import token_blocks
+        return token_blocks(getattr(self, which), length, n_blocks=n_blocks)
+
+
+def _tiny_cfg(**kw):
+    base = dict(seq_len=8, lm_batch=4, lm_steps=30, val_blocks=8, base_width=8,
+                target_width=16, lm_lrs=(1e-2, 2e-2, 4e-2), lm_wds=(0.1, 0.2, 0.4))
+    return wds.CONFIGS.ci.replace(**(base | kw))
+
+
+def test_stacked_lm_matches_single_models():
+    # every cell of the stacked model computes exactly what a one-cell model computes
+    cfg = _tiny_cfg()
     g = torch.Generator().manual_seed(0)
-    p = wds.init_params(2, 16, 8, 3, 2, g, dtype=torch.float64)
-    x = torch.randn(5, 8, generator=g, dtype=torch.float64)
-    y = wds.forward(p, x)
-    q = wds.Params(p.embed * 7.0, p.ups, [w * 7.0 for w in p.downs], p.readout)
-    torch.testing.assert_close(wds.forward(q, x), y, rtol=1e-5, atol=1e-5)
-    assert y.shape == (2, 5, 3)
+    p = wds.lm_init(3, 16, cfg, 256, g, device="cpu")
+    for k in p:  # make the cells differ
+        p[k] = p[k] + 0.1 * torch.randn(p[k].shape, generator=g)
+    x = torch.randint(0, 256, (2, 8), generator=g)
+    out = wds.lm_forward(p, x, cfg, 0.5)
+    assert out.shape == (3, 16, 256)
+    for c in range(3):
+        one = wds.lm_forward({k: v[c:c + 1] for k, v in p.items()}, x, cfg, 0.5)
+        torch.testing.assert_close(out[c:c + 1], one, rtol=1e-5, atol=1e-5)
 
 
-def test_train_models_deterministic_and_learns():
-    cfg = wds.CONFIGS.ci.replace(transfer_steps=60, batch=16)
-    a = wds.train_models(32, [3e-3, 1e-2], [1.0, 1.0], "mup", cfg, seed=0)
-    b = wds.train_models(32, [3e-3, 1e-2], [1.0, 1.0], "mup", cfg, seed=0)
+def test_lm_is_causal():
+    cfg = _tiny_cfg()
+    g = torch.Generator().manual_seed(1)
+    p = wds.lm_init(1, 16, cfg, 256, g)
+    p["readout"] = torch.randn(p["readout"].shape, generator=g)
+    x = torch.randint(0, 256, (1, 8), generator=g)
+    y = x.clone()
+    y[0, 5:] = (y[0, 5:] + 7) % 256
+    a, b = wds.lm_forward(p, x, cfg), wds.lm_forward(p, y, cfg)
+    torch.testing.assert_close(a[:, :5], b[:, :5])
+    assert not torch.allclose(a[:, 5:], b[:, 5:])
+
+
+def test_parameter_classes():
+    assert all(wds.is_matrix(k) for k in ("qkv0", "o1", "up0", "down3"))
+    assert not any(wds.is_matrix(k) for k in ("embed", "readout", "gain_attn0", "gain_final"))
+
+
+def test_train_lm_grid_deterministic_learns_and_decays():
+    cfg = _tiny_cfg()
+    corpus = _TinyCorpus()
+    a = wds.train_lm_grid(16, cfg.lm_lrs, (0.1, 3.0), cfg, corpus, seed=0)
+    b = wds.train_lm_grid(16, cfg.lm_lrs, (0.1, 3.0), cfg, corpus, seed=0)
     np.testing.assert_array_equal(a.loss, b.loss)
-    assert a.curve.shape == (60, 2) and a.spectrum.shape == (2, 32)
-    assert (a.curve[-10:].mean(0) < a.curve[:5].mean(0)).all()
-    np.testing.assert_allclose(a.sigma_down, a.spectrum[:, 0])
+    assert a.loss.shape == (3, 2) and set(a.sigma) == {"qkv0", "o0", "up0", "down0"}
+    assert (a.loss < math.log(256) - 0.5).all()  # learns the periodic stream
+    # stronger (lr-coupled) decay gives smaller matrices at every learning rate
+    assert (a.sigma["up0"][:, 1] < a.sigma["up0"][:, 0]).all()
+    # the broken variant (decaying vectors too) changes the result
+    c = wds.train_lm_grid(16, cfg.lm_lrs, (0.1, 3.0), cfg, corpus, seed=0, wd_vectors=True)
+    assert not np.allclose(c.loss, a.loss)
+
+
+def test_lr_schedule():
+    assert wds.lr_schedule(1, 100, 0.1) == pytest.approx(0.1)
+    assert wds.lr_schedule(10, 100, 0.1) == pytest.approx(1.0)
+    assert wds.lr_schedule(100, 100, 0.1) == pytest.approx(0.0, abs=1e-12)
+    assert wds.lr_schedule(55, 100, 0.1) == pytest.approx(0.5)
+
+
+def _grid(width, lrs, wds_, loss, gain):
+    sig = {k: np.full(loss.shape, gain, float) for k in ("qkv0", "o0")}
+    return wds.LMGrid(width, np.asarray(lrs, float), np.asarray(wds_, float), loss, sig,
+                      np.zeros((1, loss.size)))
+
+
+def test_target_wds_and_transfer():
+    base = (0.125, 0.25, 0.5)
+    np.testing.assert_allclose(wds.target_wds(base, 4.0), [0.125, 0.25, 0.5, 1.0])
+    assert wds.target_wds(base, 9.0).size == 6
+    lrs = (1e-2, 2e-2, 4e-2)
+    ll, lw = np.log(np.asarray(lrs))[:, None], np.log(np.asarray(base))[None]
+    proxy_loss = (ll - np.log(2e-2)) ** 2 + (lw - np.log(0.25)) ** 2
+    tw = wds.target_wds(base, 4.0)
+    # a target whose optimum sits at λ2 = 0.5 = 0.25·√4: the rule transfers exactly
+    target_loss = (ll - np.log(2e-2)) ** 2 + (np.log(tw)[None] - np.log(0.5)) ** 2
+    proxy = _grid(16, lrs, base, proxy_loss, 2.0)
+    gains = np.tile(np.array([4.0, 2.0, 1.0, 0.5]), (3, 1))  # σ1 ∝ λ2^(-1): for the test only
+    target = wds.LMGrid(64, np.asarray(lrs), tw, target_loss,
+                        {"qkv0": gains, "o0": gains}, np.zeros((1, 12)))
+    tr = wds.transfer(proxy, target)
+    assert tr.lr_drift == pytest.approx(0, abs=1e-9)
+    assert tr.wd_drift_rule == pytest.approx(0, abs=1e-9)
+    assert tr.wd_drift_fixed == pytest.approx(math.log(2))
+    assert tr.wd_exponent == pytest.approx(0.5)
+    assert tr.regret_rule == pytest.approx(0) and tr.regret_fixed > 0
+    assert (tr.gain_rule, tr.gain_fixed, tr.gain_proxy) == (1.0, 2.0, 2.0)
+    # implied γ: rule 0.75 + log(1/2)/log 4 = 0.25, fixed 0.5 + 0 = 0.5
+    assert tr.gamma_hat == pytest.approx(0.375)
+    with pytest.raises(ValueError, match="learning rates"):
+        wds.transfer(proxy, _grid(64, (1e-3, 2e-3, 4e-3), tw, target_loss, 1.0))
+    with pytest.raises(ValueError, match="not in the target grid"):
+        wds.transfer(proxy, _grid(64, lrs, (0.3, 0.6, 1.2, 2.4), target_loss, 1.0))
 
 
 def test_analysis_helpers():
@@ -128,11 +222,34 @@ def test_analysis_helpers():
     assert wds.best_lr(lrs, np.arange(5.0)) == lrs[0]
 
 
+def test_quadratic_optimum_recovers_planted_surface():
+    lrs, lam = np.array([0.02, 0.04, 0.08]), np.array([0.125, 0.25, 0.5, 1.0])
+    u, v = np.meshgrid(np.log(lrs), np.log(lam), indexing="ij")
+
+    def bowl(eta, wd):
+        du, dv = u - np.log(eta), v - np.log(wd)
+        return 2.0 + 0.3 * du**2 + 0.2 * du * dv + 0.1 * dv**2
+
+    # an interior optimum off the grid points is recovered exactly (the argmin cannot)
+    assert wds.quadratic_optimum(lrs, lam, bowl(0.05, 0.4)) == pytest.approx((0.05, 0.4))
+    # outside the box: the constrained minimum on the edge η = 0.08, λ = 0.3·(0.2/0.08) = 0.75
+    assert wds.quadratic_optimum(lrs, lam, bowl(0.2, 0.3)) == pytest.approx((0.08, 0.75))
+    # small noise barely moves the whole-grid fit (it would flip a flat argmin)
+    noisy = bowl(0.05, 0.4) + 0.002 * np.random.default_rng(0).standard_normal(u.shape)
+    eta, wd = wds.quadratic_optimum(lrs, lam, noisy)
+    assert abs(math.log(eta / 0.05)) < 0.1 and abs(math.log(wd / 0.4)) < 0.3
+    # not convex: falls back to the grid argmin (a corner here)
+    assert wds.quadratic_optimum(lrs, lam, -(u**2 + v**2)) == (0.02, 0.125)
+    with pytest.raises(ValueError, match="3 × 3"):
+        wds.quadratic_optimum(lrs[:2], lam, np.zeros((2, 4)))
+
+
 # -- config, budget, bad input ----------------------------------------------------------------
 @pytest.mark.parametrize("profile", ["ci", "full"])
 def test_estimate_within_budget(profile):
     cfg = getattr(wds.CONFIGS, profile)
-    assert 0 < wds.estimate_seconds(cfg) <= BUDGET_S[profile]
+    budget = {"ci": get_chapter("weight-decay-scaling").ci_budget_s, "full": BUDGET_S["full"]}
+    assert 0 < wds.estimate_seconds(cfg) <= budget[profile]
 
 
 def test_bad_input():
@@ -150,10 +267,12 @@ def test_bad_input():
         wds.adamw_noise_rms(1.0, 2.0)
     with pytest.raises(ValueError, match="beta1"):
         wds.adamw_noise_rms(1e-3, 0.1, beta1=1.0)
-    with pytest.raises(ValueError, match="equal length"):
-        wds.train_models(32, [1e-3], [0.1, 0.2], "mup", wds.CONFIGS.ci)
-    with pytest.raises(ValueError, match="base_width"):
-        wds.CONFIGS.ci.replace(transfer_widths=(64, 128))
+    with pytest.raises(ValueError, match="wds"):
+        wds.train_lm_grid(32, [1e-3], [0.0], wds.CONFIGS.ci, None)
+    with pytest.raises(ValueError, match="target_width"):
+        wds.CONFIGS.ci.replace(target_width=8)
+    with pytest.raises(ValueError, match="head_dim"):
+        wds.CONFIGS.ci.replace(target_width=60)
     with pytest.raises(ValueError, match="betas"):
         wds.CONFIGS.ci.replace(betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="three"):

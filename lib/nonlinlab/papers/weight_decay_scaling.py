@@ -42,16 +42,19 @@ one width-sized dimension) keep :math:`\eta_1 = \eta` and :math:`\lambda_1 = 0`
 (:func:`layer_hparams`). The readout follows the ``mup`` package: its output is multiplied
 by :math:`d_0/d`.
 
-The model (our minimal setting)
--------------------------------
-A pre-norm residual MLP ("LLaMA block without attention"): :math:`h_0 = E x`,
-:math:`h_{l} = h_{l-1} + W^{\rm down}_l\, \mathrm{ReLU}(W^{\rm up}_l\, \mathrm{RMSNorm}(h_{l-1}))`,
-:math:`f(x) = \frac{d_0}{d}\, U\, \mathrm{RMSNorm}(h_L)` (RMSNorm without gain), trained
-online on a fixed random teacher with noisy targets. :math:`W^{\rm up}, W^{\rm down}` are the
-matrix-like parameters; E and U are vector-like. The sublayer gain is the size of the
-residual branch :math:`W^{\rm down}\mathrm{ReLU}(W^{\rm up}\cdot)`, which the top singular
-values of both matrices control. Many models (one per learning rate / weight decay) are
-trained at once as a batch of independent networks (``bmm``).
+The model (a tiny LLaMA-style byte-level LM)
+--------------------------------------------
+Pre-norm decoder on UTF-8 bytes of the offline pydoc corpus (:mod:`nonlinlab.data.text`):
+RMSNorm with learnable gains, causal multi-head attention with RoPE (fixed head dimension, so
+the number of heads grows with d), SwiGLU MLP of hidden width ``ff_mult``·d, no biases.
+Matrix-like: :math:`W_{qkv}, W_o, W_{\rm up}, W_{\rm down}` (µP η2 = η d0/d, decay λ2);
+vector-like: byte embedding, RMSNorm gains, readout (η1 = η, λ1 = 0; readout zero-initialised,
+output multiplied by d0/d, the ``mup`` convention). AdamW β = (0.9, 0.95), linear warm-up then
+cosine decay to zero; the loss is the final validation loss in nats per byte. All cells of a
+(η, λ) grid at one width train at once as one stacked model (batched matmuls over a leading
+grid axis, :func:`adamw_step_` with per-cell η, λ), from one initialisation and one byte
+stream. The target grid trains λ2 ∈ {λ} ∪ {λ√(d/d0)} so that µP alone (λ fixed) and µP + rule
+are read off the same grid (:func:`target_wds`, :func:`transfer`).
 """
 
 from __future__ import annotations
@@ -90,87 +93,65 @@ class Config(ProfileConfig):
     noise_lrs: tuple[float, ...] = (4e-3, 1.6e-2, 6.4e-2)
     noise_wds: tuple[float, ...] = (0.25, 1.0)
     noise_horizon: float = 6.0  # steps T = horizon / min(ηλ)
-    # the task and the model
-    d_in: int = 32
-    d_out: int = 8
-    teacher_width: int = 64
-    noise_std: float = 0.3
-    blocks: int = 1
-    batch: int = 64
-    base_width: int = 32  # the proxy width d0
-    # (B) the sqrt(η/λ) law at one width: ηλ fixed (same equilibration time), η/λ varies
-    law_width: int = 128
-    law_product: float = 0.01
-    law_ratios: tuple[float, ...] = (1e-4, 1e-3, 1e-2)
-    law_steps: int = 600
-    # (C) width exponent γ: fixed (η, λ) at every width
-    gamma_widths: tuple[int, ...] = (32, 64, 128)
-    gamma_lr: float = 1e-2
-    gamma_wd: float = 1.0
-    gamma_steps: int = 600
-    # (D) transfer: learning-rate sweeps at several widths for each parametrisation
-    transfer_widths: tuple[int, ...] = (32, 128)
-    transfer_lrs: tuple[float, ...] = (1.5e-3, 3e-3, 6e-3, 1.2e-2, 2.4e-2)
-    transfer_wd: float = 1.0
-    transfer_steps: int = 600
-    tail: float = 0.2  # the loss of a run: mean over the last `tail` fraction of steps
-    seeds: int = 1  # independent initialisations averaged in (C) and (D)
+    # (B) the byte-level LM on the pydoc corpus
+    corpus: str = "pydoc"
+    layers: int = 1
+    head_dim: int = 8  # fixed: the number of heads grows with the width
+    ff_mult: int = 2  # SwiGLU hidden width = ff_mult · d
+    seq_len: int = 32
+    lm_batch: int = 16
+    lm_steps: int = 400
+    warmup_frac: float = 0.05
+    val_blocks: int = 1280  # ≈ 42 kB of validation bytes (the split holds 1342 blocks)
+    base_width: int = 16  # the proxy width d0
+    target_width: int = 64
+    lm_lrs: tuple[float, ...] = (2e-2, 4e-2, 8e-2)  # base η (proxy units)
+    lm_wds: tuple[float, ...] = (0.125, 0.25, 0.5)  # base λ (proxy units)
 
     def check(self) -> None:
         require(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas),
                 f"betas must be two numbers in [0, 1), got {self.betas}")
-        for name in ("noise_lrs", "noise_wds", "law_ratios", "transfer_lrs"):
+        for name in ("noise_lrs", "noise_wds", "lm_lrs", "lm_wds"):
             _positive_tuple(name, getattr(self, name))
-        for name in ("gamma_widths", "transfer_widths"):
-            _positive_tuple(name, getattr(self, name), integer=True)
-            ws = getattr(self, name)
-            require(list(ws) == sorted(set(ws)), f"{name} must be increasing, got {ws}")
-        require(self.transfer_widths[0] == self.base_width,
-                "transfer_widths must start at the proxy width base_width")
-        require(len(self.gamma_widths) >= 2, "need at least two widths to fit γ")
-        require(len(self.transfer_lrs) >= 3, "need at least three learning rates per sweep")
-        require(list(self.transfer_lrs) == sorted(self.transfer_lrs), "transfer_lrs must increase")
-        for name in ("noise_params", "d_in", "d_out", "teacher_width", "blocks", "batch",
-                     "base_width", "law_width", "law_steps", "gamma_steps", "transfer_steps",
-                     "seeds"):
+        for name in ("lm_lrs", "lm_wds"):
+            v = getattr(self, name)
+            require(len(v) >= 3 and list(v) == sorted(set(v)),
+                    f"{name} must hold at least three increasing values, got {v}")
+        for name in ("noise_params", "layers", "head_dim", "ff_mult", "seq_len", "lm_batch",
+                     "lm_steps", "val_blocks", "base_width", "target_width"):
             require(isinstance(getattr(self, name), int) and getattr(self, name) >= 1,
                     f"{name} must be a positive integer, got {getattr(self, name)}")
-        for name in ("noise_horizon", "noise_std", "law_product", "gamma_lr", "gamma_wd",
-                     "transfer_wd"):
-            require(getattr(self, name) > 0, f"{name} must be positive")
+        require(self.target_width > self.base_width, "target_width must exceed base_width")
+        for w in (self.base_width, self.target_width):
+            require(w % self.head_dim == 0, f"width {w} must be a multiple of head_dim")
+        require(self.noise_horizon > 0, "noise_horizon must be positive")
         require(max(a * b for a in self.noise_lrs for b in self.noise_wds) < 1,
                 "every noise ηλ must be < 1")
-        require(0 < self.tail <= 1, "tail must be in (0, 1]")
+        require(0 <= self.warmup_frac < 1, "warmup_frac must be in [0, 1)")
 
 
 CONFIGS = Profiles(
     ci=Config(),
     full=Config(
         noise_params=65536, noise_lrs=(1e-3, 4e-3, 1.6e-2, 6.4e-2), noise_wds=(0.1, 0.4, 1.0),
-        batch=256, base_width=64, teacher_width=256,
-        law_width=512, law_ratios=(1e-5, 1e-4, 1e-3, 1e-2, 1e-1), law_steps=4000,
-        law_product=0.004,
-        gamma_widths=(64, 128, 256, 512, 1024), gamma_steps=4000, gamma_lr=4e-3,
-        gamma_wd=1.0,
-        transfer_widths=(64, 256, 1024), transfer_steps=4000,
-        transfer_lrs=tuple(float(x) for x in np.geomspace(7.5e-4, 4.8e-2, 7)),
-        seeds=2,
+        layers=2, head_dim=16, seq_len=128, lm_batch=16, lm_steps=2000, val_blocks=512,
+        base_width=64, target_width=256,
+        lm_lrs=(5e-3, 1e-2, 2e-2, 4e-2), lm_wds=(0.0625, 0.125, 0.25, 0.5, 1.0),
     ),
 )
 
 
 @dataclass(frozen=True)
 class Tolerances:
-    """Thresholds of the chapter's claims (calibrated over seeds 0..4, see the chapter)."""
+    """Thresholds of the chapter's claims (calibrated over seeds 0-4, 7, 11 at ci)."""
 
     noise_rms: float = 0.05  # |RMS / closed form - 1|, optimizer-only oracle
-    noise_spread: float = 0.05  # (max - min) / mean of RMS/sqrt(η/λ) over the grid
-    law_slope: tuple[float, float] = (0.25, 0.75)  # d log σ1 / d log(η/λ), paper 0.5
-    gamma: tuple[float, float] = (0.35, 1.0)  # fitted width exponent, paper 0.75
-    gain_rule: float = 0.1  # |log σ1-gain ratio| target/proxy under µP + rule
-    gain_gap: float = 0.08  # µP-alone mismatch minus the rule's
-    sp_drift: float = 0.7  # SP's best-lr drift in |log| (one grid step = log 2)
-    mup_drift: float = 0.6  # µP-family best-lr drift in |log|
+    gain_rule: float = 0.3  # mean |log σ1-gain ratio| target/proxy under µP + rule
+    gain_gap: float = 0.15  # µP-alone mean mismatch minus the rule's
+    gamma: tuple[float, float] = (0.6, 1.1)  # width exponent γ̂ (pure noise 0.5, paper 0.75)
+    eta_drift: float = math.log(2)  # |log η*(d)/η*(d0)| under µP + rule: within one grid step
+    lam_drift: float = math.log(2)  # |log λ*(d)/λ*(d0)| under µP + rule, base units (full)
+    lam_exponent: float = 0.25  # exponent s of λ2* ∝ d^s must exceed this (µP alone: 0; full)
 
 
 TOL = Tolerances()
@@ -303,131 +284,175 @@ def noise_equilibrium(lrs: Sequence[float], wds: Sequence[float], n: int, horizo
 
 
 # ------------------------------------------------------------------------------------------
-# Task and model
+# The tiny language model (a stack of independent models, one per grid cell)
 # ------------------------------------------------------------------------------------------
 
 
 def rms_norm(h: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """RMSNorm over the last dimension, without a gain."""
+    """RMSNorm over the last dimension, without a gain (gains are applied by the caller)."""
     return h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
 
 
-class Teacher:
-    """A fixed random two-hidden-layer ReLU network (He init) with outputs of variance ≈ 1;
-    targets are its outputs plus Gaussian noise (loss floor ``noise_std**2``)."""
+MATRIX_KEYS = ("qkv", "o", "up", "down")  # matrix-like parameters of every block
 
-    def __init__(self, d_in: int, width: int, d_out: int, seed: int = 12345,
-                 device="cpu", dtype=torch.float32):
-        g = torch.Generator().manual_seed(seed)
-        self.b = (torch.randn(d_in, width, generator=g) * math.sqrt(2 / d_in)).to(device, dtype)
-        self.c = (torch.randn(width, width, generator=g) * math.sqrt(2 / width)).to(device, dtype)
-        self.a = (torch.randn(width, d_out, generator=g) / math.sqrt(width)).to(device, dtype)
-        self.d_in, self.d_out = d_in, d_out
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(torch.relu(x @ self.b) @ self.c) @ self.a
+def _rope_tables(seq_len: int, head_dim: int, device) -> tuple[torch.Tensor, ...]:
+    inv = 1.0 / (10000.0 ** (torch.arange(0, head_dim, 2, device=device).float() / head_dim))
+    ang = torch.arange(seq_len, device=device).float()[:, None] * inv[None]
+    mask = torch.full((seq_len, seq_len), float("-inf"), device=device).triu(1)
+    return ang.cos(), ang.sin(), mask
+
+
+def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    x1, x2 = x[..., ::2], x[..., 1::2]
+    return torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), -1).flatten(-2)
+
+
+def lm_init(models: int, width: int, cfg: Config, vocab: int, generator: torch.Generator,
+            device="cpu") -> dict[str, torch.Tensor]:
+    """Parameters of ``models`` copies of the same LM (one initialisation, repeated: every grid
+    cell starts from the same weights). Matrices N(0, 1/fan_in); embedding N(0, 1) (µP: the
+    input layer is vector-like); readout zero (the ``mup`` package's recommendation); RMSNorm
+    gains one. Matrices use the ``h @ W`` convention."""
+    ff = cfg.ff_mult * width
+
+    def rep(t):
+        return t.to(device).repeat(models, *([1] * (t.dim() - 1)))
+
+    def mat(i, o):
+        return rep(torch.randn(1, i, o, generator=generator) / math.sqrt(i))
+
+    p = {"embed": rep(torch.randn(1, vocab, width, generator=generator)),
+         "readout": torch.zeros(models, width, vocab, device=device),
+         "gain_final": torch.ones(models, 1, width, device=device)}
+    for layer in range(cfg.layers):
+        p[f"gain_attn{layer}"] = torch.ones(models, 1, width, device=device)
+        p[f"gain_mlp{layer}"] = torch.ones(models, 1, width, device=device)
+        p[f"qkv{layer}"] = mat(width, 3 * width)
+        p[f"o{layer}"] = mat(width, width)
+        p[f"up{layer}"] = mat(width, 2 * ff)  # SwiGLU: value and gate
+        p[f"down{layer}"] = mat(ff, width)
+    return p
+
+
+def is_matrix(name: str) -> bool:
+    """Matrix-like (both dimensions grow with the width) → µP η2 and weight decay λ2."""
+    return name.rstrip("0123456789") in MATRIX_KEYS
+
+
+def lm_forward(p: dict[str, torch.Tensor], x: torch.Tensor, cfg: Config,
+               output_mult: float = 1.0, tables=None) -> torch.Tensor:
+    """Pre-norm LLaMA-style LM: tokens x (batch, L) shared by all models → logits
+    (models, batch·L, vocab). Each block: h += W_o·Attn(RoPE, causal)(RMSNorm(h)·W_qkv);
+    h += W_down·(SiLU(gate) ⊙ value)(RMSNorm(h)·W_up). Readout multiplied by ``output_mult``."""
+    models, width = p["embed"].shape[0], p["embed"].shape[-1]
+    batch, seq = x.shape
+    hd = cfg.head_dim
+    heads = width // hd
+    cos, sin, mask = tables if tables is not None else _rope_tables(seq, hd, x.device)
+    h = p["embed"][:, x.reshape(-1)]  # (models, batch·L, d)
+    for layer in range(cfg.layers):
+        a = rms_norm(h) * p[f"gain_attn{layer}"]
+        qkv = torch.bmm(a, p[f"qkv{layer}"]).view(models, batch, seq, 3, heads, hd)
+        q, k, v = qkv.permute(3, 0, 1, 4, 2, 5)  # each (models, batch, heads, L, hd)
+        q, k = _rope(q, cos, sin), _rope(k, cos, sin)
+        att = torch.softmax(q @ k.transpose(-1, -2) * hd**-0.5 + mask, -1)
+        y = (att @ v).permute(0, 1, 3, 2, 4).reshape(models, batch * seq, width)
+        h = h + torch.bmm(y, p[f"o{layer}"])
+        value, gate = torch.bmm(rms_norm(h) * p[f"gain_mlp{layer}"], p[f"up{layer}"]).chunk(2, -1)
+        h = h + torch.bmm(torch.nn.functional.silu(gate) * value, p[f"down{layer}"])
+    return output_mult * torch.bmm(rms_norm(h) * p["gain_final"], p["readout"])
+
+
+def lr_schedule(step: int, steps: int, warmup_frac: float) -> float:
+    """Linear warm-up over ``warmup_frac`` of the steps, then cosine decay to zero."""
+    warm = max(1, int(round(warmup_frac * steps)))
+    if step <= warm:
+        return step / warm
+    return 0.5 * (1.0 + math.cos(math.pi * (step - warm) / max(1, steps - warm)))
 
 
 @dataclass
-class Params:
-    """Parameters of ``models`` independent residual MLPs of one width (leading dim = model).
-    ``ups[l]``, ``downs[l]``: (models, d, d) with ``h @ W`` convention."""
-
-    embed: torch.Tensor  # (models, d_in, d)
-    ups: list[torch.Tensor]
-    downs: list[torch.Tensor]
-    readout: torch.Tensor  # (models, d, d_out)
-
-    def tensors(self) -> list[torch.Tensor]:
-        return [self.embed, *self.ups, *self.downs, self.readout]
-
-
-def init_params(models: int, width: int, d_in: int, d_out: int, blocks: int,
-                generator: torch.Generator, device="cpu", dtype=torch.float32) -> Params:
-    """Every matrix N(0, 1/fan_in) (µP and SP agree at initialisation for Adam; µP differs by
-    the readout multiplier, applied in :func:`forward`)."""
-    def gauss(*shape, fan_in):
-        return (torch.randn(models, *shape, generator=generator) / math.sqrt(fan_in)).to(
-            device, dtype)
-
-    return Params(
-        embed=gauss(d_in, width, fan_in=d_in),
-        ups=[gauss(width, width, fan_in=width) for _ in range(blocks)],
-        downs=[gauss(width, width, fan_in=width) for _ in range(blocks)],
-        readout=gauss(width, d_out, fan_in=width),
-    )
-
-
-def forward(p: Params, x: torch.Tensor, output_mult: float = 1.0) -> torch.Tensor:
-    """x: (batch, d_in) shared by all models → (models, batch, d_out)."""
-    h = torch.einsum("bi,gid->gbd", x, p.embed)
-    for up, down in zip(p.ups, p.downs, strict=True):
-        h = h + torch.bmm(torch.relu(torch.bmm(rms_norm(h), up)), down)
-    return output_mult * torch.bmm(rms_norm(h), p.readout)
-
-
-@dataclass
-class RunResult:
-    """One batched run: ``loss`` (models,) tail-mean training loss, ``curve`` (steps, models),
-    ``sigma_up`` / ``sigma_down`` (models,) top singular value of the first block's matrices,
-    ``spectrum`` (models, d) singular values of the first W_down."""
+class LMGrid:
+    """One width's grid: ``loss`` (lrs, wds) final validation loss (nats/byte), ``sigma``
+    name → (lrs, wds) top singular value of each matrix-like parameter, ``curve`` (steps,
+    lrs·wds) training loss. ``wds`` are the weight decays λ2 actually applied to matrices."""
 
     width: int
+    lrs: np.ndarray
+    wds: np.ndarray
     loss: np.ndarray
+    sigma: dict
     curve: np.ndarray
-    sigma_up: np.ndarray
-    sigma_down: np.ndarray
-    spectrum: np.ndarray
+
+    def gain(self) -> np.ndarray:
+        """Geometric mean of σ1 over all matrix-like parameters (lrs, wds)."""
+        return np.exp(np.mean([np.log(s) for s in self.sigma.values()], axis=0))
 
 
-def train_models(width: int, lrs: Sequence[float], wds: Sequence[float], param: str,
-                 cfg: Config, *, seed: int = 0, steps: int | None = None, gamma: float = 0.75,
-                 device="cpu") -> RunResult:
-    """Train one model per (lrs[i], wds[i]) pair (base hyper-parameters, transferred to
-    ``width`` by ``param``, see :func:`layer_hparams`) on the same online data stream."""
-    if len(lrs) != len(wds) or len(lrs) == 0:
-        raise ValueError("lrs and wds must be non-empty and of equal length")
-    steps = int(steps if steps is not None else cfg.transfer_steps)
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
+def train_lm_grid(width: int, lrs: Sequence[float], wds: Sequence[float], cfg: Config,
+                  corpus, *, seed: int = 0, device="cpu", wd_vectors: bool = False) -> LMGrid:
+    """Train one LM per cell of the grid ``lrs`` × ``wds`` at once, on the same byte stream.
+
+    ``lrs`` are base learning rates η (proxy units): matrices get µP's η2 = η·d0/d, vectors
+    η1 = η, the readout output is multiplied by d0/d. ``wds`` are the λ2 applied to the
+    matrices as given (the caller converts base λ by the rule); vectors get λ1 = 0
+    (``wd_vectors=True`` decays them with λ2 too: a deliberately broken variant)."""
+    lrs, wds = np.asarray(lrs, float), np.asarray(wds, float)
+    _check_positive("lrs", lrs)
+    _check_positive("wds", wds)
     device = torch.device(device)
-    hp = [layer_hparams(width, cfg.base_width, float(a), float(b), param, gamma)
-          for a, b in zip(lrs, wds, strict=True)]
+    hp = [layer_hparams(width, cfg.base_width, float(a), float(b), "mup")
+          for a in lrs for b in wds]
     models = len(hp)
 
     def col(values):
         return torch.tensor(values, dtype=torch.float32, device=device).view(models, 1, 1)
 
-    lr1, wd1 = col([h.lr_vector for h in hp]), col([h.wd_vector for h in hp])
-    lr2, wd2 = col([h.lr_matrix for h in hp]), col([h.wd_matrix for h in hp])
+    lr1, lr2 = col([h.lr_vector for h in hp]), col([h.lr_matrix for h in hp])
+    wd2 = col([h.wd_matrix for h in hp])
+    wd1 = wd2 if wd_vectors else torch.zeros_like(wd2)
     mult = hp[0].output_mult
-    teacher = Teacher(cfg.d_in, cfg.teacher_width, cfg.d_out, device=device)
-    g_init = torch.Generator().manual_seed(1000 * seed + width)
-    g_data = torch.Generator().manual_seed(7919 * seed + 17)
-    p = init_params(models, width, cfg.d_in, cfg.d_out, cfg.blocks, g_init, device)
-    tensors = p.tensors()
-    hyper = [(lr1, wd1)] + [(lr2, wd2)] * (2 * cfg.blocks) + [(lr1, wd1)]
+    vocab = int(corpus.vocab_size)
+    p = lm_init(models, width, cfg, vocab, torch.Generator().manual_seed(1000 * seed + width),
+                device)
+    names = list(p)
+    hyper = [(lr2, wd2) if is_matrix(k) else (lr1, wd1) for k in names]
+    tensors = [p[k] for k in names]
     for t in tensors:
         t.requires_grad_(True)
     moments = [(torch.zeros_like(t), torch.zeros_like(t)) for t in tensors]
-    curve = torch.empty(steps, models, device=device)
-    for step in range(1, steps + 1):
-        x = torch.randn(cfg.batch, cfg.d_in, generator=g_data).to(device)
-        noise = torch.randn(cfg.batch, cfg.d_out, generator=g_data).to(device)
-        y = teacher(x) + cfg.noise_std * noise
-        loss = (forward(p, x, mult) - y).pow(2).mean((1, 2))  # per model
+    tables = _rope_tables(cfg.seq_len, cfg.head_dim, device)
+    g_data = torch.Generator().manual_seed(7919 * seed + 17)  # same stream at every width
+    curve = torch.empty(cfg.lm_steps, models)
+    for step in range(1, cfg.lm_steps + 1):
+        ids = corpus.random_blocks("train", cfg.lm_batch, cfg.seq_len + 1, generator=g_data)
+        ids = ids.to(device)
+        logits = lm_forward(p, ids[:, :-1], cfg, mult, tables)
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, vocab), ids[:, 1:].reshape(-1).repeat(models),
+            reduction="none").view(models, -1).mean(1)
         grads = torch.autograd.grad(loss.sum(), tensors)
-        curve[step - 1] = loss.detach()
+        curve[step - 1] = loss.detach().cpu()
+        scale = lr_schedule(step, cfg.lm_steps, cfg.warmup_frac)
         with torch.no_grad():
             for t, gr, (m, v), (lr, wd) in zip(tensors, grads, moments, hyper, strict=True):
-                adamw_step_(t, gr, m, v, step, lr, wd, cfg.betas)
+                adamw_step_(t, gr, m, v, step, lr * scale, wd, cfg.betas)
     with torch.no_grad():
-        tail = max(1, int(round(cfg.tail * steps)))
-        spectrum = torch.linalg.svdvals(p.downs[0].detach().float()).cpu().numpy()
-        sigma_up = torch.linalg.matrix_norm(p.ups[0].detach(), ord=2).cpu().numpy()
-    curve_np = curve.cpu().numpy()
-    return RunResult(width=width, loss=curve_np[-tail:].mean(0), curve=curve_np,
-                     sigma_up=sigma_up, sigma_down=spectrum[:, 0].copy(), spectrum=spectrum)
+        val = corpus.blocks("val", cfg.seq_len + 1, n_blocks=cfg.val_blocks).to(device)
+        total = torch.zeros(models, device=device)
+        chunk = 4 * cfg.lm_batch
+        for i in range(0, val.shape[0], chunk):
+            ids = val[i:i + chunk]
+            logits = lm_forward(p, ids[:, :-1], cfg, mult, tables)
+            total += torch.nn.functional.cross_entropy(
+                logits.reshape(-1, vocab), ids[:, 1:].reshape(-1).repeat(models),
+                reduction="none").view(models, -1).sum(1)
+        loss = (total / (val.shape[0] * cfg.seq_len)).cpu().numpy()
+        sigma = {k: torch.linalg.matrix_norm(p[k].detach(), ord=2).cpu().numpy().reshape(
+            lrs.size, wds.size) for k in names if is_matrix(k)}
+    return LMGrid(width=width, lrs=lrs, wds=wds, loss=loss.reshape(lrs.size, wds.size),
+                  sigma=sigma, curve=curve.numpy())
 
 
 # ------------------------------------------------------------------------------------------
@@ -449,48 +474,134 @@ def best_lr(lrs, losses) -> float:
     return log_parabola_argmin(lrs, losses)
 
 
-def normalised_spectrum(s: np.ndarray, k: int = 10) -> np.ndarray:
-    """Top-k singular values divided by the largest, per row."""
-    s = np.asarray(s, float)
-    return s[..., :k] / s[..., :1]
+def target_wds(base_wds: Sequence[float], ratio: float, exponent: float = 0.5) -> np.ndarray:
+    """λ2 values to train at the target: the union of the base grid (µP alone, λ fixed) and
+    the base grid times ``ratio**exponent`` (the rule), so both transfers read off one grid."""
+    base = _check_positive("base_wds", base_wds)
+    both = np.concatenate([base, base * ratio**exponent])
+    return np.unique(np.round(both, 12))
+
+
+def _grid_optimum(lrs, wds, loss) -> tuple[int, int, float, float]:
+    """Grid argmin (i, j) and the optimum refined by a log-parabola along each axis."""
+    i, j = np.unravel_index(int(np.argmin(loss)), loss.shape)
+    return int(i), int(j), log_parabola_argmin(lrs, loss[:, j]), log_parabola_argmin(wds, loss[i])
+
+
+def quadratic_optimum(lrs, wds, loss) -> tuple[float, float]:
+    r"""Optimum (η*, λ*) of a whole grid read off a least-squares quadratic surface
+    :math:`L \approx c + b^\top x + x^\top A x` in :math:`x = (\log\eta, \log\lambda)` fitted
+    to every cell (so cell-to-cell noise averages out instead of deciding an argmin). Where the
+    fit is convex (A positive definite) the optimum is its minimum over the grid's box (the
+    stationary point if inside, else the best point on the box's edges); otherwise the grid
+    argmin refined by a log-parabola along each axis (:func:`_grid_optimum`)."""
+    lrs, wds = _check_positive("lrs", lrs), _check_positive("wds", wds)
+    loss = np.asarray(loss, dtype=float)
+    if loss.shape != (lrs.size, wds.size) or min(loss.shape) < 3:
+        raise ValueError("need a grid of at least 3 × 3 cells with one loss per cell")
+    u, v = np.meshgrid(np.log(lrs), np.log(wds), indexing="ij")
+    u, v, y = u.ravel(), v.ravel(), loss.ravel()
+    design = np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], 1)
+    c = np.linalg.lstsq(design, y, rcond=None)[0]
+    a = np.array([[c[3], c[4] / 2], [c[4] / 2, c[5]]])
+    b = c[1:3]
+    if np.any(np.linalg.eigvalsh(a) <= 1e-12 * max(1.0, np.abs(a).max())):
+        _, _, lr, wd = _grid_optimum(lrs, wds, loss)
+        return lr, wd
+    lo = np.array([np.log(lrs[0]), np.log(wds[0])])
+    hi = np.array([np.log(lrs[-1]), np.log(wds[-1])])
+    x = np.linalg.solve(a, -b / 2)
+    if np.any(x < lo) or np.any(x > hi):  # minimise along each edge of the box instead
+        cands = []
+        for k in (0, 1):
+            other = 1 - k
+            for fixed in (lo[k], hi[k]):  # x[k] = fixed: 1-D quadratic in x[other]
+                t = -(b[other] + 2 * a[k, other] * fixed) / (2 * a[other, other])
+                pt = np.empty(2)
+                pt[k], pt[other] = fixed, np.clip(t, lo[other], hi[other])
+                cands.append(pt)
+        x = min(cands, key=lambda q: float(b @ q + q @ a @ q))
+    return float(np.exp(x[0])), float(np.exp(x[1]))
 
 
 @dataclass
-class Sweep:
-    """Learning-rate sweeps: ``loss[param][width]`` (seeds, lrs), same for ``sigma``."""
+class Transfer:
+    """Zero-shot transfer from the proxy grid to the target grid (see :func:`transfer`)."""
 
-    lrs: np.ndarray
-    widths: tuple[int, ...]
-    loss: dict
-    sigma_up: dict
-    sigma_down: dict
-    curves: dict
+    ratio: float
+    proxy_lr: float
+    proxy_wd: float
+    target_lr: float
+    target_wd: float  # λ2* (matrix weight decay actually applied)
+    lr_drift: float  # |log η*(d)/η*(d0)| (µP learning rates, both rules)
+    wd_drift_rule: float  # |log (λ2*/√r) / λ*(d0)|
+    wd_drift_fixed: float  # |log λ2* / λ*(d0)|
+    wd_exponent: float  # s in λ2* ∝ d^s
+    regret_rule: float  # target loss at the rule's transferred cell minus the target minimum
+    regret_fixed: float  # the same for µP alone (λ fixed)
+    gain_proxy: float  # geometric-mean σ1 at the proxy optimum
+    gain_rule: float  # ... at the target, transferred by the rule
+    gain_fixed: float  # ... at the target, transferred by µP alone
+    gamma_hat: float  # width exponent implied by the two gain ratios
 
 
-def transfer_sweep(cfg: Config, params: Sequence[str] = PARAMETRISATIONS, gamma: float = 0.75,
-                   seed: int = 0, device="cpu", progress=None) -> Sweep:
-    """For every parametrisation and width: train one model per base learning rate (fixed base
-    λ = ``cfg.transfer_wd``), ``cfg.seeds`` initialisations each. At the proxy width all
-    parametrisations coincide, so it is trained once and shared."""
-    lrs = np.asarray(cfg.transfer_lrs, float)
-    loss, s_up, s_down, curves = {}, {}, {}, {}
-    jobs = [(pm, w) for pm in params for w in cfg.transfer_widths]
-    it = progress(jobs, total=len(jobs), desc="transfer") if progress else jobs
-    shared = {}
-    for pm, w in it:
-        if w == cfg.base_width and w in shared:
-            runs = shared[w]
-        else:
-            runs = [train_models(w, lrs, [cfg.transfer_wd] * lrs.size, pm, cfg,
-                                 seed=seed * 100 + k, steps=cfg.transfer_steps, gamma=gamma,
-                                 device=device) for k in range(cfg.seeds)]
-            if w == cfg.base_width:
-                shared[w] = runs
-        loss.setdefault(pm, {})[w] = np.stack([r.loss for r in runs])
-        s_up.setdefault(pm, {})[w] = np.stack([r.sigma_up for r in runs])
-        s_down.setdefault(pm, {})[w] = np.stack([r.sigma_down for r in runs])
-        curves.setdefault(pm, {})[w] = runs[0].curve
-    return Sweep(lrs, tuple(cfg.transfer_widths), loss, s_up, s_down, curves)
+READOUTS = ("quadratic", "grid")
+
+
+def transfer(proxy: LMGrid, target: LMGrid, exponent: float = 0.5,
+             readout: str = "grid") -> Transfer:
+    """Read both transfers off the grids. ``target.wds`` must hold every base λ and every base
+    λ × ratio**exponent (:func:`target_wds`); learning rates are the same base grid. The
+    optima (η*, λ*) at both widths come from ``readout``: ``"quadratic"`` (a quadratic surface
+    fitted to the whole grid, :func:`quadratic_optimum`) or ``"grid"`` (argmin + one
+    log-parabola per axis); the transferred cells are always the proxy's grid argmin."""
+    if not np.allclose(proxy.lrs, target.lrs):
+        raise ValueError("proxy and target need the same base learning rates")
+    if readout not in READOUTS:
+        raise ValueError(f"unknown readout {readout!r}; choose one of {READOUTS}")
+    ratio = target.width / proxy.width
+    i, j, lr0, wd0 = _grid_optimum(proxy.lrs, proxy.wds, proxy.loss)
+    _, _, lr1, wd1 = _grid_optimum(target.lrs, target.wds, target.loss)
+    if readout == "quadratic":
+        lr0, wd0 = quadratic_optimum(proxy.lrs, proxy.wds, proxy.loss)
+        lr1, wd1 = quadratic_optimum(target.lrs, target.wds, target.loss)
+
+    def col(value):
+        k = np.flatnonzero(np.isclose(target.wds, value, rtol=1e-6))
+        if k.size != 1:
+            raise ValueError(f"λ2 = {value:g} is not in the target grid {target.wds}")
+        return int(k[0])
+
+    j_rule, j_fixed = col(proxy.wds[j] * ratio**exponent), col(proxy.wds[j])
+    best = float(target.loss.min())
+    g0, g1 = proxy.gain(), target.gain()
+    gain_rule, gain_fixed = float(g1[i, j_rule]), float(g1[i, j_fixed])
+    lr_log = math.log(ratio)
+    gamma_rule = 0.75 + math.log(gain_rule / g0[i, j]) / lr_log  # σ1 ∝ √(η2/λ2) d^γ
+    gamma_fixed = 0.5 + math.log(gain_fixed / g0[i, j]) / lr_log
+    return Transfer(
+        ratio=ratio, proxy_lr=lr0, proxy_wd=wd0, target_lr=lr1, target_wd=wd1,
+        lr_drift=abs(math.log(lr1 / lr0)),
+        wd_drift_rule=abs(math.log(wd1 / ratio**exponent / wd0)),
+        wd_drift_fixed=abs(math.log(wd1 / wd0)),
+        wd_exponent=math.log(wd1 / wd0) / lr_log,
+        regret_rule=float(target.loss[i, j_rule]) - best,
+        regret_fixed=float(target.loss[i, j_fixed]) - best,
+        gain_proxy=float(g0[i, j]), gain_rule=gain_rule, gain_fixed=gain_fixed,
+        gamma_hat=0.5 * (gamma_rule + gamma_fixed))
+
+
+def gain_log_ratios(proxy: LMGrid, target: LMGrid, exponent: float) -> np.ndarray:
+    """log(target gain / proxy gain) for every proxy cell, the target cell being the one the
+    rule λ2 = λ·(d/d0)**exponent transfers it to (exponent 0: µP alone)."""
+    ratio = target.width / proxy.width
+    cols = []
+    for lam in proxy.wds:
+        k = np.flatnonzero(np.isclose(target.wds, lam * ratio**exponent, rtol=1e-6))
+        if k.size != 1:
+            raise ValueError(f"λ2 = {lam * ratio**exponent:g} is not in the target grid")
+        cols.append(int(k[0]))
+    return np.log(target.gain()[:, cols] / proxy.gain())
 
 
 # ------------------------------------------------------------------------------------------
@@ -498,36 +609,31 @@ def transfer_sweep(cfg: Config, params: Sequence[str] = PARAMETRISATIONS, gamma:
 # ------------------------------------------------------------------------------------------
 
 
-def _model_step_flops(cfg: Config, width: int) -> float:
-    per_sample = 2 * cfg.blocks * width * width + (cfg.d_in + cfg.d_out) * width
-    return 6.0 * cfg.batch * per_sample + 20.0 * (2 * cfg.blocks * width * width)  # + AdamW
+def _lm_step_flops(cfg: Config, width: int, vocab: int = 256) -> float:
+    """Forward + backward flops of one model for one training step."""
+    tokens = cfg.lm_batch * cfg.seq_len
+    per_token = cfg.layers * (4 * width * width + 3 * cfg.ff_mult * width * width) + width * vocab
+    attn = cfg.layers * 2 * cfg.seq_len * width  # scores and mixing, per token
+    return 6.0 * tokens * (per_token + attn) + 20.0 * per_token  # + AdamW
 
 
 def estimate_seconds(cfg: Config) -> float:
-    """Conservative cost ON PAPER. Assumptions: ci runs on one CPU core at an effective
-    2e10 flop/s (the guide's figure for 2 cores) plus 1.5 ms of per-step Python overhead per
-    batched run (0.3 ms for the elementwise noise oracle); full on a Colab T4 at an effective
-    1e12 flop/s (a quarter of its fp32 peak) plus 1 ms per step. Flops per model step:
-    6 × batch × (2·blocks·d² + (d_in + d_out)·d) (forward + backward) plus AdamW's work."""
-    on_gpu = cfg.gamma_widths[-1] >= 1024 or cfg.batch >= 256
-    rate, overhead = (1e12, 1e-3) if on_gpu else (2e10, 1.5e-3)
-    flops, steps_total = 0.0, 0
-    # (A) noise oracle
+    """Cost ON PAPER. ci: one CPU core at an effective 2.5e10 flop/s for these small batched
+    matmuls, plus 15 ms of per-step overhead per grid (elementwise ops, Python) — measured: 46 s
+    of CPU time for the ci grids on one core against 54 s estimated;
+    full: a Colab T4 at an effective 1e12 flop/s plus 5 ms per step. Counts the noise oracle,
+    the proxy grid (lrs × wds) and the target grid (lrs × the union of λ and λ√r)."""
+    on_gpu = cfg.target_width >= 256
+    rate, overhead = (1e12, 5e-3) if on_gpu else (2.5e10, 1.5e-2)
     n_cells = len(cfg.noise_lrs) * len(cfg.noise_wds)
     t_noise = int(math.ceil(cfg.noise_horizon / (min(cfg.noise_lrs) * min(cfg.noise_wds))))
-    flops += 30.0 * n_cells * cfg.noise_params * t_noise
-    seconds = 3e-4 * t_noise  # ~10 small elementwise ops per step
-    # (B) law at one width
-    flops += _model_step_flops(cfg, cfg.law_width) * len(cfg.law_ratios) * cfg.law_steps
-    steps_total += cfg.law_steps
-    # (C) widths
-    for w in cfg.gamma_widths:
-        flops += _model_step_flops(cfg, w) * cfg.seeds * cfg.gamma_steps
-        steps_total += cfg.gamma_steps
-    # (D) transfer: widths above the proxy for each parametrisation (4: sp, mup, mup_wd, fitted)
-    n_lr = len(cfg.transfer_lrs)
-    for w in cfg.transfer_widths:
-        n_par = 1 if w == cfg.base_width else 4
-        flops += _model_step_flops(cfg, w) * n_lr * cfg.seeds * n_par * cfg.transfer_steps
-        steps_total += n_par * cfg.seeds * cfg.transfer_steps
-    return seconds + flops / rate + overhead * steps_total
+    seconds = 3e-4 * t_noise + 30.0 * n_cells * cfg.noise_params * t_noise / rate
+    ratio = cfg.target_width / cfg.base_width
+    n_wd = {cfg.base_width: len(cfg.lm_wds),
+            cfg.target_width: target_wds(cfg.lm_wds, ratio).size}
+    eval_steps = cfg.val_blocks / cfg.lm_batch / 3  # forward only
+    for w, k in n_wd.items():
+        models = len(cfg.lm_lrs) * k
+        seconds += (cfg.lm_steps + eval_steps) * (models * _lm_step_flops(cfg, w) / rate
+                                                  + overhead)
+    return seconds
