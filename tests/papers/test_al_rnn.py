@@ -9,7 +9,7 @@ test breaks the construction on purpose and checks that the exactness check then
 import pytest
 import torch
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.data import dynamics, dynamics_metrics
 from nonlinlab.papers import al_rnn as A
 
@@ -17,8 +17,9 @@ F64 = torch.float64
 
 
 def test_budget_and_configs():
+    budget = {"ci": all_chapters()["al-rnn"].ci_budget_s, "full": BUDGET_S["full"]}
     for name, cfg in A.CONFIGS.items():
-        assert A.estimate_seconds(cfg) <= BUDGET_S[name], name
+        assert A.estimate_seconds(cfg) <= budget[name], name
     with pytest.raises(ValueError):
         A.CONFIGS.ci.replace(P_sweep=(0, 8))
 
@@ -155,3 +156,71 @@ def test_stacked_training_trains_each_model_on_its_own_loss():
     with pytest.raises(ValueError):
         A.train([ms[0], A.ALRNN(5, 1, 2)], x, seq_len=5, tau=1, batch=4, steps=1,
                 lr=(1e-2, 1e-3), noise=0.0, generator=g)
+
+
+@pytest.mark.parametrize("tau", [1, 3, 100])
+def test_handwritten_bptt_equals_autograd(tau):
+    # the hand-written BPTT gives the loss and gradients of autograd through teacher_forced
+    g = torch.Generator().manual_seed(tau)
+    ms = [A.ALRNN(7, P, 3, generator=g) for P in (0, 2, 4)]
+    with torch.no_grad():
+        for m in ms:
+            m.W.mul_(40.0)
+            m.h.normal_(generator=g)
+    x = torch.randn(3, 5, 11, 3, dtype=F64, generator=g)
+    stk = [torch.stack([getattr(m, k).detach() for m in ms]) for k in ("a", "W", "h", "L", "lo")]
+    loss, grads = A.bptt_loss_and_grads(*stk, x, tau)
+    for k, m in enumerate(ms):
+        ref = ((m.teacher_forced(x[k], tau)[..., :3] - x[k, :, 1:]) ** 2).mean()
+        ref_g = torch.autograd.grad(ref, [m.a, m.W, m.h, m.L])
+        assert abs(float(loss[k]) - float(ref)) < 1e-12 * (1 + abs(float(ref)))
+        for got, want in zip(grads, ref_g, strict=True):
+            assert (got[k] - want).abs().max() < 1e-10 * (1 + want.abs().max())
+    # broken forcing (the forced units keep their gradient) no longer matches
+    stale = A.bptt_loss_and_grads(*stk, x, 10 ** 6)[1]
+    if tau < 11:
+        assert max(float((s - t).abs().max()) for s, t in zip(stale, grads, strict=True)) > 1e-6
+
+
+def test_selection_score_ranks_off_grid_runs_last_and_attractor_stats():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(3000, 3, dtype=F64, generator=g)
+    spread = torch.randn(3000, 3, dtype=F64, generator=g).clamp(-1.9, 1.9)  # on the grid
+    off = torch.full_like(x, 5.0)  # collapsed outside the ±2 std grid
+    on = torch.zeros_like(x)  # collapsed on the grid
+    assert A.on_grid_fraction(x, off) == 0.0 and A.on_grid_fraction(x, on) == 1.0
+    s_spread, s_on, s_off = (A.selection_score(x, y) for y in (spread, on, off))
+    assert s_spread < 100 <= s_on and s_off >= 100  # collapsed runs fail the extent guard
+    narrow = 0.5 * spread  # on the grid, but half the data's spread
+    assert A.on_grid_fraction(x, narrow) == 1.0 and not A.has_extent(x, narrow)
+    assert A.has_extent(x, spread) and A.selection_score(x, narrow) >= 100
+    both = torch.stack([spread, narrow])  # several free runs: mean of their scores
+    assert abs(A.selection_score(x, both)
+               - (A.selection_score(x, spread) + A.selection_score(x, narrow)) / 2) < 1e-12
+    st = A.attractor_stats(x, spread)
+    assert 0.85 < st["std_ratio_min"] <= st["std_ratio_max"] < 1.1 and st["wing"] > 0.45
+    st = A.attractor_stats(x, on)
+    assert st["std_ratio_max"] == 0.0 and st["wing"] == 0.0
+    assert A.attractor_stats(x, torch.full_like(x, float("nan")))["on_grid"] == 0.0
+
+
+def test_training_with_validation_keeps_best_checkpoint():
+    g = torch.Generator().manual_seed(1)
+    x = dynamics.simulate_map("lozi", 600, generator=g)
+    ms = [A.ALRNN(4, 1, 2, generator=g) for _ in range(2)]
+    losses, best = A.train(ms, x[:400], seq_len=6, tau=1, batch=8, steps=6, lr=(1e-2, 1e-3),
+                           noise=0.0, generator=g, val=x[400:], val_every=2, val_transient=10)
+    assert len(losses) == 2 and len(best) == 2
+    for m, b in zip(ms, best, strict=True):  # the written-back model is the kept checkpoint
+        X = m.generate(m.init_state(x[400]), 200 + 11)[11:, :2]
+        assert abs(A.selection_score(x[400:], X) - b) < 1e-9
+    losses, best = A.train(ms, x[:400], seq_len=6, tau=1, batch=8, steps=6, lr=(1e-2, 1e-3),
+                           noise=0.0, generator=g, val=x[400:], val_every=2, val_transient=10,
+                           val_starts=2, val_steps=150)
+    for m, b in zip(ms, best, strict=True):  # mean score over free runs from x[400], x[500]
+        X = torch.stack([m.generate(m.init_state(x[400 + 100 * j]), 150 + 11)[11:, :2]
+                         for j in range(2)])
+        assert abs(A.selection_score(x[400:], X) - b) < 1e-9
+    with pytest.raises(ValueError):
+        A.train(ms, x, seq_len=6, tau=1, batch=8, steps=1, lr=(1e-2, 1e-3), noise=0.0,
+                generator=g, val=x[400:], val_every=0)

@@ -21,11 +21,18 @@ first N units by the (noisy) observation; no gradient flows through overwritten 
 of the recorded read-outs at t = 2..T̃. RAdam, learning rate decaying exponentially from
 ``lr[0]`` to ``lr[1]``. All models of one experiment (several P, several initialisations) are
 trained at once as one stacked model (parameters with a leading model axis): each has its own
-windows and loss and RAdam acts elementwise, so this equals separate runs. Lozi: the best of
-``lozi_restarts`` initialisations per P by training loss. Short-horizon prediction error: forced
-warm-up at every step, then ``pe_horizon`` free steps. Initialisation (official
-``initialize_A_W_h``): a = diag(K)/λ_max(K), K = RᵀR/M + I; W ~ N(0, 0.01²); h = 0;
-L ~ U(±1/√N).
+windows and loss and RAdam acts elementwise, so this equals separate runs; the gradient is
+computed by a hand-written BPTT (:func:`bptt_loss_and_grads`, equal to autograd). Lozi: the best
+of ``lozi_restarts`` initialisations per P by training loss. Lorenz-63 (ci: Δt = 0.04, four
+times the official sampling interval, τ = 6, T̃ = 48): ``lorenz_inits`` initialisations per P > 0
+and ``linear_inits`` for P = 0;
+every ``val_every`` steps each is run freely for T_gen steps (as long as the test run) from
+``val_starts`` points of a held-out validation orbit and keeps its checkpoint with the lowest
+mean D_stsp there (runs failing the extent guard, ≥ 90 % on the ±2 std grid and per-axis std
+0.65–1.3 of the data's, rank last), and per P the initialisation with the lowest one is kept.
+Short-horizon prediction error: forced warm-up at every step, then ``pe_horizon`` free steps.
+Initialisation (official ``initialize_A_W_h``): a = diag(K)/λ_max(K), K = RᵀR/M + I;
+W ~ N(0, 0.01²); h = 0; L ~ U(±1/√N).
 """
 
 from __future__ import annotations
@@ -59,26 +66,32 @@ class Config(ProfileConfig):
     lozi_tau: int = 1
     lozi_batch: int = 64
     lozi_steps: int = 1500
-    lozi_restarts: int = 8
+    lozi_restarts: int = 16  # 8 left seed 8 on the saddle (3 of 8 inits escaped it)
     lozi_lr: tuple = (1e-2, 1e-3)
-    # Lorenz-63 (σ=10, ρ=28, β=8/3), Δt = 0.01, z-scored
-    lorenz_n: int = 20000
-    lorenz_dt: float = 0.01
+    # Lorenz-63 (σ=10, ρ=28, β=8/3), z-scored; ci samples at Δt = 0.04 (official data: 0.01)
+    lorenz_n: int = 14000
+    lorenz_dt: float = 0.04
     lorenz_transient: float = 50.0
     M: int = 10
     P_sweep: tuple = (0, 2)
-    seq_len: int = 64
-    tau: int = 16
+    lorenz_inits: int = 24
+    linear_inits: int = 8
+    seq_len: int = 48
+    tau: int = 6
     batch: int = 16
-    steps: int = 400
+    steps: int = 3000
     lr: tuple = (1e-2, 1e-3)
     noise: float = 0.05
+    val_len: int = 3000
+    val_every: int = 500
+    val_starts: int = 3
+    train_dtype: str = "float32"
     T_gen: int = 5000
     gen_transient: int = 1000
     n_bins: int = 30
     psd_smoothing: float = 10.0
     pe_warmup: int = 20
-    pe_horizon: int = 20
+    pe_horizon: int = 5
 
     def check(self) -> None:
         require(self.lozi_M >= 3, "the Lozi AL-RNN needs lozi_M >= 3 (2 linear read-outs + 1 ReLU)")
@@ -87,33 +100,41 @@ class Config(ProfileConfig):
         require(self.seq_len >= 2 and self.lozi_seq >= 2, "sequence lengths must be >= 2")
         require(self.tau >= 1 and self.lozi_tau >= 1, "forcing intervals must be >= 1")
         require(self.steps >= 1 and self.lozi_steps >= 1, "need at least one training step")
-        require(self.lorenz_n > self.T_gen + self.seq_len + 100,
-                "lorenz_n must exceed T_gen + seq_len + 100 (train and test segments)")
+        require(self.lorenz_n > self.T_gen + self.val_len + self.seq_len + 100,
+                "lorenz_n must exceed T_gen + val_len + seq_len + 100 (train, validation, test)")
+        require(self.lorenz_inits >= 1 and self.linear_inits >= 1 and self.val_every >= 1,
+                "need lorenz_inits >= 1, linear_inits >= 1 and val_every >= 1")
         require(self.lr[0] > 0 and self.lr[1] > 0 and self.lozi_lr[0] > 0 and self.lozi_lr[1] > 0,
                 "learning rates must be positive")
 
 
 CONFIGS = Profiles(
     ci=Config(),
-    full=Config(lorenz_n=100_000, M=20, P_sweep=(0, 1, 2, 3, 5), seq_len=200, batch=16,
-                steps=3000, lr=(1e-3, 1e-5), T_gen=10_000, psd_smoothing=20.0,
-                lozi_steps=5000),
+    full=Config(lorenz_n=50_000, M=20, P_sweep=(0, 1, 2, 3, 5), lorenz_inits=8, linear_inits=4,
+                steps=12_000,
+                val_every=1000, T_gen=10_000, psd_smoothing=20.0, lozi_steps=5000),
 )
 
 
 def estimate_seconds(cfg: Config) -> float:
     """Conservative on-paper cost. Tiny matrices, so python/kernel-launch overhead dominates,
-    and all models of one experiment are trained as one stacked model (one Python loop):
-    ~60 torch ops per stacked sequence step forward+backward at ~4 µs each on 2 CPU cores (ci;
-    measured ~0.2 ms per step for Lorenz, ~0.5 ms for the 16 stacked Lozi models of batch 64)
-    and ~6 µs per op on a GPU (launch-bound; full), ×2 for the Lozi stack; ~6 ops per free-run
-    and prediction-error step, ~2 s for the Lorenz ground truth (scipy DOP853) per 20 000
-    samples and 2 s of plotting/metrics."""
+    and all models of one experiment are trained as one stacked model (one Python loop) with
+    the hand-written BPTT: ~40 op-equivalents per stacked sequence step forward+backward at
+    ~4 µs each on 2 CPU cores (ci; measured ~0.17 ms per step for the 32 stacked Lorenz models
+    of batch 16 in float32 on a loaded machine, ~0.3 ms for the 32 stacked Lozi models of
+    batch 64) and ~6 µs per op on a GPU (launch-bound; full), ×2 for the Lozi stack; ~6 ops per
+    free-run, validation and prediction-error step, ~20 ms to score each validation free run,
+    ~6 ms of scipy DOP853 per time unit of Lorenz ground truth and 3 s of plotting/metrics."""
     op = 4e-6 if cfg.lorenz_n <= 20_000 else 6e-6
-    train = 60 * op * (cfg.steps * cfg.seq_len + 2 * cfg.lozi_steps * cfg.lozi_seq)
-    free = 6 * op * (len(cfg.P_sweep) * (cfg.T_gen + cfg.gen_transient
-                                         + cfg.pe_warmup + cfg.pe_horizon) + 4 * cfg.lozi_test)
-    return train + free + 2.0 * cfg.lorenz_n / 20_000 + 2.0
+    train = 40 * op * (cfg.steps * cfg.seq_len + 2 * cfg.lozi_steps * cfg.lozi_seq)
+    n_val = -(-cfg.steps // cfg.val_every)
+    free = 6 * op * (len(cfg.P_sweep) * (cfg.T_gen + cfg.gen_transient + cfg.pe_warmup
+                                         + cfg.pe_horizon) + 4 * cfg.lozi_test
+                     + n_val * (cfg.T_gen + cfg.gen_transient))
+    n_models = sum(cfg.linear_inits if P == 0 else cfg.lorenz_inits for P in cfg.P_sweep)
+    scores = 0.02 * n_val * n_models * cfg.val_starts  # D_stsp + extent of each validation run
+    data = 6e-3 * (cfg.lorenz_n * cfg.lorenz_dt + cfg.lorenz_transient)
+    return train + free + scores + data + 3.0
 
 
 # ------------------------------------------------------------------------------------------
@@ -290,15 +311,130 @@ def _stacked_step(a, W, h, lo, z):
     return a[:, None] * z + torch.maximum(z, lo[:, None]) @ W.transpose(1, 2) + h[:, None]
 
 
+def _stacked_init(L, x1):
+    """z_1 = [x_1; L x_1] for K stacked models: x1 (K, B, N) → (K, B, M)."""
+    return torch.cat([x1, x1 @ L.transpose(1, 2)], dim=-1)
+
+
+def bptt_loss_and_grads(a, W, h, L, lo, x, tau: int):
+    """Sparse-identity-teacher-forcing loss of K stacked models and its exact gradient by
+    hand-written backpropagation through time (the same numbers as autograd on
+    :meth:`ALRNN.teacher_forced`, about half the cost: three fused ops per forward step, three
+    per backward step, the parameter gradients in one batched contraction at the end).
+    ``a, h`` (K, M), ``W`` (K, M, M), ``L`` (K, M-N, N), ``lo`` (K, M), ``x`` (K, B, T, N).
+    Returns the per-model loss (K,) and the gradients of their sum w.r.t. (a, W, h, L)."""
+    K, B, T, N = x.shape
+    aa, WT, hh, lo_ = a[:, None], W.transpose(1, 2), h[:, None], lo[:, None]
+    z = _stacked_init(L, x[:, :, 0])
+    zs, preds = [z], []
+    for t in range(1, T):
+        zp = torch.baddbmm(hh, torch.maximum(z, lo_), WT).addcmul_(aa, z)
+        preds.append(zp[..., :N])
+        if t % tau == 0:  # force after recording, as in ALRNN.teacher_forced
+            zp = torch.cat([x[:, :, t], zp[..., N:]], dim=-1)
+        z = zp
+        zs.append(z)
+    R = torch.stack(preds, 2) - x[:, :, 1:]  # (K, B, T-1, N)
+    loss = (R ** 2).mean(dim=(1, 2, 3))
+    gY = R * (2.0 / (B * (T - 1) * N))
+    Z = torch.stack(zs[:-1], 2)  # z_{t-1} for t = 1..T-1: (K, B, T-1, M)
+    D = (Z > lo[:, None, None]).to(Z.dtype)  # Φ*'(z): 1 on linear units (lo = -inf)
+    gpre = torch.empty_like(Z)
+    g = torch.zeros_like(z)  # dLoss/dz_t (after forcing)
+    for t in range(T - 1, 0, -1):
+        if t % tau == 0:
+            g[..., :N] = 0.0  # forced units were replaced by data: no gradient flows
+        g[..., :N] += gY[:, :, t - 1]
+        gpre[:, :, t - 1] = g  # dLoss/d(prediction z_t before forcing)
+        g = torch.bmm(g, W).mul_(D[:, :, t - 1]).addcmul_(aa, g)
+    grads = ((gpre * Z).sum((1, 2)),
+             torch.einsum("kbtm,kbtn->kmn", gpre, torch.maximum(Z, lo[:, None, None])),
+             gpre.sum((1, 2)),
+             torch.einsum("kbm,kbn->kmn", g[..., N:], x[:, :, 0]))
+    return loss, grads
+
+
+@torch.no_grad()
+def _stacked_free_run(a, W, h, L, lo, x1, T: int, transient: int):
+    """Free runs of K stacked models from the same S observations x1 (S, N) (or one, (N,)):
+    read-outs (K, S, T, N) (or (K, T, N)) after ``transient`` discarded steps."""
+    single = x1.ndim == 1
+    x1 = x1.reshape(-1, x1.shape[-1])
+    K, (S, N) = a.shape[0], x1.shape
+    z = _stacked_init(L, x1.expand(K, S, N))
+    out = []
+    for t in range(T + transient):
+        z = _stacked_step(a, W, h, lo, z)
+        if t >= transient:
+            out.append(z[..., :N])
+    X = torch.stack(out, 2)
+    return X[:, 0] if single else X
+
+
+def on_grid_fraction(x_true: torch.Tensor, x_gen: torch.Tensor, width: float = 2.0) -> float:
+    """Fraction of a free run's points inside the D_stsp grid (mean ± width·std of x_true per
+    axis); 0 for a run that diverged (NaN/inf)."""
+    x_gen = torch.as_tensor(x_gen).to(x_true)
+    if not torch.isfinite(x_gen).all():
+        return 0.0
+    mean, std = x_true.mean(0), x_true.std(0)
+    return float(((x_gen - mean).abs() <= width * std).all(-1).double().mean())
+
+
+def has_extent(x_true: torch.Tensor, x_gen: torch.Tensor) -> bool:
+    """The extent guard: a finite free run with ≥ 90 % of its points on the ±2 std grid and
+    a per-axis standard deviation within 0.65–1.3 of the data's."""
+    s = attractor_stats(x_true, x_gen)
+    return s["on_grid"] >= 0.9 and s["std_ratio_min"] >= 0.65 and s["std_ratio_max"] <= 1.3
+
+
+def selection_score(x_true: torch.Tensor, x_gen: torch.Tensor, n_bins: int = 30) -> float:
+    """D_stsp used to pick an initialisation or a checkpoint on the validation orbit; with
+    several free runs ``x_gen`` (S, T, N), the mean of their scores. A run that fails the
+    extent guard (:func:`has_extent`: off the ±2 std grid, diverged, or too narrow/wide) ranks
+    after every run that passes it (+100): the shared D_stsp drops off-grid points, so a run
+    that has left the attractor would otherwise score like a spread-out one."""
+    x_gen = torch.as_tensor(x_gen).to(x_true)
+    if x_gen.ndim == 3:
+        return float(np.mean([selection_score(x_true, x, n_bins) for x in x_gen]))
+    d = dstsp(x_true, x_gen, n_bins)
+    return d if has_extent(x_true, x_gen) else d + 100.0
+
+
+def attractor_stats(x_true: torch.Tensor, x_gen: torch.Tensor) -> dict:
+    """Shape of a free run against the truth: fraction on the D_stsp grid, the smallest and
+    largest per-axis std ratio gen/true, and the fraction of time on the rarer side of the
+    true mean in the first coordinate (Lorenz: the less visited wing; 0 = one wing only)."""
+    x_gen = torch.as_tensor(x_gen).to(x_true)
+    if not torch.isfinite(x_gen).all():
+        return dict(on_grid=0.0, std_ratio_min=0.0, std_ratio_max=math.inf, wing=0.0)
+    r = x_gen.std(0) / x_true.std(0)
+    side = float((x_gen[:, 0] > x_true[:, 0].mean()).double().mean())
+    return dict(on_grid=on_grid_fraction(x_true, x_gen), std_ratio_min=float(r.min()),
+                std_ratio_max=float(r.max()), wing=min(side, 1 - side))
+
+
 def train(models, data: torch.Tensor, *, seq_len: int, tau: int, batch: int, steps: int,
-          lr: tuple, noise: float, generator: torch.Generator, desc: str = "train") -> list:
+          lr: tuple, noise: float, generator: torch.Generator, desc: str = "train",
+          val: torch.Tensor | None = None, val_every: int = 0, val_transient: int = 500,
+          val_starts: int = 1, val_steps: int = 0, n_bins: int = 30):
     """BPTT with sparse identity teacher forcing on random windows of ``data`` (T, N); RAdam,
     exponential learning-rate decay lr[0] → lr[1]; Gaussian noise ``noise`` (z-scored units)
     added to the training batch. ``models`` is one :class:`ALRNN` or a list of K of them with
     the same M and N (e.g. different P): they are trained together as one stacked model — each
     on its own random windows, with its own loss, and since RAdam acts elementwise exactly as if
-    trained one at a time, but with one Python loop. The trained parameters are written back.
-    Returns the loss per step (a list of K lists for a list of models)."""
+    trained one at a time, but with one Python loop (gradients by
+    :func:`bptt_loss_and_grads`). The trained parameters are written back.
+
+    With a validation orbit ``val`` (T_val, N), every ``val_every`` steps and at the end each
+    model is run freely for ``val_steps`` steps (default T_val; ``val_transient`` steps
+    discarded before) from ``val_starts`` evenly spaced points of ``val`` and scored by
+    :func:`selection_score` (mean over the starts); each model keeps its best checkpoint (model
+    selection on held-out data, as the official code keeps the best model by its D_stsp/D_H
+    tracking).
+
+    Returns the loss per step (a list of K lists for a list of models); with ``val`` also the
+    best validation score of each model (a float, or a list of K)."""
     single = isinstance(models, ALRNN)
     ms = [models] if single else list(models)
     M, N = ms[0].M, ms[0].N
@@ -306,39 +442,55 @@ def train(models, data: torch.Tensor, *, seq_len: int, tau: int, batch: int, ste
         raise ValueError("stacked models must share M and N")
     if data.ndim != 2 or data.shape[1] != N or data.shape[0] <= seq_len:
         raise ValueError(f"data must be (T > seq_len, N={N}), got {tuple(data.shape)}")
+    if val is not None and (val_every < 1 or val.ndim != 2 or val.shape[1] != N):
+        raise ValueError("a validation orbit (T_val, N) needs val_every >= 1")
     K = len(ms)
-    a, W, h, L = (nn.Parameter(torch.stack([getattr(m, k).detach() for m in ms]).clone())
-                  for k in ("a", "W", "h", "L"))
+    params = [nn.Parameter(torch.stack([getattr(m, k).detach() for m in ms]).clone())
+              for k in ("a", "W", "h", "L")]
     lo = torch.stack([m.lo for m in ms])
-    opt = torch.optim.RAdam([a, W, h, L], lr=lr[0])
+    opt = torch.optim.RAdam(params, lr=lr[0])
     gamma = (lr[1] / lr[0]) ** (1 / max(steps, 1))
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma)
     idx = torch.arange(seq_len)
     losses = []
-    for _ in progress(range(steps), total=steps, desc=desc):
+    best = [math.inf] * K
+    keep = [p.detach().clone() for p in params]
+
+    if val is not None:  # S evenly spaced validation starts (S, N)
+        starts = val[torch.arange(val_starts, device=val.device) * (val.shape[0] // val_starts)]
+
+    def validate():
+        X = _stacked_free_run(*[p.detach() for p in params], lo, starts,
+                              val_steps or val.shape[0], val_transient)
+        for k in range(K):
+            s = selection_score(val, X[k], n_bins)
+            if s < best[k]:
+                best[k] = s
+                for q, p in zip(keep, params, strict=True):
+                    q[k] = p.detach()[k]
+
+    for step in progress(range(steps), total=steps, desc=desc):
         start = torch.randint(0, data.shape[0] - seq_len, (K, batch), generator=generator)
         x = data[start[..., None] + idx]  # (K, B, T, N)
         if noise > 0:
             x = x + noise * torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x)
-        z = torch.cat([x[:, :, 0], x[:, :, 0] @ L.transpose(1, 2)], dim=-1)  # z_1 = [x_1; L x_1]
-        out = []
-        for t in range(1, seq_len):
-            z = _stacked_step(a, W, h, lo, z)
-            out.append(z[..., :N])
-            if t % tau == 0:  # force after recording, as in ALRNN.teacher_forced
-                z = torch.cat([x[:, :, t], z[..., N:]], dim=-1)
-        per_model = ((torch.stack(out, dim=2) - x[:, :, 1:]) ** 2).mean(dim=(1, 2, 3))
-        opt.zero_grad()
-        per_model.sum().backward()  # parameters are disjoint: each model gets its own gradient
+        per_model, grads = bptt_loss_and_grads(*[p.detach() for p in params], lo, x, tau)
+        for p, gr in zip(params, grads, strict=True):
+            p.grad = gr  # parameters are disjoint: each model gets its own gradient
         opt.step()
         sched.step()
         losses.append(per_model.tolist())
+        if val is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
+            validate()
+    final = keep if val is not None else [p.detach() for p in params]
     with torch.no_grad():
         for k, m in enumerate(ms):
-            for name, p in (("a", a), ("W", W), ("h", h), ("L", L)):
+            for name, p in zip(("a", "W", "h", "L"), final, strict=True):
                 getattr(m, name).copy_(p[k])
     per = [list(col) for col in zip(*losses, strict=True)]
-    return per[0] if single else per
+    if val is None:
+        return per[0] if single else per
+    return (per[0], best[0]) if single else (per, best)
 
 
 @torch.no_grad()
@@ -452,28 +604,44 @@ def lorenz_data(cfg: Config, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def lorenz_experiment(cfg: Config, seed: int, device=None, P_sweep=None) -> dict:
-    """Train AL-RNNs (M = cfg.M) for each P on Lorenz-63; free run T_gen steps after
-    gen_transient and score with the shared D_stsp and D_H against the held-out segment."""
+    """Train ``lorenz_inits`` AL-RNNs (M = cfg.M) for each P > 0 and ``linear_inits`` for P = 0
+    (a linear RNN, whose free runs all end alike) on Lorenz-63, all at once as one stacked
+    model; each keeps its checkpoint with the best validation score (mean D_stsp of T_gen-step
+    free runs from ``val_starts`` points of the last ``val_len`` training samples, extent
+    guard) and, per P, the initialisation with the best one is kept.
+    It is then run freely for T_gen steps after gen_transient from the held-out test segment
+    and scored with the shared D_stsp and D_H, its attractor statistics and the short-horizon
+    prediction error."""
     xtr, xte = lorenz_data(cfg, seed)
     xtr, xte = xtr.to(device), xte.to(device)
+    xfit, xval = xtr[: -cfg.val_len], xtr[-cfg.val_len:]
     out = dict(x_train=xtr, x_test=xte, runs={})
     floor = xtr[-cfg.T_gen:]
     out["floor_dstsp"] = dstsp(xte, floor, cfg.n_bins)
     out["floor_dh"] = dh(xte, floor, cfg.psd_smoothing)
     Ps = tuple(cfg.P_sweep if P_sweep is None else P_sweep)
     g = torch.Generator().manual_seed(1000 * seed + 10)
-    models = [ALRNN(cfg.M, P, 3, generator=g, device=device) for P in Ps]
-    losses = train(models, xtr, seq_len=cfg.seq_len, tau=cfg.tau, batch=cfg.batch,
-                   steps=cfg.steps, lr=cfg.lr, noise=cfg.noise, generator=g,
-                   desc=f"Lorenz P={Ps}")
-    for P, m, ls in zip(Ps, models, losses, strict=True):
+    counts = [cfg.linear_inits if P == 0 else cfg.lorenz_inits for P in Ps]
+    dt = getattr(torch, cfg.train_dtype)
+    models = [ALRNN(cfg.M, P, 3, generator=g, dtype=dt, device=device)
+              for P, R in zip(Ps, counts, strict=True) for _ in range(R)]
+    losses, val = train(models, xfit.to(dt), seq_len=cfg.seq_len, tau=cfg.tau, batch=cfg.batch,
+                        steps=cfg.steps, lr=cfg.lr, noise=cfg.noise, generator=g,
+                        val=xval.to(dt), val_every=cfg.val_every, val_transient=cfg.gen_transient,
+                        val_starts=cfg.val_starts, val_steps=cfg.T_gen, n_bins=cfg.n_bins,
+                        desc=f"Lorenz P={Ps}, {counts} initialisations")
+    for i, P in enumerate(Ps):
+        ks = range(sum(counts[:i]), sum(counts[: i + 1]))
+        k = min(ks, key=lambda j: val[j])
+        m = models[k].to(F64)  # evaluated and analysed in float64
         Z = free_run(m, xte[0], cfg.T_gen, cfg.gen_transient)
         X = Z[:, :3]
-        finite = bool(torch.isfinite(Z).all())
-        out["runs"][P] = dict(model=m, losses=ls, Z=Z, finite=finite,
+        out["runs"][P] = dict(model=m, losses=losses[k], Z=Z, finite=bool(torch.isfinite(Z).all()),
+                              val=val[k], val_all=[val[j] for j in ks],
                               dstsp=dstsp(xte, X, cfg.n_bins),
                               dh=dh(xte, X, cfg.psd_smoothing),
-                              pe=prediction_error(m, xte, cfg.pe_warmup, cfg.pe_horizon))
+                              pe=prediction_error(m, xte, cfg.pe_warmup, cfg.pe_horizon),
+                              **attractor_stats(xte, X))
     return out
 
 
