@@ -73,6 +73,11 @@ class LlamaConfig:
 SMOLLM2_135M = LlamaConfig()
 
 
+def rms_norm(x: torch.Tensor, eps: float) -> torch.Tensor:
+    """``x / sqrt(mean(x², last dim) + eps)``: RMSNorm without a gain, in ``x``'s dtype."""
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
+
+
 class RMSNorm(nn.Module):
     def __init__(self, dim: int, eps: float = 1e-5):
         super().__init__()
@@ -80,9 +85,7 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        xf = x.float()
-        xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)
-        return self.weight * xf.to(x.dtype)
+        return self.weight * rms_norm(x.float(), self.eps).to(x.dtype)
 
 
 def rope_cos_sin(positions: torch.Tensor, head_dim: int, theta: float, dtype=torch.float32):

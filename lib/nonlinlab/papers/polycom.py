@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nonlinlab.core import ProfileConfig, Profiles, progress, require
+from nonlinlab.models.llama import rms_norm  # N(z) over the FFN hidden dim, per token
 
 ACTIVATIONS = ("relu", "gelu", "relu2", "swiglu", "polyrelu", "polynorm")
 LABELS = {"relu": "ReLU", "gelu": "GELU", "relu2": "ReLU$^2$", "swiglu": "SwiGLU",
@@ -46,11 +47,6 @@ POLY = ("polyrelu", "polynorm")
 
 
 # ------------------------------------------------------------------------------ activations
-
-
-def rms_norm(z: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """N(z) = z / sqrt(mean(z^2, last dim) + eps) -- per token, over the FFN hidden dim."""
-    return z * torch.rsqrt(z.pow(2).mean(-1, keepdim=True) + eps)
 
 
 def _compute_dtype(x: torch.Tensor) -> torch.dtype:

@@ -68,6 +68,7 @@ import torch
 
 from ..core import ProfileConfig, Profiles, require
 from ..core.numerics import log_parabola_argmin
+from ..models.llama import rms_norm
 
 PARAMETRISATIONS = ("sp", "mup", "mup_wd")
 
@@ -288,11 +289,7 @@ def noise_equilibrium(lrs: Sequence[float], wds: Sequence[float], n: int, horizo
 # ------------------------------------------------------------------------------------------
 
 
-def rms_norm(h: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """RMSNorm over the last dimension, without a gain (gains are applied by the caller)."""
-    return h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
-
-
+RMS_EPS = 1e-6  # RMSNorm epsilon (gains are applied by the caller)
 MATRIX_KEYS = ("qkv", "o", "up", "down")  # matrix-like parameters of every block
 
 
@@ -352,16 +349,17 @@ def lm_forward(p: dict[str, torch.Tensor], x: torch.Tensor, cfg: Config,
     cos, sin, mask = tables if tables is not None else _rope_tables(seq, hd, x.device)
     h = p["embed"][:, x.reshape(-1)]  # (models, batch·L, d)
     for layer in range(cfg.layers):
-        a = rms_norm(h) * p[f"gain_attn{layer}"]
+        a = rms_norm(h, RMS_EPS) * p[f"gain_attn{layer}"]
         qkv = torch.bmm(a, p[f"qkv{layer}"]).view(models, batch, seq, 3, heads, hd)
         q, k, v = qkv.permute(3, 0, 1, 4, 2, 5)  # each (models, batch, heads, L, hd)
         q, k = _rope(q, cos, sin), _rope(k, cos, sin)
         att = torch.softmax(q @ k.transpose(-1, -2) * hd**-0.5 + mask, -1)
         y = (att @ v).permute(0, 1, 3, 2, 4).reshape(models, batch * seq, width)
         h = h + torch.bmm(y, p[f"o{layer}"])
-        value, gate = torch.bmm(rms_norm(h) * p[f"gain_mlp{layer}"], p[f"up{layer}"]).chunk(2, -1)
+        value, gate = torch.bmm(rms_norm(h, RMS_EPS) * p[f"gain_mlp{layer}"],
+                                p[f"up{layer}"]).chunk(2, -1)
         h = h + torch.bmm(torch.nn.functional.silu(gate) * value, p[f"down{layer}"])
-    return output_mult * torch.bmm(rms_norm(h) * p["gain_final"], p["readout"])
+    return output_mult * torch.bmm(rms_norm(h, RMS_EPS) * p["gain_final"], p["readout"])
 
 
 def lr_schedule(step: int, steps: int, warmup_frac: float) -> float:
