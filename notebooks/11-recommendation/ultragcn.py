@@ -281,7 +281,7 @@ eff.round(3)
 # with the official configurations (UltraGCN: 1500 negatives, batch 512; LightGCN: batch 2048).
 
 # %%
-gowalla = paper.LG._STATS["gowalla"]  # (users, items, training pairs)
+gowalla = paper.LG.DATASET_STATS["gowalla"]  # (users, items, training pairs)
 settings = {  # graph size, UltraGCN settings, LightGCN batch
     "MovieLens-100k fit, ci settings": ((fit.n_users, fit.n_items, len(fit.train)), cfg,
                                         cfg.batch_size),

@@ -179,8 +179,8 @@ CONFIGS = Profiles(
 
 
 def _sizes(cfg: Config, dataset: str) -> tuple[int, int, int]:
-    return LG._STATS.get(dataset) or (cfg.planted_users, cfg.planted_items,
-                                      cfg.planted_users * 15)
+    return LG.DATASET_STATS.get(dataset) or (cfg.planted_users, cfg.planted_items,
+                                             cfg.planted_users * 15)
 
 
 def ultra_epoch_cost(n_users: int, n_items: int, n_train: int, cfg: Config) -> float:
