@@ -70,8 +70,8 @@ def test_estimate_seconds_budget():
 
 
 def test_fit_inr_reduces_reconstruction_loss():
-    cfg = P.Config(full_width=4, min_width=2, hidden=16, blocks=1, freqs=2, fit_steps=30,
-                   k_samples=2)
+    cfg = P.Config(full_width=4, min_width=2, held_out=(3,), hidden=16, blocks=1, freqs=2,
+                   fit_steps=30, k_samples=2)
     data = {"xtr": torch.zeros(1, 1, 8, 8), "xte": torch.randn(20, 1, 8, 8),
             "yte": torch.randint(10, (20,))}
     target = [w.detach() for w in _rand_ws(4)]
@@ -90,3 +90,39 @@ def test_size_noise_moves_sizes_only_when_asked():
     assert torch.all(plain[2][:, 4] == 8 / 32)           # sizes exact without size noise
     assert float(noisy[2][:, 4].std()) > 0                # official: sizes are noisy too
     assert float((noisy[2][:, 4] * 32 - 8).abs().max()) <= 0.5
+
+
+def test_batched_generation_matches_per_tensor_reference():
+    """One packed INR call for several widths == each tensor's head on its own coordinates."""
+    cfg = P.Config(full_width=8, min_width=2, hidden=16, blocks=2, freqs=3)
+    m = P.NeuMeta(cfg)
+    with torch.no_grad():
+        m.b_out.normal_()  # biases not zeroed, so every head's output is checked
+        batched = m.generate((2, 5, 8))
+        for h in (2, 5, 8):
+            for t, (x, s) in enumerate(zip(P.coordinates(h, m.norm), P.shapes(h), strict=True)):
+                y = m.heads(x[None], torch.tensor([t]))[0] / (s[1] if len(s) > 1 else 1)
+                ref = y.reshape(s) if len(s) == 4 else y[:, 4].reshape(s)
+                assert torch.allclose(batched[h][t], ref, atol=1e-6), (h, t)
+        # heads are distinct: swapping the head index changes the output
+        x = P.coordinates(4, m.norm)[2][None]
+        assert not torch.allclose(m.heads(x, torch.tensor([2])), m.heads(x, torch.tensor([3])))
+
+
+def test_noisy_generation_moves_weights_and_averages_back():
+    cfg = P.Config(full_width=4, min_width=2, held_out=(3,), hidden=16, blocks=1, freqs=2)
+    m = P.NeuMeta(cfg)
+    gen = torch.Generator().manual_seed(0)
+    clean = m(4)
+    noisy = m(4, 1.0, gen)
+    assert any(not torch.allclose(a, b) for a, b in zip(clean, noisy, strict=True))
+    one = m.sample(4, 1, 1.0, gen)                         # K=1: the noise-free sample
+    assert all(torch.equal(a, b) for a, b in zip(clean, one, strict=True))
+
+
+def test_held_out_widths_are_unseen_and_checked():
+    cfg = P.Config()
+    assert cfg.train_widths == (2, 4, 5, 7, 8)
+    assert set(P.unseen_gap(dict.fromkeys(cfg.eval_widths, 0.5), cfg)) == {3, 6}
+    with pytest.raises(ValueError):
+        P.Config(full_width=4, min_width=2, held_out=(4,))
