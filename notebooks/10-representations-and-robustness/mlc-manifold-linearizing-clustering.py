@@ -32,10 +32,11 @@
 # reproduces on both data sets. Of the clustering headline, the part that MLC is more accurate
 # than its own initialisation reproduces on the real digits with the authors' recipe for fixed
 # input features (ACC 0.57–0.72 → 0.72–0.88 over seven seeds); that it is also more accurate
-# than k-means and spectral clustering on the same inputs holds on some seeds only, and on the
-# nested circles, where the initialisation is already perfect, MLC loses accuracy — those parts
-# are reported, not verified. Noisier circles, and curved surfaces through the origin in place
-# of the circles, gave no regime where MLC's gain held at every seed (see the Discussion).
+# than k-means and spectral clustering on the same inputs holds on some seeds only (also when
+# the best of four restarts is chosen by the MCR² objective), and on the nested circles, where
+# the initialisation is already perfect, MLC loses accuracy — those parts are reported, not
+# verified. Noisier circles, and curved surfaces through the origin in place of the circles,
+# gave no regime where MLC's gain held at every seed (see the Discussion).
 #
 # Run it: the rocket button above opens this page on Colab (choose a GPU runtime for the
 # `full` profile); locally, `make book` runs every chapter at the `ci` profile.
@@ -415,90 +416,86 @@ ch.claims.check()
 # | **MLC (spectral on $\Gamma$)** | **0.879, 0.834, 0.798, 0.819, 0.723** | **0.782** | **0.792** |
 # | k-means (MLC features) | 0.894, 0.832, 0.831, 0.918, 0.848 | 0.826 | 0.889 |
 #
-# NMI rises with it (0.58–0.66 → 0.77–0.85). An earlier version of this chapter initialised the
-# digits with 200 steps of TCR on two augmented views (random one-pixel shifts); from that
-# stronger start (ACC 0.76–0.84) the MCR² phase *lowered* the accuracy at every seed (to
-# 0.62–0.68), so the gain depends on the initialisation being a warm-up rather than a converged
-# self-supervised representation. Note what the comparison is: the warmed-up initialisation
-# clusters *worse* than k-means on the pixels (0.57–0.72 against 0.77–0.80), so "MLC beats its
-# initialisation" here says that the MCR² phase with the doubly stochastic membership is what
-# finds the clusters, not that it refines an already good clustering.
+# NMI rises with it (0.58–0.66 → 0.77–0.85). From a stronger start — 200 steps of TCR on two
+# augmented views (one-pixel shifts), ACC 0.76–0.84 — the MCR² phase *lowered* the accuracy at
+# every seed (to 0.62–0.68): the gain needs the initialisation to be a warm-up, not a converged
+# self-supervised representation. The warmed-up initialisation clusters *worse* than k-means on
+# the pixels (0.57–0.72 against 0.77–0.80), so "MLC beats its initialisation" here says that the
+# MCR² phase with the doubly stochastic membership is what finds the clusters, not that it
+# refines an already good clustering.
 #
 # **What did not match.** (i) *MLC against k-means and spectral clustering on the same
 # inputs* (digits): ahead at seeds 0, 1 and 3 (by 0.071, 0.026, 0.011), behind at seeds 2, 4, 7
 # and 11 (by 0.010–0.085), so it is reported, not verified. k-means on the MLC features beats
-# both baselines at every seed (by 0.023–0.110), but that is not the paper's readout. A learning
-# rate of $10^{-3}$ instead of $3\cdot10^{-4}$ for the MCR² phase (seed 2: 0.825, seed 4: 0.769)
-# or 200 MCR² steps (seed 2: 0.805) did not change the picture; $d=32$ neither (seed 2: 0.803).
+# both baselines at every seed (by 0.023–0.110), but that is not the paper's readout. Neither a
+# learning rate of $10^{-3}$ for the MCR² phase (seed 2: 0.825, seed 4: 0.769), nor 200 MCR²
+# steps (seed 2: 0.805), nor $d=32$ (seed 2: 0.803), nor 200 warm-up steps (seed 2: 0.806,
+# seed 4: 0.801) lifts MLC above spectral clustering's 0.808 at every seed.
+#
+# *Where the spread over seeds comes from, and restarts.* Not from the readout: eight k-means
+# seeds of the spectral step give the same ACC to three decimals (seeds 0, 2, 4), and the
+# official readout of one training batch's $\Gamma$ (512 digits, 5 Sinkhorn iterations) stays
+# within 0.03 of the whole-set one. Not mainly from the batch order: with the digits in the
+# order of seed 0, the initial weights of seed 0 reach 0.874–0.879 under three batch orders,
+# those of seed 4 reach 0.746–0.795. The authors' code for fixed features trains one run
+# (seed 42) and prints the readout of a training batch's $\Pi$ while it trains; it does not
+# select among runs. Selecting by the training objective itself uses no labels, so we tried it:
+# four independent initialisations per seed, keeping the run with the lowest MCR² objective on
+# the whole set (`paper.digits_experiment` with `restarts=4`):
+#
+# | digits, ACC | seed 0 | seed 1 | seed 2 | seed 3 | seed 4 | seed 7 | seed 11 |
+# |---|---|---|---|---|---|---|---|
+# | MLC, four restarts | .879 .796 .806 .806 | .834 .804 .875 .863 | .798 .874 .810 .794 | .819 .770 .794 .799 | .723 .843 .815 .848 | .782 .860 .806 .768 | .792 .855 .728 .840 |
+# | MLC, lowest objective | 0.879 | 0.875 | 0.874 | 0.799 | 0.848 | 0.806 | 0.840 |
+# | − max(k-means, spectral) | +0.071 | +0.067 | +0.066 | −0.009 | +0.040 | +0.006 | +0.032 |
+#
+# The selection lifts the median over seeds from 0.798 to 0.848, but the objective picks the
+# most accurate of the four runs at only four seeds of seven: at seed 3 the kept run stays below
+# spectral clustering, at seed 7 it leads by 0.006. Eight restarts do not rescue seed 3 (the
+# same run, 0.799, keeps the lowest objective; a run reaching 0.861 has a higher one); at seed 7
+# they keep a run at 0.820. Each restart costs ≈ 6 s of CPU, so four would also break the 60 s
+# budget; the `ci` profile runs one and the headline stays reported.
+#
 # (ii) *The circles.* k-means fails on nested circles (ACC 0.27–0.29) and MLC beats it by far,
 # but spectral clustering on the raw inputs is perfect (a 10-nearest-neighbour graph has one
 # component per circle) and so is MLC's augmented initialisation (ACC 1.00 at seeds 0–5 and 7);
 # the MCR² phase keeps it at seeds 0–2 and lowers it at seeds 3, 4, 5, 7 and 11 (to 0.83, 0.65,
 # 0.66, 0.73, 0.63) — its membership gets purer while the spectral readout cuts a circle into
-# weakly linked pieces. The official warm-up recipe (50 steps, no augmentation needed on fixed
-# features) does not transfer to raw circle coordinates: with 50 augmented TCR steps (noise
-# 0.1, seed 0) the initialisation reads ACC 0.45 and MLC 0.26. Both circle headlines are
-# reported. What was checked against the official code: the signs and scales of the two
-# rates ($-R(Z)+R_c(Z,\Gamma)$, $\epsilon^2=0.1$), $\eta=0.175$ and 5 Sinkhorn iterations in
-# training, $\lvert CC^\top\rvert$, the $\tfrac{\gamma}{2}\lVert\Gamma\rVert_F^2$ regulariser with
+# weakly linked pieces. The official 50-step warm-up does not transfer to raw circle
+# coordinates (50 augmented TCR steps, noise 0.1, seed 0: initialisation 0.45, MLC 0.26). Both
+# circle headlines are reported.
+#
+# *Checked against the official code:* the signs and scales of the two rates
+# ($-R(Z)+R_c(Z,\Gamma)$, $\epsilon^2=0.1$), $\eta=0.175$ and 5 Sinkhorn iterations in training,
+# $\lvert CC^\top\rvert$, the $\tfrac{\gamma}{2}\lVert\Gamma\rVert_F^2$ regulariser with
 # $\gamma=0.05$, unit-norm heads, the one-shot copy of the feature head into the cluster head,
 # the warm-up, and the row-normalised spectral readout. Departures that remain: Adam instead of
 # SGD (at 100 steps the official SGD barely moves), $d=16$ instead of 128, the whole data set's
-# $\Gamma$ (50 Sinkhorn iterations) instead of one batch's at inference. Frozen ImageNet
-# features were tried as the fixed inputs (EfficientNet-Lite0, the pretrained image model that
-# installs offline, on the digits upsampled to 32 and 64 pixels): k-means 0.47 and 0.62,
-# spectral clustering 0.54 and 0.63 — worse than the pixels — and 13–56 s of extraction on
-# this machine, so the chapter clusters the pixels.
+# $\Gamma$ (50 Sinkhorn iterations) instead of one batch's at inference, and pixels instead of
+# frozen pretrained features: EfficientNet-Lite0 features (the pretrained image model that
+# installs offline; digits upsampled to 32 and 64 pixels) cluster worse than the pixels
+# (k-means 0.47 and 0.62, spectral 0.54 and 0.63) and cost 13–56 s of extraction here.
 #
-# **Where the digits' spread over seeds comes from.** Not from the readout: eight k-means seeds
-# of the spectral step give the same ACC to three decimals (seeds 0, 2 and 4), and the official
-# readout of one training batch's $\Gamma$ (512 digits, 5 Sinkhorn iterations) stays within
-# 0.03 of the whole-set one (seed 0: 0.85–0.89, seed 2: 0.78–0.81, seed 4: 0.69–0.75, four
-# batches each). Not mainly from the batch order either. With the digits in the order of seed 0,
-# the random initial weights decide the outcome: the weights of seed 0 reach MLC ACC 0.874–0.879 under three
-# batch orders, those of seed 4 reach 0.746–0.795. The 50 warm-up steps leave much of the random
-# initial network in place. 200 warm-up steps instead of 50 narrow the gap (seed 2: 0.806,
-# seed 4: 0.801) but do not close it: spectral clustering of the pixels reads 0.808.
+# **Looking for a planted regime where MLC gains** (seed 0 unless stated; 40–70 s a run here,
+# too much for another `ci` experiment). Noisier circles (noise 0.02, 0.1, 0.2, 0.3) defeat
+# spectral clustering (ACC 1.00, 1.00, 0.62, 0.53), but the augmented initialisation fails first
+# (1.00, 0.42, 0.54, 0.53) and the MCR² phase does not recover the circles (1.00, 0.43, 0.35,
+# 0.34). Four curved surfaces through the origin, $x=U_cs+c\,V_cq(s)+\sigma\xi$ with
+# $s\sim\mathcal N(0,I_2)$, $q(s)=(s_1^2,s_1s_2,s_2^2)$ and $[U_c\,V_c]$ the orthonormal columns
+# of a random $32\times5$ Gaussian matrix (400 points each, the official recipe for fixed
+# inputs), seeds 0–4: at $c=0.5$, $\sigma=0.1$, MLC − initialisation is −0.072, +0.027, +0.335,
+# +0.310, +0.127 and MLC − spectral −0.274, +0.030, +0.018, −0.053, −0.040; at $c=1$,
+# $\sigma=0.2$, +0.155, −0.058, −0.229, +0.098, +0.075 and +0.122, +0.029, −0.290, +0.010,
+# +0.011. Every setting has a seed where the MCR² phase settles on a union of subspaces that is
+# not the planted one, and training longer makes it worse: at $c=0.5$, $\sigma=0.1$, seed 0, 300
+# MCR² steps push the cross-class $\lvert\cos\rvert$ ratio from 0.34 to 0.11 and the ACC from
+# 0.649 to 0.493 — more linear, around the wrong clusters. At $c=0.5$, $\sigma=0.05$ MLC
+# lifts its initialisation from 0.839 to 0.996, but spectral clustering reads 0.994; projected
+# onto the unit sphere ($\sigma=0.15$) the picture is the same (seed 0: spectral 0.949,
+# initialisation 0.644, MLC 0.636; seed 2: 0.856, 0.416, 0.928). So the chapter keeps the
+# nested circles (low noise) as its planted case.
 #
-# **Looking for a planted regime where MLC gains.** Spectral clustering of the nested circles
-# is perfect at noise 0.02, so we raised the noise (seed 0, the chapter's code):
-#
-# | circles, ACC at noise | 0.02 | 0.1 | 0.2 | 0.3 |
-# |---|---|---|---|---|
-# | k-means (inputs) | 0.292 | 0.293 | 0.291 | 0.289 |
-# | spectral, k-NN graph (inputs) | 1.000 | 1.000 | 0.616 | 0.528 |
-# | initialisation (augmented TCR) | 1.000 | 0.418 | 0.539 | 0.528 |
-# | MLC | 1.000 | 0.428 | 0.351 | 0.339 |
-#
-# At these noise levels the augmented initialisation loses the circles before the MCR² phase
-# starts. The MCR² phase does not recover them. The nested circles also rely on an augmentation
-# that knows the manifolds, which is not how the paper uses MLC. So we tried a union closer to
-# the paper's premise: four curved surfaces through the origin,
-# $x=U_cs+c\,V_cq(s)+\sigma\xi$ with $s\sim\mathcal N(0,I_2)$,
-# $q(s)=(s_1^2,s_1s_2,s_2^2)$, and $[U_c\,V_c]$ the orthonormal columns of a random
-# $32\times5$ Gaussian matrix. There are 400 points per surface, and the official recipe for
-# fixed inputs is used (50 warm-up steps of $-R(Z)$, no augmentation, then the same MCR² phase):
-#
-# | curved surfaces, seeds 0–4 | k-means | spectral | initialisation | MLC | MLC − initialisation | MLC − spectral |
-# |---|---|---|---|---|---|---|
-# | $c=0.5$, $\sigma=0.1$ | 0.34–0.40 | 0.90–0.95 | 0.583–0.932 | 0.649, 0.959, 0.941, 0.893, 0.856 | −0.072, +0.027, +0.335, +0.310, +0.127 | −0.274, +0.030, +0.018, −0.053, −0.040 |
-# | $c=1$, $\sigma=0.2$ | 0.40–0.48 | 0.71–0.75 | 0.642–0.794 | 0.856, 0.736, 0.417, 0.740, 0.759 | +0.155, −0.058, −0.229, +0.098, +0.075 | +0.122, +0.029, −0.290, +0.010, +0.011 |
-#
-# At $c=0.5$, $\sigma=0.05$ (seed 0), MLC lifts its initialisation from 0.839 to 0.996, but
-# spectral clustering reads 0.994. So MLC does beat its initialisation and k-means on most
-# seeds, and sometimes spectral clustering as well, but at no regime on every seed: each
-# setting has a seed where the MCR² phase settles on a union of subspaces that is not the
-# planted one. Training longer makes this worse, not better. At $c=0.5$, $\sigma=0.1$,
-# seed 0, 300 MCR² steps instead of 100 push the cross-class $\lvert\cos\rvert$ ratio from 0.34
-# down to 0.11, and the ACC from 0.649 down to 0.493: the features are more linearized, around
-# the wrong clusters. Projecting the same surfaces onto the unit sphere ($\sigma=0.15$) gives
-# the same picture: seed 0 has spectral 0.949, initialisation 0.644, MLC 0.636; seed 2 has
-# 0.856, 0.416, 0.928. None of these settings supports an asserted claim, so the chapter keeps
-# the nested circles (low noise) as its planted case, and the two circle headlines stay
-# reported. Each run costs 40–70 s on this loaded machine, too much for a seventh `ci`
-# experiment.
-#
-# **Values over seeds** (seeds 0–4 calibrated; 7 and 11 checked with the thresholds frozen):
+# **Values over seeds** (calibrated on seeds 0–4, 7 and 11; rerun with this version):
 #
 # | claim | threshold | seeds 0–4 | seed 7 | seed 11 | worst margin |
 # |---|---|---|---|---|---|
@@ -506,7 +503,7 @@ ch.claims.check()
 # | digits: cross-class $\lvert\cos\rvert$ ratio (headline) | < 0.7 | 0.31, 0.39, 0.34, 0.33, 0.37 | 0.33 | 0.35 | 0.31 (seed 1) |
 # | digits: subspace overlap (headline) | < 0.6 | 0.19, 0.31, 0.32, 0.26, 0.28 | 0.21 | 0.30 | 0.28 (seed 2) |
 # | circles: cross-class $\lvert\cos\rvert$ ratio (headline) | < 0.85 | 0.70, 0.66, 0.68, 0.67, 0.63 | 0.64 | 0.71 | 0.14 (seed 11) |
-# | digits: MLC ACC − k-means on the initial features (paper) | > 0 | 0.151, 0.160, 0.140, 0.200, 0.081 | 0.066 | 0.037 | 0.037 (seed 11) |
+# | digits: MLC ACC − k-means on the initial features (paper) | > 0 | 0.151, 0.160, 0.140, 0.200, 0.082 | 0.067 | 0.037 | 0.037 (seed 11) |
 # | circles: NMI gap to k-means (paper) | > 0.4 | 0.99, 0.99, 0.99, 0.83, 0.80 | 0.72 | 0.60 | 0.20 (seed 11) |
 # | circles: ACC gap to k-means (paper) | > 0.15 | 0.71, 0.73, 0.72, 0.56, 0.37 | 0.46 | 0.36 | 0.21 (seed 11) |
 #
@@ -539,11 +536,9 @@ ch.claims.check()
 # was not run while writing this chapter, and no paper-scale image data set (the paper's
 # CIFAR-10/100, TinyImageNet) is used.
 #
-# **Cost.** The `ci` run takes 51 s of CPU time on one thread (user + system, papermill
-# included; seed 7), as much as the earlier augmented initialisation of the digits (46–53 s):
-# the warm-up is cheaper (50 single-view steps instead of 200 two-view ones) and the rest is
-# unchanged. The run's own wall time was 132–162 s on this machine while other jobs loaded its
-# two cores (load 6–7).
+# **Cost.** The `ci` run takes 46–51 s of CPU time on one thread (user + system, papermill
+# included; seeds 0–4, 7, 11). Its own wall time was 87–113 s on this machine while other jobs
+# loaded its two cores (load ≈ 5).
 
 # %% [markdown]
 # ## Cite this chapter

@@ -116,6 +116,8 @@ def test_configs_validate_and_fit_the_budgets():
         m.CONFIGS.ci.replace(digits_n=5000)
     with pytest.raises(ValueError):
         m.CONFIGS.ci.replace(mlc_opt="rmsprop")
+    with pytest.raises(ValueError):
+        m.CONFIGS.ci.replace(restarts=0)
 
 
 def test_spectral_readout_matches_scikit_learn_on_noisy_blocks():
@@ -129,3 +131,26 @@ def test_spectral_readout_matches_scikit_learn_on_noisy_blocks():
     ours = m.spectral_on_affinity(A, 3, seed=0)
     ref = spectral_clustering(A, n_clusters=3, random_state=0)
     assert clustering_accuracy(ref, ours) == 1.0 == clustering_accuracy(labels, ours)
+
+
+def test_restarts_keep_the_lowest_objective_run():
+    """Restarts select by the label-free MCR² objective on the whole set: the kept run is the one
+    with the lowest objective among the independent runs (seed, then 1000·seed + r)."""
+    cfg = m.CONFIGS.ci.replace(hidden=16, z_dim=4, batch=24, pre_steps=3, mlc_steps=4,
+                               eval_iters=5)
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 20)
+    x_np = (rng.standard_normal((60, 8)) + 3 * np.eye(8)[labels]).astype(np.float32)
+    x = torch.from_numpy(x_np)
+
+    def views(idx):
+        return (x[idx],)
+
+    singles = [m.run_mlc(x_np, labels, 3, views, cfg, s, 0.0, cfg.pre_steps)
+               for s in (2, 2001, 2002)]
+    objs = [m.full_objective(r["model"], x, cfg) for r in singles]
+    best = m.run_mlc(x_np, labels, 3, views, cfg, 2, 0.0, cfg.pre_steps, restarts=3)
+    assert best["objective"] == pytest.approx(min(objs), rel=1e-9)
+    assert len(set(np.round(objs, 9))) == 3          # the restarts differ
+    np.testing.assert_allclose(best["mlc"]["Z"], singles[int(np.argmin(objs))]["mlc"]["Z"])
+    assert math.isnan(singles[0]["objective"])       # one run: nothing to select

@@ -81,6 +81,11 @@ Paper vs code, and what we changed
   beats k-means and spectral clustering on the same inputs depends on the seed (reported).
   On the circles, after a strong augmented initialisation (ACC 1.00), the MCR² phase
   fragments the circles (reported; see the chapter's Discussion).
+* Restarts (``Config.restarts``, default 1; not in the official code, which trains one run):
+  independent initialisations of the digits run, keeping the one with the lowest MCR² objective
+  on the whole set (:func:`full_objective`, no labels). Four restarts lift the median digits ACC
+  over seeds 0–4, 7, 11 from 0.798 to 0.848, but not above spectral clustering of the pixels at
+  every seed (seed 3: 0.799 against 0.808), and each costs ≈ 6 s of CPU, so ``ci`` runs one.
 """
 
 from __future__ import annotations
@@ -133,6 +138,7 @@ class Config(ProfileConfig):
     angle_jitter: float = 0.5     # circles: augmentation = angle jitter (rad) + fresh noise
     digits_n: int = 1797          # real digits: how many of sklearn's 1797
     eval_iters: int = 50          # Sinkhorn iterations for the inference Γ
+    restarts: int = 1             # digits: independent inits, the lowest MCR² objective kept
 
     def check(self) -> None:
         require(self.k >= 2 and self.n_per_class >= 10, "need k >= 2 manifolds of >= 10 points")
@@ -140,6 +146,7 @@ class Config(ProfileConfig):
         require(self.eta > 0 and self.eps2 > 0, "eta and eps2 must be positive")
         require(10 <= self.digits_n <= 1797, "digits_n must be in [10, 1797]")
         require(self.mlc_opt in ("adam", "sgd"), "mlc_opt must be 'adam' or 'sgd'")
+        require(self.restarts >= 1, "restarts must be >= 1")
 
 
 CONFIGS = Profiles(
@@ -155,7 +162,8 @@ def estimate_seconds(cfg: Config) -> float:
     (hidden² + batch·(d + 10)); the full profile runs it ≈ 30× faster on a GPU. Spectral
     clustering of an n×n membership (dense, CPU) ≈ 3e-7 s × n², five calls per data set."""
     per_step = 0.6e-9 * cfg.batch * (cfg.hidden ** 2 + cfg.batch * (cfg.z_dim + 10))
-    steps = cfg.pre_steps + 2 * (cfg.pre_steps_circles + cfg.mlc_steps)  # circles: two views
+    steps = (cfg.restarts * (cfg.pre_steps + cfg.mlc_steps)      # digits
+             + 2 * cfg.pre_steps_circles + cfg.mlc_steps)       # circles: two TCR views
     train = steps * per_step / (30 if cfg.hidden > 256 else 1)
     spectral = 5 * 3e-7 * ((cfg.n_per_class * cfg.k) ** 2 + cfg.digits_n ** 2)
     return train + spectral
@@ -390,21 +398,46 @@ def evaluate(model: MLCNet, x: torch.Tensor, labels: np.ndarray, k: int, cfg: Co
 # --------------------------------------------------------------------------------------------
 
 
+@torch.no_grad()
+def full_objective(model: MLCNet, x: torch.Tensor, cfg: Config, member=membership) -> float:
+    """The training objective (Eq. 7 + regulariser, training's Sinkhorn iterations) on the whole
+    set, float64: label-free, so it may select among restarts."""
+    Z, C = embed(model, x)
+    Gamma = member(C.double(), cfg.eta, cfg.sinkhorn_iters)
+    return float(mlc_loss(Z.double(), Gamma, cfg.eps2, cfg.gamma)[0])
+
+
 def run_mlc(x_np: np.ndarray, labels: np.ndarray, k: int, views, cfg: Config, seed: int,
-            inv_weight: float, pre_steps: int, member=membership) -> dict:
-    """TCR init → evaluate → MLC → evaluate; plus k-means on the initial features."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
+            inv_weight: float, pre_steps: int, member=membership, restarts: int = 1) -> dict:
+    """TCR init → MLC, ``restarts`` times from independent random weights (seed ``seed``, then
+    ``1000·seed + r``); the run with the lowest MCR² objective on the whole set is kept (no
+    labels used), then its initialisation and result are evaluated; plus k-means on the
+    initial features."""
     x = torch.as_tensor(x_np, dtype=torch.float32)
-    model = MLCNet(x.shape[1], cfg.hidden, cfg.z_dim)
-    pre = pretrain(model, views, len(x), cfg, gen, inv_weight, pre_steps)
+    best = None
+    for r in range(restarts):
+        s = seed if r == 0 else 1000 * seed + r
+        torch.manual_seed(s)
+        gen = torch.Generator().manual_seed(s)
+        model = MLCNet(x.shape[1], cfg.hidden, cfg.z_dim)
+        pre = pretrain(model, views, len(x), cfg, gen, inv_weight, pre_steps)
+        init_state = copy.deepcopy(model.state_dict())
+        hist = train_mlc(model, views, len(x), cfg, gen, member)
+        obj = full_objective(model, x, cfg, member) if restarts > 1 else math.nan
+        if best is None or obj < best["objective"]:    # (a single run is kept as it is)
+            best = {"objective": obj, "init_state": init_state, "model": model, "pre": pre,
+                    "hist": hist}
+    model = best["model"]
+    final_state = copy.deepcopy(model.state_dict())
+    model.load_state_dict(best["init_state"])
     init = evaluate(model, x, labels, k, cfg, seed, member)
     init_km = scores(labels, kmeans(init["Z"], k, seed))
-    hist = train_mlc(model, views, len(x), cfg, gen, member)
+    model.load_state_dict(final_state)
     final = evaluate(model, x, labels, k, cfg, seed, member)
     mlc_km = scores(labels, kmeans(final["Z"], k, seed))
     return {"init": init, "init_kmeans": init_km, "mlc": final, "mlc_kmeans": mlc_km,
-            "pre_hist": pre, "hist": hist}
+            "pre_hist": best["pre"], "hist": best["hist"], "objective": best["objective"],
+            "model": model}
 
 
 def circles_experiment(cfg: Config, seed: int, member=membership) -> dict:
@@ -441,7 +474,7 @@ def digits_experiment(cfg: Config, seed: int, member=membership) -> dict:
     def views(idx):      # no augmentation: the inputs are fixed features, as officially
         return (x[idx],)
 
-    res = run_mlc(x_np, labels, 10, views, cfg, seed, 0.0, cfg.pre_steps, member)
+    res = run_mlc(x_np, labels, 10, views, cfg, seed, 0.0, cfg.pre_steps, member, cfg.restarts)
     res["kmeans"] = scores(labels, kmeans(x_np, 10, seed))
     res["spectral"] = scores(labels, spectral_knn(x_np, 10, seed))
     res["x"], res["labels"] = x_np, labels
