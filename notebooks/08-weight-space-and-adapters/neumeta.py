@@ -29,11 +29,10 @@
 # (widths 3 and 6 are held out of training: unseen). We check that the permutation leaves the
 # network's function unchanged and smooths it (the path is compared with an exact solver), that
 # the smoothed weights are easier for the INR to represent, and that NeuMeta's networks at 75 %
-# compression and below beat L1-norm channel pruning without fine-tuning, and that the
-# networks sampled after task training are more accurate with the permutation than without it
-# (the paper's ablation). The paper's stronger
-# claims — full-size accuracy kept down to 75 % compression, and networks at unseen widths as
-# good as their trained neighbours — come closer but do **not** reproduce at the `ci` scale (about
+# compression and below beat L1-norm channel pruning without fine-tuning. The paper's stronger
+# claims — full-size accuracy kept down to 75 % compression, networks at unseen widths as good
+# as their trained neighbours, and an accuracy gain of the permutation after task training
+# above 5 points on every seed — come closer but do **not** reproduce at the `ci` scale (about
 # 1,400 INR steps instead of the official 23,000, on widths four times smaller, where the
 # official coordinate noise trades the trained widths' accuracy against the unseen ones'); they
 # are reported, with the numbers, and asserted only at `full`.
@@ -272,8 +271,8 @@ plt.show()
 # The headline claims asserted at `ci` are the permutation's smoothing, the easier
 # representation of smooth weights and NeuMeta's advantage over pruning without fine-tuning at
 # 75 % compression ($h=4$) and at the strongest compression ($h=2$, one sixteenth of the conv
-# parameters), and the accuracy gain of the permutation after task training; the paper's
-# full-size accuracy at 75 % compression and its unseen widths are asserted only at `full`.
+# parameters); the paper's full-size accuracy at 75 % compression, its unseen widths and the
+# accuracy gain of the permutation after task training are asserted only at `full`.
 
 # %%
 acc, l1, nop = res["neumeta"], res["l1"], res["no_perm"]
@@ -297,7 +296,7 @@ ch.claims.greater(f"accuracy at h={hmin}: NeuMeta − L1 pruning without fine-tu
                   paper="NeuMeta beats pruning without fine-tuning at high compression",
                   note=f"NeuMeta {acc[hmin]:.3f}, L1 {l1[hmin]:.3f}")
 ch.claims.greater("mean accuracy over trained widths: NeuMeta − no permutation",
-                  mean_tw - mean_nop, 0.0, kind="headline",
+                  mean_tw - mean_nop, 0.05, kind="headline", asserted_at=("full",),
                   paper="ablation: accuracy drops without the permutation",
                   note=f"NeuMeta {mean_tw:.3f}, no permutation {mean_nop:.3f}")
 ch.claims.greater(f"accuracy at h={h75} (75 % compression): NeuMeta − pretrained at h={H}",
@@ -346,13 +345,15 @@ ch.claims.check()
 # channel pruning without fine-tuning at 75 % compression ($h=4$: 0.80–0.86 against 0.24–0.61)
 # and at the strongest compression ($h=2$, 1/16 of the conv parameters: 0.43–0.71 against
 # 0.12–0.28). The same training on unpermuted weights is worse on all seven calibration seeds,
-# by 4.4 to 13.4 points averaged over the trained widths — the direction the paper's ablation
-# reports, asserted as a gain above 0 on every seed (the research brief's check is the same
-# direction, on the mean over seeds). Earlier versions of this page asked for 5 points, a margin
-# of our own, and reported the claim: its values were then −1.1 to +27.8 points, with a seed
-# below 0. With the held-out widths of this version (below) no calibration seed is below
-# 4.4 points; the threshold was lowered to the paper's direction after seeing these values, and
-# the values of four further seeds, not used to set anything, are quoted below.
+# by 4.4 to 13.4 points averaged over the trained widths (5.3–11.9 at four further seeds) —
+# the direction the paper's ablation reports, but not by the 5 points we ask for on every seed
+# (seed 11: 4.4), so it stays reported (before this version: −1.1 to +27.8 points). Why not ask
+# for the direction alone, a gain above 0, which every seed we ran meets? Because that check
+# does not fail when the method is broken: with the shortest-path order replaced by a *random*
+# channel order (the lead's sabotage, seed 3, a notebook rerun) "NeuMeta − no permutation"
+# still reads +0.017 — two unsmooth orders differ by a few points of training noise — while
+# the TV and reconstruction headlines fail as they should (0.997 and 1.10). A 5-point margin
+# separates the smoothing's gain (4.4–13.4) from that noise (+1.7) on all seeds but one.
 #
 # **What did not match, and why.** At $h=4$ NeuMeta reaches 0.80–0.86 against the pretrained
 # 0.91–0.96 (NeuMeta − pretrained −0.083 to −0.156), and even at the full width $h=8$ only
@@ -390,11 +391,11 @@ ch.claims.check()
 # 0.765, 0.545, 0.704 (< 0.9, worst margin 0.135, seed 4); NeuMeta − L1 at $h=2$ 0.217, 0.153,
 # 0.278, 0.503, 0.569, 0.383, 0.400 (> 0.1, worst margin 0.053, seed 1); NeuMeta − L1 at $h=4$
 # 0.206, 0.436, 0.231, 0.453, 0.514, 0.600, 0.333 (> 0.1, worst margin 0.106, seed 0).
-# NeuMeta − no permutation 0.134, 0.097, 0.112, 0.097, 0.057, 0.113, 0.044 (> 0, worst margin
-# 0.044, seed 11; the lead's seeds 5, 6, 8, 9, not used to set anything: 0.053, 0.119, 0.103,
-# 0.102). Reported: NeuMeta − pretrained at $h=4$ −0.156, −0.111, −0.103, −0.083, −0.094,
-# −0.108, −0.111 (> −0.03 fails on all); worst unseen gap −0.078, −0.054, −0.056, −0.049,
-# −0.035, −0.058, −0.049 (> −0.05 fails on four).
+# Reported: NeuMeta − no permutation 0.134, 0.097, 0.112, 0.097, 0.057, 0.113, 0.044 (> 0.05
+# fails on seed 11; the lead's seeds 5, 6, 8, 9: 0.053, 0.119, 0.103, 0.102); NeuMeta −
+# pretrained at $h=4$ −0.156, −0.111, −0.103, −0.083, −0.094, −0.108, −0.111 (> −0.03 fails on
+# all); worst unseen gap −0.078, −0.054, −0.056, −0.049, −0.035, −0.058, −0.049 (> −0.05 fails
+# on four). The lead's seeds 5, 6, 8 and 9 pass every asserted claim.
 #
 # **Where the chapter deviates, and why.** 8×8 scikit-learn digits instead of 28×28 MNIST; the
 # LeNet-like target keeps the official layout (three convolutions $h$, $2h$, $4h$, replicate
@@ -415,7 +416,7 @@ ch.claims.check()
 # page (seed 0; the notebook calls exactly these): (1) no permutation (the SHP order replaced by
 # the trained order) — the TV headline fails (ratio 1.000 ≥ 0.85), so does the reconstruction
 # headline (1.000 ≥ 0.9) and NeuMeta − L1 at $h=4$ (0.069 ≤ 0.1: NeuMeta at $h=4$ falls from
-# 0.80 to 0.67); the permutation headline reads 0.000 (not above 0: it fails); NeuMeta − L1
+# 0.80 to 0.67); the reported permutation ablation reads 0.000 (< 0.05, it fails); NeuMeta − L1
 # at $h=2$ still passes (0.194). (2) one width only (the INR trained at the full width alone) —
 # both pruning headlines fail ($h=2$: −0.014, $h=4$: −0.147 ≤ 0.1), although the full-width
 # network then reaches 0.97. (3) no coordinate noise (training, fit and sampling) — the
