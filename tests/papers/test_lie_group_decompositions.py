@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.linalg as sl
 import torch
+import torch.nn.functional as F
 
 from nonlinlab.papers import lie_group_decompositions as P
 
@@ -153,13 +154,40 @@ def test_group_conv_shapes_and_identity_reduction():
     assert net(x).shape == (2, 10)
     # with the identity sampler every sample carries the same kernel: the lifted channels agree
     ident = P.GroupNet(cfg, "identity")
-    s = ident.samples()
+    s = P.sample_pair(cfg.gsamples, cfg.group, "identity")
     h = ident.lift(x, s[1])
     torch.testing.assert_close(h[:, :, 0], h[:, :, 2])
     with pytest.raises(ValueError):
         net(torch.randn(2, 3, 8, 8))
     with pytest.raises(ValueError):
         P.build("group:nope", cfg)
+
+
+def test_identity_control_with_one_sample_is_the_network_with_identical_copies():
+    """The identity sampler computes one sample and counts it gsamples times: same logits and
+    same gradients as the network evaluated on gsamples identical samples (I)."""
+    cfg = P.Config(gsamples=4, channels=3, out_channels=5, inr_dim=8)
+    torch.manual_seed(0)
+    net = P.GroupNet(cfg, "identity").double()
+    assert net.samples()[0].shape == (1, 2, 2)
+    x = torch.randn(3, 1, cfg.canvas, cfg.canvas, dtype=torch.float64)
+    y = torch.tensor([1, 4, 7])
+    full = tuple(t.double() for t in P.sample_pair(cfg.gsamples, cfg.group, "identity"))
+    outs, grads = [], []
+    for samples in (None, full):
+        net.zero_grad()
+        out = net(x, samples)
+        F.cross_entropy(out, y).backward()
+        outs.append(out.detach())
+        grads.append(torch.cat([p.grad.flatten() for p in net.parameters()]))
+    torch.testing.assert_close(outs[0], outs[1], rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-8, atol=1e-12)
+    # counting the sample once instead of gsamples times is a different network
+    net.zero_grad()
+    one = net.gconv(net.lift(x, full[1][:1]), full[0][:1], full[1][:1], 1)
+    many = net.gconv(net.lift(x, full[1][:1]), full[0][:1], full[1][:1], cfg.gsamples)
+    torch.testing.assert_close(many, cfg.gsamples * one)
+    assert not torch.allclose(many, one)
 
 
 def test_warp_matches_the_affine_map():
