@@ -185,3 +185,38 @@ def test_configs_and_budget():
 def test_llama_default_mlp_untouched():
     cfg = LlamaConfig(vocab_size=20, d_model=16, n_layers=1, n_heads=2, n_kv_heads=2, d_ff=8)
     assert type(Llama(cfg).layers[0].mlp).__name__ == "LlamaMLP"
+
+
+def test_stacked_training_equals_separate_runs():
+    """train_lms (every model in one stack: batched matmuls, per-model clipping) follows the
+    trajectory of train_lm run model by model: same init, batches, optimiser, to float noise."""
+    from nonlinlab.data.text import load_corpus
+
+    cfg = P.CONFIGS.ci.replace(d_model=16, n_heads=2, swiglu_width=16, seq_len=16, batch=4,
+                               lm_steps=8, warmup=2, eval_every=4, val_blocks=8, lr=3e-2)
+    corpus = load_corpus("pydoc", tokenizer="bytes")
+    acts = ("relu", "swiglu", "polyrelu", "polynorm")
+    stacked = P.train_lms(acts, cfg, corpus, seeds=(3, 1003))
+    assert set(stacked) == {(a, s) for a in acts for s in (3, 1003)}
+    for (a, s), got in stacked.items():
+        want = P.train_lm(a, cfg, corpus, seed=s)
+        torch.testing.assert_close(got["train_loss"], want["train_loss"], atol=2e-5, rtol=0)
+        torch.testing.assert_close(got["val_loss"], want["val_loss"], atol=2e-5, rtol=0)
+        torch.testing.assert_close(got["coefficients"], want["coefficients"], atol=2e-5, rtol=0)
+        assert got["params"] == want["params"] and got["finite"]
+    # the models are independent: the two seeds differ, and clipping is per model
+    assert stacked["polynorm", 3]["val_loss"] != stacked["polynorm", 1003]["val_loss"]
+
+
+def test_stacked_polynorm_and_polyrelu_per_model_coefficients():
+    g = torch.Generator().manual_seed(2)
+    u = torch.randn(3, 5, 24, generator=g, dtype=torch.float64)
+    w = torch.randn(3, 3, generator=g, dtype=torch.float64)
+    b = torch.randn(3, 1, generator=g, dtype=torch.float64)
+    for name, cls in (("polynorm", P.PolyNorm), ("polyrelu", P.PolyReLU)):
+        got = P._stacked_activation(name, u, w, b)
+        for m in range(3):
+            act = cls().double().set_coefficients([b[m, 0], *w[m].flip(0)])
+            torch.testing.assert_close(got[m], act(u[m]), atol=1e-12, rtol=0)
+    wr, br, ur = (t.clone().requires_grad_() for t in (w, b, u))
+    assert torch.autograd.gradcheck(lambda *a: P._PolyNormFn.apply(*a, 1e-6), (ur, wr, br))
