@@ -19,10 +19,17 @@ def images(n=3, cfg=BASE, seed=0):
     return torch.rand(n, cfg.channels, cfg.image_size, cfg.image_size, generator=g)
 
 
-@pytest.mark.parametrize("mlp", [True, False])
-@pytest.mark.parametrize("qk", P.QK_KINDS)
-@pytest.mark.parametrize("vo", P.VO_KINDS)
-@pytest.mark.parametrize("heads", [1, 3])
+def every_variant(test):
+    """Parametrise ``test`` over every (mlp, qk, vo, heads) combination."""
+    for mark in (pytest.mark.parametrize("heads", [1, 3]),
+                 pytest.mark.parametrize("vo", P.VO_KINDS),
+                 pytest.mark.parametrize("qk", P.QK_KINDS),
+                 pytest.mark.parametrize("mlp", [True, False])):
+        test = mark(test)
+    return test
+
+
+@every_variant
 def test_param_count_matches_modules(mlp, qk, vo, heads):
     cfg = replace(BASE, mlp=mlp, qk=qk, vo=vo, heads=heads)
     model = P.MinimalViT(cfg)
@@ -217,10 +224,7 @@ def test_shift_translates_each_image():
         torch.testing.assert_close(y[i], pad[i, :, 2 + dy:8 + dy, 2 + dx:8 + dx])
 
 
-@pytest.mark.parametrize("mlp", [True, False])
-@pytest.mark.parametrize("qk", P.QK_KINDS)
-@pytest.mark.parametrize("vo", P.VO_KINDS)
-@pytest.mark.parametrize("heads", [1, 3])
+@every_variant
 def test_stacked_forward_equals_members(mlp, qk, vo, heads):
     cfg = replace(BASE, mlp=mlp, qk=qk, vo=vo, heads=heads)
     stack = P.StackedViT(cfg, [5, 6])
