@@ -354,6 +354,12 @@ ch.claims.check()
 # still reads +0.017 — two unsmooth orders differ by a few points of training noise — while
 # the TV and reconstruction headlines fail as they should (0.997 and 1.10). A 5-point margin
 # separates the smoothing's gain (4.4–13.4) from that noise (+1.7) on all seeds but one.
+# Averaging two task trainings per arm (training seed + 7919, the same INR fits; +10 s) did not
+# rescue it: the second pair's gain read −0.014 to +0.216 over seeds 0–4, 7, 11, and the
+# two-pair means 0.175, 0.110, 0.091, 0.041, 0.037, 0.160, 0.084 fail 0.05 on seeds 3 and 4.
+# One pair's gain varies by about 0.06 between training seeds, so a reliable 0.05 needs about
+# four pairs per arm, beyond the budget. (Under the random-order sabotage the two-pair mean
+# read −0.011 at seed 3.)
 #
 # **What did not match, and why.** At $h=4$ NeuMeta reaches 0.80–0.86 against the pretrained
 # 0.91–0.96 (NeuMeta − pretrained −0.083 to −0.156), and even at the full width $h=8$ only
