@@ -260,8 +260,8 @@ pd.DataFrame(accepted[:5], columns=["proxy accuracy", "best accepted graphs"]).r
 # Headline claims: at one image per device EvoNorm-S0 beats BN-ReLU by a wide margin (the
 # paper's small-batch result), S0 at the full batch is on par with BN-ReLU, and the rejection
 # protocols accept the paper's layers while rejecting every planted degenerate layer (the
-# un-normalised S0 among them). Thresholds from seeds 0–4 at the `ci` profile (values in the
-# discussion); the timm equality and batch independence are sanity checks.
+# un-normalised S0 among them). Thresholds set on seeds 0–4 and checked on 0–4, 7 and 11 at
+# the `ci` profile (values in the discussion); the timm equality and batch independence are sanity checks.
 
 # %%
 S0, BN, B0, GN = "EvoNorm-S0", "BN-ReLU", "EvoNorm-B0", "GN-ReLU"
@@ -272,7 +272,8 @@ ch.claims.greater(f"accuracy at $b={tiny}$ per device: EvoNorm-S0 − BN-ReLU",
 ch.claims.greater(f"accuracy at $b={B}$: EvoNorm-S0 − BN-ReLU", acc[(S0, B)] - acc[(BN, B)],
                   -0.02, kind="headline", asserted_at="full",
                   paper="S0 on par with or above BN-ReLU at normal batch sizes (ImageNet)",
-                  note=f"ci: {cfg.steps} steps are too few for S0 to catch up (discussion)")
+                  note=f"ci: {cfg.steps} steps; trained to convergence S0 stays 1–3 points "
+                       "below BN-ReLU (discussion)")
 planted = [n for n in paper.PLANTED if "planted" in n]
 ch.claims.holds("rejection protocols accept EvoNorm-B0 and -S0 and reject every planted layer",
                 verdicts["EvoNorm-S0"].accepted and verdicts["EvoNorm-B0"].accepted
@@ -315,7 +316,8 @@ ch.claims.check()
 # statistics, which miss the variation *between* images — replace them; EvoNorm-S0, per-sample
 # by construction, does not move. Over the calibration seeds 0–4, S0 − BN-ReLU at $b=1$ was
 # 0.468, 0.288, 0.457, 0.456, 0.449 (threshold 0.2; seeds 7 and 11: 0.466 and 0.275), the
-# BN-ReLU drop from $b=32$ to $b=1$ 0.478, 0.491, 0.540, 0.584, 0.449 (threshold 0.2), and S0 −
+# BN-ReLU drop from $b=32$ to $b=1$ 0.478, 0.491, 0.540, 0.584, 0.449 (threshold 0.2; seeds 7
+# and 11: 0.508 and 0.455), and S0 −
 # GN-ReLU at $b=1$ 0.221, 0.130, 0.146, 0.173, 0.038 (threshold 0; seeds 7 and 11: 0.139 and
 # 0.206; the paper also finds S0 above GN-ReLU, but our margin on seed 4 is thin).
 # EvoNorm-B0, batch-dependent, usually degrades as well (0.17–0.69 at $b=1$ over the seven seeds,
@@ -330,7 +332,8 @@ ch.claims.check()
 #
 # **What did not match, and why.** At the full batch of 32 the paper finds S0 and B0 on par with
 # or above BN-ReLU; our 200-step `ci` runs do not show it: S0 − BN-ReLU was −0.010, −0.203,
-# −0.083, −0.128, 0.000 and B0 − BN-ReLU −0.149, −0.121, −0.194, −0.267, +0.053 on seeds 0–4.
+# −0.083, −0.128, 0.000 and B0 − BN-ReLU −0.149, −0.121, −0.194, −0.267, +0.053 on seeds 0–4
+# (seeds 7 and 11: S0 − BN-ReLU −0.042 and −0.180, B0 − BN-ReLU −0.149 and −0.242).
 # BN-ReLU converges fastest in a short run (0.86–0.91), while S0 and B0 are still climbing after
 # 200 steps (their losses in Figure 1 are higher throughout), and the network is small enough
 # that the un-normalised ReLU network reaches 0.66–0.83 as well; these two claims, and the
@@ -340,6 +343,39 @@ ch.claims.check()
 # proxy accuracy 0.24–0.36 against 0.26 for the linear layer and 0.42–0.54 for the paper's layers —
 # on seed 4 nothing was accepted at all. The paper's search (thousands of candidates over three
 # architectures on 5,000 workers, re-ranked on ImageNet) is far beyond this profile.
+#
+# *Does S0 catch up when trained to convergence?* We trained BN-ReLU and S0 at $b=32$ longer,
+# outside this notebook, with the same `ci` network, data and Adam, and one recipe for both
+# layers (the paper inherits the BN baselines' hyper-parameters; the schedule is the library's
+# `schedule="cosine"` with a linear `warmup`, reproducible with `cfg.replace(steps=..., ...)`).
+# S0 − BN-ReLU (test accuracy, 1,000 digits; one standard error of an accuracy near 0.95 is
+# 0.7 points):
+#
+# | recipe | seeds | S0 − BN-ReLU | BN-ReLU | S0 |
+# |---|---|---|---|---|
+# | 200 steps, constant $10^{-2}$ (this page) | 0–4 | −0.203 … 0.000 | 0.75–0.91 | 0.69–0.89 |
+# | 200 steps, cosine $10^{-2}$, no warm-up | 0–4 | −0.433 … −0.114 | 0.87–0.90 | 0.43–0.76 |
+# | 400 steps, cosine $3\cdot10^{-2}$, 25 warm-up | 0–2 | −0.039 … −0.031 | 0.95 | 0.92 |
+# | 800 steps, constant $10^{-2}$ | 0–4 | −0.030 … +0.004 | 0.91–0.94 | 0.91–0.94 |
+# | 800 steps, cosine $10^{-2}$, 50 warm-up | 0–4 | −0.042 … −0.011 | 0.96–0.97 | 0.92–0.95 |
+# | 800 steps, cosine $3\cdot10^{-3}$, 50 warm-up | 0–2 | −0.199 … −0.122 | 0.92–0.94 | 0.73–0.81 |
+# | 800 steps, cosine $3\cdot10^{-2}$, 50 warm-up | 0–2 | −0.026 … +0.003 | 0.95–0.97 | 0.94–0.96 |
+# | 2,000 steps, cosine $10^{-2}$, 100 warm-up | 0–4 | −0.032 … −0.009 | 0.96–0.97 | 0.94–0.96 |
+#
+# The gap shrinks from up to 20–40 points to 1–4 points with training, but it does not close:
+# after 2,000 steps of the decayed schedule, where BN-ReLU has converged (0.965–0.974), S0
+# stays below it on every seed, by 0.9–3.2 points (−0.013, −0.017, −0.012, −0.032, −0.009 on
+# seeds 0–4, mean −0.017); at 800 steps with the larger rate S0 is on par on one seed of three
+# (+0.003) and 2.2–2.6 points below on the others; the constant-rate runs, which leave BN-ReLU
+# short of its converged accuracy (0.91–0.94), look on par on four seeds of five. S0 also
+# needs a large rate (at $3\cdot10^{-3}$ it is 12–20 points behind after 800 steps), and a
+# warm-up does not remove the gap. So at this scale — a width-8/16 network with 2–4 channels
+# per S0 group, on digits — S0 is close to but not on par with BN-ReLU at the full batch; we
+# keep the claim reported with its threshold of −0.02 and do not lower it. Affordability: one
+# training step costs about 9 ms on one core (the network is tiny: per-op overhead, not
+# arithmetic, dominates; the seven trainings use five different layers, so stacking them into
+# one model saves little), so 2,000-step runs would take about 2 minutes for the sweep, beyond
+# the 60 s budget.
 #
 # **Sabotages.** (1) EvoNorm-S0 without its group standard deviation ($y=x\,\sigma(v_1x)\gamma+\beta$,
 # the notebook rerun on seed 0): the rejection headline fails (S0 is rejected by the stability
@@ -352,8 +388,10 @@ ch.claims.check()
 #
 # **Cost.** `estimate_seconds` gives 29 s on paper for the `ci` profile. Measured `wall_time_s`
 # of the whole chapter on the shared 2-core machine: 29 s (seed 0, load average ≈ 3), 40 s
-# (seed 11, load ≈ 4), 53 s (seed 7) and 90 s (seed 4, load ≈ 8) — about two thirds in the seven
-# ResNet trainings, the rest in the search (14 candidates, at most 100 steps each). The `full`
+# (seed 11, load ≈ 4), 53 s (seed 7) and 90 s (seed 4, load ≈ 8); on a quieter machine 18–21 s
+# on all seven calibration seeds (22–25 s of CPU for the whole papermill run) — about two
+# thirds in the seven ResNet trainings, the rest in the search (14 candidates, at most 100
+# steps each). The `full`
 # profile (3,000 steps of a width-32–128 ResNet on 28×28 digits at batch 128 with 1–128 images
 # per device, and a 300-child evolution with 6-node graphs) is written but was not run while
 # writing this chapter (no GPU was available); its estimate is 8 minutes on a T4.

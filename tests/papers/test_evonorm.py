@@ -209,3 +209,26 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(device_batches=(2, 32))
     assert P.fit_groups(24, 32) == 24 and P.fit_groups(20, 8) == 5
+
+
+def test_lr_schedule_and_default_training_unchanged():
+    f = [P.lr_factor(t, 100, "cosine", 10) for t in range(100)]
+    assert f[0] == pytest.approx(0.1)
+    assert f[9] == pytest.approx(0.5 * (1 + math.cos(0.09 * math.pi)))
+    assert f[50] == pytest.approx(0.5) and f[99] < 1e-3 and max(f) < 1
+    assert all(P.lr_factor(t, 100) == 1.0 for t in range(100))
+    with pytest.raises(ValueError, match="schedule"):
+        P.lr_factor(0, 10, "step")
+    with pytest.raises(ValueError):
+        P.CONFIGS.ci.replace(warmup=200)
+    # the optimiser sees the scheduled rate: Adam's first step moves a weight by about the rate,
+    # so with a 10-step warm-up the first step is 10x smaller than without
+    data = P.load_digits(14)
+    moves = []
+    for warmup in (0, 10):
+        torch.manual_seed(0)
+        net = P.SmallResNet("EvoNorm-S0", (4, 8), groups=2)
+        before = net.stem.weight.detach().clone()
+        P.train(net, data, steps=1, batch=8, lr=1e-2, seed=0, schedule="cosine", warmup=warmup)
+        moves.append(float((net.stem.weight.detach() - before).abs().max()))
+    assert moves[0] == pytest.approx(1e-2, rel=1e-3) and moves[1] == pytest.approx(1e-3, rel=1e-3)

@@ -42,6 +42,11 @@ take ``device_batch``: the statistics :math:`s^2_{b,h,w}` are computed over cons
 of ``b`` images of the step's batch (unsynchronised BatchNorm), and the moving variance is
 updated with their mean. The gradient batch is the same for every layer.
 
+**Training.** Adam on cross-entropy; the sweep's learning rate is constant by default
+(``Config.schedule``), or a cosine decay with a linear warm-up (``schedule="cosine"``,
+``warmup``), the same recipe for every layer, as the paper inherits the BN baselines'
+hyper-parameters.
+
 **Layer search** (paper §3): a layer is a computation graph on the input :math:`x`, constants
 and per-channel trainable vectors, whose nodes apply the paper's primitive ops (
 add, mul, div, max, neg, sigmoid, tanh, exp, log, abs, square, sqrt and the moments over
@@ -582,16 +587,30 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, chunk: int = 10
     return hits / len(x)
 
 
+def lr_factor(step: int, steps: int, schedule: str = "constant", warmup: int = 0) -> float:
+    r"""Learning-rate multiplier at ``step`` (0-based): 1 (``"constant"``) or the cosine decay
+    :math:`\tfrac12(1+\cos(\pi t/T))` (``"cosine"``), times a linear warm-up
+    :math:`(t+1)/w` over the first ``warmup`` steps."""
+    if schedule not in ("constant", "cosine"):
+        raise ValueError(f"schedule must be 'constant' or 'cosine', got {schedule!r}")
+    f = 0.5 * (1 + math.cos(math.pi * step / steps)) if schedule == "cosine" else 1.0
+    return f * (step + 1) / warmup if warmup and step < warmup else f
+
+
 def train(model: nn.Module, data: Digits, *, steps: int, batch: int, lr: float, seed: int,
-          n_train: int | None = None) -> tuple[float, list[float]]:
-    """Adam on cross-entropy with the seed's batch order; returns (final training loss, curve of
-    losses per step). Non-finite losses stop the run (the loss curve ends with ``nan``)."""
+          n_train: int | None = None, schedule: str = "constant",
+          warmup: int = 0) -> tuple[float, list[float]]:
+    """Adam on cross-entropy with the seed's batch order and the learning rate ``lr`` times
+    :func:`lr_factor`; returns (final training loss, curve of losses per step). Non-finite
+    losses stop the run (the loss curve ends with ``nan``)."""
     gen = torch.Generator().manual_seed(seed)
     n = len(data.x_train) if n_train is None else n_train
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     losses = []
-    for _ in range(steps):
+    for t in range(steps):
+        for group in opt.param_groups:
+            group["lr"] = lr * lr_factor(t, steps, schedule, warmup)
         idx = torch.randint(0, n, (batch,), generator=gen).to(data.x_train.device)
         loss = F.cross_entropy(model(data.x_train[idx]), data.y_train[idx])
         if not torch.isfinite(loss):
@@ -624,6 +643,8 @@ class Config(ProfileConfig):
     device_batches: tuple[int, ...] = (1, 32)  # images per device for BN / B0 statistics
     steps: int = 200
     lr: float = 1e-2  # Adam
+    schedule: str = "constant"  # learning-rate schedule of the sweep: "constant" or "cosine"
+    warmup: int = 0  # linear warm-up steps of the sweep
     # layer search
     proxy_steps: int = 100  # the paper's quality rule: 100 training steps
     proxy_batch: int = 32
@@ -643,6 +664,8 @@ class Config(ProfileConfig):
         require(len(self.widths) >= 1 and min(self.widths) >= 2, "widths must be >= 2")
         require(self.groups >= 1 and self.batch >= 2 and self.steps >= 1 and self.lr > 0,
                 "groups, batch, steps and lr must be positive (batch >= 2)")
+        require(self.schedule in ("constant", "cosine") and 0 <= self.warmup < self.steps,
+                "schedule must be 'constant' or 'cosine' and 0 <= warmup < steps")
         require(all(1 <= b <= self.batch and self.batch % b == 0 for b in self.device_batches)
                 and self.batch in self.device_batches,
                 "device_batches must divide batch and include it (the whole-batch case)")
@@ -716,7 +739,7 @@ def run_batch_sweep(cfg: Config, data: Digits, *, seed: int, device=None,
                 model = model.to(device)
             t0 = time.perf_counter()
             _, losses = train(model, data, steps=cfg.steps, batch=cfg.batch, lr=cfg.lr,
-                              seed=seed)
+                              seed=seed, schedule=cfg.schedule, warmup=cfg.warmup)
             acc = accuracy(model, data.x_test, data.y_test)
             secs = time.perf_counter() - t0
             for bb in (sizes if kind in BATCH_DEPENDENT else cfg.device_batches):
