@@ -138,6 +138,64 @@ def test_stacked_lm_matches_single_models():
         torch.testing.assert_close(out[c:c + 1], one, rtol=1e-5, atol=1e-5)
 
 
+def _interleaved_rope(x, seq_len, head_dim):
+    # the chapter's former RoPE: pairs (x[2i], x[2i+1]) rotated by position · 10000^(-2i/D)
+    inv = 1.0 / (10000.0 ** (torch.arange(0, head_dim, 2).float() / head_dim))
+    ang = torch.arange(seq_len).float()[:, None] * inv[None]
+    cos, sin = ang.cos(), ang.sin()
+    x1, x2 = x[..., ::2], x[..., 1::2]
+    return torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), -1).flatten(-2)
+
+
+def test_rope_is_llamas_and_equals_interleaved_up_to_the_permutation():
+    from nonlinlab.models.llama import apply_rope, rope_cos_sin
+    seq, hd, width = 12, 8, 16
+    cos, sin, mask = wds._attn_tables(seq, hd, "cpu")
+    ref_cos, ref_sin = rope_cos_sin(torch.arange(seq), hd, 10000.0)
+    torch.testing.assert_close(cos, ref_cos, rtol=0, atol=0)
+    torch.testing.assert_close(sin, ref_sin, rtol=0, atol=0)
+    assert torch.equal(torch.isinf(mask), torch.ones(seq, seq, dtype=torch.bool).triu(1))
+    perm = wds.rope_layout_perm(width, hd)
+    assert sorted(perm.tolist()) == list(range(3 * width))  # a permutation
+    assert torch.equal(perm[2 * width:], torch.arange(2 * width, 3 * width))  # v untouched
+    x = torch.randn(2, 3, seq, hd, generator=torch.Generator().manual_seed(3))
+    head = perm[:hd]  # the same order inside every head
+    torch.testing.assert_close(apply_rope(x[..., head], cos, sin),
+                               _interleaved_rope(x, seq, hd)[..., head], rtol=1e-6, atol=1e-6)
+
+
+def test_attention_equals_interleaved_formulation_with_permuted_weights():
+    g = torch.Generator().manual_seed(4)
+    models, batch, seq, hd, width = 2, 3, 10, 8, 32
+    heads = width // hd
+    a = torch.randn(models, batch * seq, width, generator=g)
+    w = torch.randn(models, width, 3 * width, generator=g) / math.sqrt(width)
+    # reference: the former interleaved formulation on the unpermuted weights
+    q, k, v = torch.bmm(a, w).view(models, batch, seq, 3, heads, hd).permute(3, 0, 1, 4, 2, 5)
+    q, k = _interleaved_rope(q, seq, hd), _interleaved_rope(k, seq, hd)
+    causal = torch.full((seq, seq), float("-inf")).triu(1)
+    att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hd) + causal, -1)
+    ref = (att @ v).permute(0, 1, 3, 2, 4).reshape(models, batch * seq, width)
+    perm = wds.rope_layout_perm(width, hd)
+    out = wds.causal_attention(a, w[..., perm], batch, hd, wds._attn_tables(seq, hd, "cpu"))
+    torch.testing.assert_close(out, ref, rtol=1e-6, atol=1e-6)
+    # without the permutation the rotate-half model is a different function
+    bad = wds.causal_attention(a, w, batch, hd, wds._attn_tables(seq, hd, "cpu"))
+    assert (bad - ref).abs().max() > 1e-3
+
+
+def test_lm_init_stores_the_draw_in_rotate_half_order():
+    cfg = _tiny_cfg()
+    width, vocab = 16, 256
+    p = wds.lm_init(2, width, cfg, vocab, torch.Generator().manual_seed(9))
+    g = torch.Generator().manual_seed(9)
+    torch.randn(1, vocab, width, generator=g)  # the embedding is drawn first
+    raw = torch.randn(1, width, 3 * width, generator=g) / math.sqrt(width)
+    perm = wds.rope_layout_perm(width, cfg.head_dim)
+    for c in range(2):
+        torch.testing.assert_close(p["qkv0"][c], raw[0][:, perm], rtol=0, atol=0)
+
+
 def test_lm_is_causal():
     cfg = _tiny_cfg()
     g = torch.Generator().manual_seed(1)

@@ -46,7 +46,10 @@ The model (a tiny LLaMA-style byte-level LM)
 --------------------------------------------
 Pre-norm decoder on UTF-8 bytes of the offline pydoc corpus (:mod:`nonlinlab.data.text`):
 RMSNorm with learnable gains, causal multi-head attention with RoPE (fixed head dimension, so
-the number of heads grows with d), SwiGLU MLP of hidden width ``ff_mult``·d, no biases.
+the number of heads grows with d; the rotate-half RoPE of :mod:`nonlinlab.models.llama`, with
+the q and k columns of the initial :math:`W_{qkv}` permuted per head so that the model equals
+the interleaved-RoPE formulation from the same draw, :func:`rope_layout_perm`), SwiGLU MLP of
+hidden width ``ff_mult``·d, no biases.
 Matrix-like: :math:`W_{qkv}, W_o, W_{\rm up}, W_{\rm down}` (µP η2 = η d0/d, decay λ2);
 vector-like: byte embedding, RMSNorm gains, readout (η1 = η, λ1 = 0; readout zero-initialised,
 output multiplied by d0/d, the ``mup`` convention). AdamW β = (0.9, 0.95), linear warm-up then
@@ -68,7 +71,7 @@ import torch
 
 from ..core import ProfileConfig, Profiles, require
 from ..core.numerics import log_parabola_argmin
-from ..models.llama import rms_norm
+from ..models.llama import apply_rope, rms_norm, rope_cos_sin
 
 PARAMETRISATIONS = ("sp", "mup", "mup_wd")
 
@@ -291,18 +294,26 @@ def noise_equilibrium(lrs: Sequence[float], wds: Sequence[float], n: int, horizo
 
 RMS_EPS = 1e-6  # RMSNorm epsilon (gains are applied by the caller)
 MATRIX_KEYS = ("qkv", "o", "up", "down")  # matrix-like parameters of every block
+ROPE_THETA = 10000.0
 
 
-def _rope_tables(seq_len: int, head_dim: int, device) -> tuple[torch.Tensor, ...]:
-    inv = 1.0 / (10000.0 ** (torch.arange(0, head_dim, 2, device=device).float() / head_dim))
-    ang = torch.arange(seq_len, device=device).float()[:, None] * inv[None]
+def _attn_tables(seq_len: int, head_dim: int, device) -> tuple[torch.Tensor, ...]:
+    """RoPE tables of the shared LLaMA model (rotate-half layout) and the causal mask."""
+    cos, sin = rope_cos_sin(torch.arange(seq_len, device=device), head_dim, ROPE_THETA)
     mask = torch.full((seq_len, seq_len), float("-inf"), device=device).triu(1)
-    return ang.cos(), ang.sin(), mask
+    return cos, sin, mask
 
 
-def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    x1, x2 = x[..., ::2], x[..., 1::2]
-    return torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), -1).flatten(-2)
+def rope_layout_perm(width: int, head_dim: int) -> torch.Tensor:
+    """Column order of ``W_qkv`` that maps the interleaved RoPE layout (pairs
+    (x[2i], x[2i+1])) onto the rotate-half layout of :func:`apply_rope` (pairs
+    (x[i], x[i+D/2])): within every q and k head, new column i ← old 2i and new
+    i + D/2 ← old 2i+1; v is left alone. q·k is invariant to the same permutation of q and k,
+    so the model computes what the interleaved one computed from the same draw."""
+    half = torch.cat([torch.arange(0, head_dim, 2), torch.arange(1, head_dim, 2)])
+    heads = torch.arange(0, 2 * width, head_dim)  # q and k heads
+    qk = (heads[:, None] + half[None]).reshape(-1)
+    return torch.cat([qk, torch.arange(2 * width, 3 * width)])
 
 
 def lm_init(models: int, width: int, cfg: Config, vocab: int, generator: torch.Generator,
@@ -310,7 +321,9 @@ def lm_init(models: int, width: int, cfg: Config, vocab: int, generator: torch.G
     """Parameters of ``models`` copies of the same LM (one initialisation, repeated: every grid
     cell starts from the same weights). Matrices N(0, 1/fan_in); embedding N(0, 1) (µP: the
     input layer is vector-like); readout zero (the ``mup`` package's recommendation); RMSNorm
-    gains one. Matrices use the ``h @ W`` convention."""
+    gains one. Matrices use the ``h @ W`` convention; the q and k columns of ``W_qkv`` are
+    drawn in the interleaved RoPE order and stored in rotate-half order
+    (:func:`rope_layout_perm`)."""
     ff = cfg.ff_mult * width
 
     def rep(t):
@@ -325,7 +338,8 @@ def lm_init(models: int, width: int, cfg: Config, vocab: int, generator: torch.G
     for layer in range(cfg.layers):
         p[f"gain_attn{layer}"] = torch.ones(models, 1, width, device=device)
         p[f"gain_mlp{layer}"] = torch.ones(models, 1, width, device=device)
-        p[f"qkv{layer}"] = mat(width, 3 * width)
+        # RoPE pairs in rotate-half order (same function as the interleaved layout)
+        p[f"qkv{layer}"] = mat(width, 3 * width)[..., rope_layout_perm(width, cfg.head_dim)]
         p[f"o{layer}"] = mat(width, width)
         p[f"up{layer}"] = mat(width, 2 * ff)  # SwiGLU: value and gate
         p[f"down{layer}"] = mat(ff, width)
@@ -337,24 +351,33 @@ def is_matrix(name: str) -> bool:
     return name.rstrip("0123456789") in MATRIX_KEYS
 
 
+def causal_attention(a: torch.Tensor, w_qkv: torch.Tensor, batch: int, head_dim: int,
+                     tables) -> torch.Tensor:
+    """Causal multi-head attention with RoPE (rotate-half layout) of the normed input ``a``
+    (models, batch·L, d) through ``w_qkv`` (models, d, 3d) → (models, batch·L, d), before
+    ``W_o``. ``tables`` = (cos, sin, mask) of :func:`_attn_tables`."""
+    cos, sin, mask = tables
+    models, tokens, width = a.shape
+    seq, heads = tokens // batch, width // head_dim
+    qkv = torch.bmm(a, w_qkv).view(models, batch, seq, 3, heads, head_dim)
+    q, k, v = qkv.permute(3, 0, 1, 4, 2, 5)  # each (models, batch, heads, L, hd)
+    q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+    att = torch.softmax(q @ k.transpose(-1, -2) * head_dim**-0.5 + mask, -1)
+    return (att @ v).permute(0, 1, 3, 2, 4).reshape(models, tokens, width)
+
+
 def lm_forward(p: dict[str, torch.Tensor], x: torch.Tensor, cfg: Config,
                output_mult: float = 1.0, tables=None) -> torch.Tensor:
     """Pre-norm LLaMA-style LM: tokens x (batch, L) shared by all models → logits
     (models, batch·L, vocab). Each block: h += W_o·Attn(RoPE, causal)(RMSNorm(h)·W_qkv);
     h += W_down·(SiLU(gate) ⊙ value)(RMSNorm(h)·W_up). Readout multiplied by ``output_mult``."""
-    models, width = p["embed"].shape[0], p["embed"].shape[-1]
     batch, seq = x.shape
     hd = cfg.head_dim
-    heads = width // hd
-    cos, sin, mask = tables if tables is not None else _rope_tables(seq, hd, x.device)
+    cos, sin, mask = tables if tables is not None else _attn_tables(seq, hd, x.device)
     h = p["embed"][:, x.reshape(-1)]  # (models, batch·L, d)
     for layer in range(cfg.layers):
         a = rms_norm(h, RMS_EPS) * p[f"gain_attn{layer}"]
-        qkv = torch.bmm(a, p[f"qkv{layer}"]).view(models, batch, seq, 3, heads, hd)
-        q, k, v = qkv.permute(3, 0, 1, 4, 2, 5)  # each (models, batch, heads, L, hd)
-        q, k = _rope(q, cos, sin), _rope(k, cos, sin)
-        att = torch.softmax(q @ k.transpose(-1, -2) * hd**-0.5 + mask, -1)
-        y = (att @ v).permute(0, 1, 3, 2, 4).reshape(models, batch * seq, width)
+        y = causal_attention(a, p[f"qkv{layer}"], batch, hd, (cos, sin, mask))
         h = h + torch.bmm(y, p[f"o{layer}"])
         value, gate = torch.bmm(rms_norm(h, RMS_EPS) * p[f"gain_mlp{layer}"],
                                 p[f"up{layer}"]).chunk(2, -1)
@@ -420,7 +443,7 @@ def train_lm_grid(width: int, lrs: Sequence[float], wds: Sequence[float], cfg: C
     for t in tensors:
         t.requires_grad_(True)
     moments = [(torch.zeros_like(t), torch.zeros_like(t)) for t in tensors]
-    tables = _rope_tables(cfg.seq_len, cfg.head_dim, device)
+    tables = _attn_tables(cfg.seq_len, cfg.head_dim, device)
     g_data = torch.Generator().manual_seed(7919 * seed + 17)  # same stream at every width
     curve = torch.empty(cfg.lm_steps, models)
     for step in range(1, cfg.lm_steps + 1):
