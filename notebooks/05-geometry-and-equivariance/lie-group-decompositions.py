@@ -367,11 +367,12 @@ plt.show()
 # affNIST's ranges, and the same kind of warps at `paper.STRONG_WARP` = 1.5× those ranges
 # (rotation ±30°, shear angle ±67.5°, per-axis scale 0.74–1.36), the regime of large shears and
 # scalings the affine group is built for and where a network trained on upright digits fails
-# most. Three rows are **asserted at `ci`**: both 1.5× rows and the consistency under
-# affNIST's ranges; the accuracy under affNIST's ranges is asserted at `full` and *reported* at
-# `ci`, where its worst margin over the calibration seeds is too thin (+0.016 against 0.01 on
-# seed 4). We made the 1.5× set of Figure 3 a headline test set for that reason, and say so:
-# the same kind of warp, stronger. The rotation-only and exponential-chart ablations run at
+# most. The two 1.5× rows are **asserted at `ci`**; the two rows under affNIST's ranges are
+# asserted at `full` and *reported* at `ci`, where their margins are too thin: accuracy +0.016
+# against 0.01 on seed 4, and consistency +0.0147 on the lead's seed 8 — inside the ±0.012 by
+# which a model without the group (sabotage 1 below) lands around the control. We made the
+# 1.5× set of Figure 3 a headline test set for that reason, and say so: the same kind of warp,
+# stronger. The rotation-only and exponential-chart ablations run at
 # `full` only (their rows are *not run* at `ci`). At `ci`
 # the SL(2) model must also clear a floor of in-distribution accuracy of 0.5 (chance: 0.1). The
 # chart rows check the paper's mathematical premise: the exponential misses these elements
@@ -400,7 +401,7 @@ ch.claims.greater("OOD accuracy on affine-warped digits (affNIST ranges): "
                        f"{ev_0['ood_acc']:.3f}; trained on untransformed digits only")
 ch.claims.greater("prediction consistency under affine warps (affNIST ranges): "
                   "$\\mathbb{R}^2\\rtimes$SL(2) − max(CNN, no-group control)",
-                  gaps["ood", "consistency"], 0.01, kind="headline",
+                  gaps["ood", "consistency"], 0.01, kind="headline", asserted_at="full",
                   paper="robustness to affine transformations (affNIST)",
                   note=f"SL(2) {ev_g['consistency']:.3f}, CNN {ev_c['consistency']:.3f}, no-group "
                        f"control {ev_0['consistency']:.3f}")
@@ -490,9 +491,10 @@ ch.claims.check()
 # same warps at 1.5× the ranges.) All three models reach the same in-distribution accuracy
 # (0.94–0.96): the gain is out of distribution only, as in the paper's affNIST table. The mean
 # gaps are +0.051 (OOD accuracy), +0.059 (consistency), +0.054 and +0.057 (1.5×). Against the
-# threshold (> 0.01) the worst margins are 0.018 (consistency, seed 4), 0.013 (1.5× accuracy,
-# seed 11) and 0.025 (1.5× consistency, seed 11) for the three asserted rows, and 0.006 for the
-# reported OOD-accuracy row (seed 4) — too thin to assert. The control is what makes the rows
+# threshold (> 0.01) the worst margins are 0.013 (1.5× accuracy, seed 11) and 0.025 (1.5×
+# consistency, seed 11) for the two asserted rows; the rows under affNIST's ranges are reported:
+# accuracy 0.006 (seed 4), consistency 0.018 (seed 4) on the calibration seeds but 0.005 on the
+# lead's seed 8 — too thin to assert. The control is what makes the rows
 # mean something: it beats the CNN by up to +0.10 OOD (seeds 0, 3: disk-masked SIREN kernels
 # generalise better than free 5×5 filters) and loses to it on seeds 7 and 11, so a comparison
 # with the CNN alone mixes the kernel parametrisation with the group. The paper's own numbers
@@ -519,7 +521,7 @@ ch.claims.check()
 # accuracy), but no seed where the training never caught up. The control and the CNN are
 # trained with the same setting. (iii) *A second test set at 1.5× affNIST's ranges* (already
 # in Figure 3), where a CNN trained on upright digits fails most (0.33–0.42 accuracy) — the
-# large shears and scalings the affine group is built for; it carries two of the three asserted
+# large shears and scalings the affine group is built for; it carries both asserted
 # rows.
 #
 # **What made the difference before.** Earlier versions of this chapter (10 epochs, a 5×5
@@ -555,14 +557,15 @@ ch.claims.check()
 # error on the worst element).
 #
 # **Values over seeds 0–4, 7, 11 against the thresholds (ci).** Headline rows: the table above
-# (> 0.01; asserted: consistency under affNIST's ranges +0.028 … +0.094, 1.5× accuracy +0.023 …
-# +0.075, 1.5× consistency +0.035 … +0.085; reported: OOD accuracy +0.016 … +0.081). Chart rows:
+# (> 0.01; asserted: 1.5× accuracy +0.023 … +0.075, 1.5× consistency +0.035 … +0.085;
+# reported: OOD accuracy +0.016 … +0.081, consistency under affNIST's ranges +0.028 … +0.094). Chart rows:
 # fraction with a real logarithm 0 (< 1e-12), exp-chart minimum relative error 2.0 (> 0.1),
 # Cartan round trip 5e-13 to 3.4e-11 (< 1e-9). In-distribution accuracy of the SL(2) model
 # 0.943–0.957 (> 0.5). Shear equivariance with the 9×9 window < 1e-15 (< 1e-10). The lead's
-# seeds 5 and 6, not used to set anything (notebook runs): consistency +0.107, +0.039; 1.5×
-# accuracy +0.093, +0.038; 1.5× consistency +0.097, +0.049; reported OOD accuracy +0.103,
-# +0.037 — every asserted row passes.
+# seeds 5, 6 and 8, not used to set anything (notebook runs): 1.5× accuracy +0.093, +0.038,
+# +0.029; 1.5× consistency +0.097, +0.049, +0.030 — every asserted row passes; reported
+# consistency under affNIST's ranges +0.107, +0.039, +0.015 and OOD accuracy +0.103, +0.037,
+# +0.011.
 #
 # **Sabotages (same functions as the notebook, then restored).** (1) *Group sampling replaced by
 # the identity in the SL(2) model* (`sample_pair` returning $g_m=I$ for the paper's sampler, so
