@@ -493,6 +493,8 @@ class StackedLMs:
         self.n_plain = M - self.n_gated
         models = [build_lm(a, cfg, s, "cpu") for a, s in self.keys]
         self.params_per_model = [m.num_parameters() for m in models]
+        # the constants of the modules the weights come from, not copies of them
+        self.norm_eps, self.rope_theta = models[0].config.norm_eps, models[0].config.rope_theta
         L = cfg.n_layers
         p, rows = {}, {}  # name -> stacked tensor; name -> (first model, last model + 1)
 
@@ -544,8 +546,8 @@ class StackedLMs:
         offs = torch.arange(M, device=ids.device).view(M, 1, 1) * V
         x = emb.reshape(M * V, d)[inp + offs].reshape(M, B * T, d)
         cos, sin = (t[:, None, None] for t in rope_cos_sin(torch.arange(T, device=ids.device),
-                                                           D, 10000.0))  # (T, 1, 1, D)
-        eps = 1e-5  # LlamaConfig.norm_eps
+                                                           D, self.rope_theta))  # (T, 1, 1, D)
+        eps = self.norm_eps
         K, P = len(self.seeds), self.n_plain
         for li in range(cfg.n_layers):
             a = p[f"ln1.{li}"][:, None] * rms_norm(x, eps)
