@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nonlinlab.core.chapters import all_chapters
 from nonlinlab.papers import linearscope as P
 
 F64 = torch.float64
@@ -178,7 +179,8 @@ def test_bad_input_is_refused():
 
 def test_configs_and_estimate():
     ci, full = P.CONFIGS.ci, P.CONFIGS.full
-    assert P.estimate_seconds(ci) < 30 and P.estimate_seconds(full) < 20 * 60
+    budget = all_chapters()["linearscope"].ci_budget_s
+    assert P.estimate_seconds(ci) < budget and P.estimate_seconds(full) < 20 * 60
     assert full.sr_steps > ci.sr_steps and full.n_per_class >= ci.n_per_class
     assert math.isclose(P.unit_offset("softplus"), math.log(2.0))
     assert P.float64_device("mps").type == "cpu" and P.float64_device("cpu").type == "cpu"

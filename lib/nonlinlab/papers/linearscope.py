@@ -78,14 +78,14 @@ class Config(ProfileConfig):
     smooth_epochs: int = 1
     n_jacobian: int = 8  # test digits for the Jacobian / adjoint checks
     # super-resolution (×2, grayscale photographs from scikit-image)
-    sr_channels: int = 16
+    sr_channels: int = 32
     sr_layers: int = 3
     sr_steps: int = 600
     sr_batch: int = 16
     sr_patch: int = 32  # high-resolution patch side (low-resolution: half)
     sr_lr: float = 2e-3
     sr_test_side: int = 24  # low-resolution side of the test crop whose A(x) is materialised
-    flop_rate: float = 5e9  # flop/s that estimate_seconds assumes (one ci core; a GPU at full)
+    flop_rate: float = 1e10  # flop/s that estimate_seconds assumes (one ci core; a GPU at full)
 
     def check(self) -> None:
         require(20 <= self.n_per_class <= 500, "n_per_class must be in [20, 500]")
@@ -121,10 +121,11 @@ def _conv_macs(cfg: Config) -> tuple[float, float, float]:
 
 
 def estimate_seconds(cfg: Config) -> float:
-    """On paper: 2 flops per multiply-add, ×3 for forward + backward; 5e9 flop/s for these
-    small convolutions on one ci core (the whole ci run, ≈ 66 Gflop, took ≈ 9 s of CPU time on
-    the shared 2-core machine: ≈ 7e9 flop/s) and 1e12 on a Colab GPU for the full sizes (small
-    kernels, far below peak); + 3 s of fixed cost (data, interpreter passes, Jacobians)."""
+    """On paper: 2 flops per multiply-add, ×3 for forward + backward; 1e10 flop/s for these
+    small convolutions on one ci core (the whole ci run, ≈ 210 Gflop with the 32-channel SR
+    network, took ≈ 22 s of CPU time on the shared 2-core machine, kernel start and imports
+    included: ≈ 1e10 flop/s) and 1e12 on a Colab GPU for the full sizes (small kernels, far
+    below peak); + 3 s of fixed cost (data, interpreter passes, Jacobians)."""
     cls, sr, sr_test = _conv_macs(cfg)
     n_train = int(round(cfg.n_per_class * 0.8)) * 10
     flops = 2 * 3 * cls * n_train * (cfg.cls_epochs + len(cfg.smooth_units) * cfg.smooth_epochs)
