@@ -8,6 +8,7 @@ import torch
 from scipy.sparse.linalg import eigsh
 
 from nonlinlab.core import BUDGET_S
+from nonlinlab.core.chapters import all_chapters
 from nonlinlab.papers import diffumatch as P
 
 TINY = P.CONFIGS.ci.replace(k=12, k_zoomout=16, subdivisions=2, n_train_shapes=8,
@@ -133,8 +134,9 @@ def test_prior_learns_and_diffumatch_needs_it(tiny_experiment):
 
 
 def test_configs_budgets_and_errors():
+    budget = {"ci": all_chapters()["diffumatch"].ci_budget_s, "full": BUDGET_S["full"]}
     for name, cfg in P.CONFIGS.items():
-        assert P.estimate_seconds(cfg) <= BUDGET_S[name], name
+        assert P.estimate_seconds(cfg) <= budget[name], name
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(methods=("spectral magic",))
     with pytest.raises(ValueError):

@@ -89,7 +89,7 @@ class Config(ProfileConfig):
     k_zoomout: int = 30  # ZoomOut size of the proper-map target (paper 40)
     subdivisions: int = 3  # icosphere template: 642 vertices
     n_train_shapes: int = 24  # category A shapes; all ordered pairs train the prior
-    n_test_pairs: int = 6  # category B pairs (zero-shot)
+    n_test_pairs: int = 12  # category B pairs (zero-shot)
     hks_times: int = 5  # descriptors: xyz + heat-kernel signatures at this many times
     # prior (EDM denoiser)
     hidden: int = 256
