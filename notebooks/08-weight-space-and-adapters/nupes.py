@@ -4,7 +4,9 @@
 #   colab:
 #     provenance: []
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,accelerator,colab,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -330,7 +332,7 @@ ch.claims.greater("MiniLM W4: embedding cosine, both with a clipping search: Pow
                   note=f"PowerQuant + clipping {m4['PowerQuant + clipping']['cosine']:.4f}, "
                        f"RTN + clipping {m4['RTN + clipping']['cosine']:.4f}")
 ch.claims.greater("MiniLM W3: embedding cosine NUPES − (PowerQuant + clipping)",
-                  m3["NUPES"]["cosine"] - m3["PowerQuant + clipping"]["cosine"], 0.013,
+                  m3["NUPES"]["cosine"] - m3["PowerQuant + clipping"]["cosine"], 0.010,
                   kind="headline", paper=paper.PAPER_STATEMENTS["learned"],
                   note=f"NUPES {m3['NUPES']['cosine']:.4f}, PowerQuant + clipping "
                        f"{m3['PowerQuant + clipping']['cosine']:.4f}")
@@ -411,8 +413,11 @@ ch.claims.check()
 # weight MSE ratio 0.699 (< 0.77; the weights are fixed, only the channels of the exponent
 # search change with the seed); all 36 per-layer exponents below 1 at every seed (> 0.9);
 # cosine PowerQuant − RTN at W4 0.0372–0.0416 (> 0.028); both clipped, PowerQuant − RTN at W4
-# 0.0162–0.0186 (> 0.012); NUPES − (PowerQuant + clipping) at W3 0.0173–0.0245 (> 0.013, worst
-# absolute margin 0.004); NUPES − (RTN + clipping) at W3 0.0240–0.0342 (> 0.018); relative output
+# 0.0162–0.0186 (> 0.012); NUPES − (PowerQuant + clipping) at W3 0.0173–0.0245 (> 0.010; the
+# threshold was 0.013 until a lead's runs at further seeds read 0.0131 at seed 42 and 0.014 at
+# seed 14 — 0.0131–0.0265 over 17 seeds (0–14, 42, 123); the seed draws the calibration and
+# evaluation sentences — and it was reset by the same rule, 75 % of the worst seed's 0.0131);
+# NUPES − (RTN + clipping) at W3 0.0240–0.0342 (> 0.018); relative output
 # error NUPES / (PowerQuant + clipping) 0.873–0.885 (< 0.91); SmolLM2 weight MSE ratio 0.720
 # (< 0.78); digits NUPES − RTN at W2 0.47–0.75 (> 0.35). Seeds 7 and 11, not used to set
 # them, pass every asserted threshold unchanged: NUPES − (PowerQuant + clipping) 0.0173 and
@@ -431,7 +436,7 @@ ch.claims.check()
 # $a^\star<1$ share (the search picks the first of equal errors, 0.2) and the digits NUPES −
 # RTN claim still passed, which is why neither is a headline. (2) *NUPES with its optimisation switched off*
 # (0 steps instead of 12; `paper.minilm_study` at W3, not the whole notebook): NUPES returned
-# its starting point, so NUPES − (PowerQuant + clipping) = 0.000 (needs > 0.013), NUPES −
+# its starting point, so NUPES − (PowerQuant + clipping) = 0.000 (needs > 0.010), NUPES −
 # (RTN + clipping) = 0.011 (needs > 0.018) and the output-error ratio 1.000 (needs < 0.91) —
 # all three fail; against RTN without clipping (+0.229) it would have passed unnoticed, which
 # is why the clipped baselines are the ones asserted.
