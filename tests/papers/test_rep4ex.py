@@ -105,3 +105,22 @@ def test_config_checks_and_budget():
         CFG.replace(warmup=CFG.steps)
     assert P.estimate_seconds(P.CONFIGS.ci) <= 30
     assert P.estimate_seconds(P.CONFIGS.full) <= BUDGET_S["full"]
+
+
+def test_restarts_keep_the_lowest_training_objective():
+    cfg, d = sample(0, n=300, steps=60, warmup=20, batch=64, hidden=16)
+    X, A = d["X"], d["A"]
+    # one restart is the plain training run
+    one, tr1 = P.fit_autoencoder(X, A, cfg.replace(restarts=1), cfg.lam, seed=3)
+    plain, _ = P.train_autoencoder(X, A, cfg, cfg.lam, seed=3)
+    for p, q in zip(one.parameters(), plain.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert tr1["chosen"] == 0 and len(tr1["objectives"]) == 1
+    # three restarts: the chosen model is the one with the lowest objective, recomputed here
+    best, tr3 = P.fit_autoencoder(X, A, cfg.replace(restarts=3), cfg.lam, seed=3)
+    assert len(tr3["objectives"]) == 3 and tr3["chosen"] == int(np.argmin(tr3["objectives"]))
+    assert P.training_objective(best, X, A, cfg.lam) == pytest.approx(min(tr3["objectives"]))
+    # the objective adds λ·MMR to the reconstruction error
+    assert P.training_objective(best, X, A, cfg.lam) > P.training_objective(best, X, A, 0.0)
+    with pytest.raises(ValueError, match="restarts"):
+        CFG.replace(restarts=0)
