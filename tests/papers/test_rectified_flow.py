@@ -91,3 +91,17 @@ def test_digit_pipeline_runs_and_frechet_floor_is_small():
                               device="cpu")
     assert set(out["rf"][0]["fd"]) == set(TINY.eval_steps)
     assert out["fd_real_halves"] < min(out["rf"][0]["fd"].values())
+
+
+def test_kept_on_top_counts_rewiring_not_a_shifted_end_marginal():
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.randn(2000, 2, generator=g)
+    assert P.kept_on_top(x0, x0) == 1.0
+    assert P.kept_on_top(x0, -x0) < 0.05  # every pair swapped sides (up to the unequal halves)
+    # the same order-preserving map with its ends shifted up: still on top, although the
+    # share of ends above y = 0 is no longer the start's
+    shifted = x0 + torch.tensor([0.0, 0.3])
+    assert P.kept_on_top(x0, shifted) == 1.0
+    assert float(((shifted[:, 1] > 0) == (x0[:, 1] > 0)).float().mean()) < 0.95
+    # an independent coupling keeps about half
+    assert abs(P.kept_on_top(x0, torch.randn(2000, 2, generator=g)) - 0.5) < 0.05
