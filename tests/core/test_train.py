@@ -1,7 +1,9 @@
+import math
+
 import pytest
 import torch
 
-from nonlinlab.core import History, fit, seed_everything
+from nonlinlab.core import History, best_of, fit, seed_everything
 
 
 def _problem():
@@ -62,3 +64,23 @@ def test_history_plot():
         h.log(step, loss=1.0 / (step + 1), acc=torch.tensor(0.5))
     ax = h.plot("loss", logy=True)
     assert ax.get_yscale() == "log"
+
+
+def test_best_of_keeps_the_lowest_finite_objective():
+    calls = []
+
+    def run(r):
+        calls.append(r)
+        return {"r": r}
+
+    objs = {0: 3.0, 1: float("nan"), 2: 1.0, 3: 1.0}
+    r, out, objectives = best_of(run, 4, lambda o: objs[o["r"]])
+    assert (r, out) == (2, {"r": 2}) and calls == [0, 1, 2, 3]      # first of the ties
+    assert objectives[0] == 3.0 and math.isnan(objectives[1])
+    # one restart: run once, objective never evaluated
+    r, out, objectives = best_of(run, 1, lambda o: 1 / 0)
+    assert r == 0 and out == {"r": 0} and math.isnan(objectives[0])
+    with pytest.raises(ValueError, match="restarts"):
+        best_of(run, 0, len)
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        best_of(run, 2, lambda o: float("inf"))

@@ -18,13 +18,13 @@ from .profiles import BUDGET_S, ProfileConfig, ProfileError, Profiles, require, 
 from .progress import progress
 from .runcard import format_run_card, git_commit, run_card
 from .seeding import seed_everything
-from .train import History, fit
+from .train import History, best_of, fit
 
 __all__ = [
     "BUDGET_S", "COLORS", "GROUPS", "Chapter", "ChapterMeta", "Claim", "ClaimFailed", "Claims",
     "DeviceError", "History", "ProfileConfig", "ProfileError", "Profiles", "all_chapters",
-    "amp_dtype", "autocast", "chapter_bibtex", "check_chapter_requirements", "claims_dir",
-    "color", "device_name", "fit",
+    "amp_dtype", "autocast", "best_of", "chapter_bibtex", "check_chapter_requirements",
+    "claims_dir", "color", "device_name", "fit",
     "format_run_card", "get_chapter", "git_commit", "grad_scaler", "progress", "require",
     "require_module", "resolve_device", "resolve_profile", "run_card", "seed_everything",
     "to_device", "use_style",

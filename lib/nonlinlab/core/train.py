@@ -135,3 +135,27 @@ def fit(
     bar.close()
     model.eval()
     return history
+
+
+def best_of(run: Callable[[int], object], restarts: int,
+            objective: Callable[[object], float]) -> tuple[int, object, list[float]]:
+    """Model selection over restarts by the method's own training objective (no test data).
+
+    Calls ``run(r)`` for ``r = 0 .. restarts - 1`` and keeps the result with the lowest
+    ``objective(result)`` (the first on ties; a restart whose objective is not finite is never
+    kept). Returns ``(r, result, objectives)``. With one restart the objective is not evaluated
+    (``objectives == [nan]``): a single run is kept as it is.
+    """
+    if restarts < 1:
+        raise ValueError(f"restarts must be >= 1, got {restarts}")
+    if restarts == 1:
+        return 0, run(0), [math.nan]
+    best, objectives = None, []
+    for r in range(restarts):
+        result = run(r)
+        objectives.append(float(objective(result)))
+        if math.isfinite(objectives[-1]) and (best is None or objectives[-1] < objectives[best[0]]):
+            best = (r, result)
+    if best is None:
+        raise FloatingPointError(f"every restart has a non-finite objective: {objectives}")
+    return best[0], best[1], objectives

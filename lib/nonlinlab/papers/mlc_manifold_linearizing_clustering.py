@@ -99,7 +99,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import ProfileConfig, Profiles, require
+from ..core import ProfileConfig, Profiles, best_of, require
 from ..models.clustering import clustering_accuracy, coding_rate, coding_rate_membership, sinkhorn
 
 #: Official hyper-parameters (``LeslieTrue/CPP`` ``main.py``, the authors' MLC head code).
@@ -414,8 +414,8 @@ def run_mlc(x_np: np.ndarray, labels: np.ndarray, k: int, views, cfg: Config, se
     labels used), then its initialisation and result are evaluated; plus k-means on the
     initial features."""
     x = torch.as_tensor(x_np, dtype=torch.float32)
-    best = None
-    for r in range(restarts):
+
+    def one_run(r: int) -> dict:
         s = seed if r == 0 else 1000 * seed + r
         torch.manual_seed(s)
         gen = torch.Generator().manual_seed(s)
@@ -423,10 +423,12 @@ def run_mlc(x_np: np.ndarray, labels: np.ndarray, k: int, views, cfg: Config, se
         pre = pretrain(model, views, len(x), cfg, gen, inv_weight, pre_steps)
         init_state = copy.deepcopy(model.state_dict())
         hist = train_mlc(model, views, len(x), cfg, gen, member)
-        obj = full_objective(model, x, cfg, member) if restarts > 1 else math.nan
-        if best is None or obj < best["objective"]:    # (a single run is kept as it is)
-            best = {"objective": obj, "init_state": init_state, "model": model, "pre": pre,
-                    "hist": hist}
+        return {"init_state": init_state, "model": model, "pre": pre, "hist": hist}
+
+    # a single run is kept as it is (objective nan)
+    r, best, objectives = best_of(one_run, restarts,
+                                  lambda out: full_objective(out["model"], x, cfg, member))
+    best["objective"] = objectives[r]
     model = best["model"]
     final_state = copy.deepcopy(model.state_dict())
     model.load_state_dict(best["init_state"])

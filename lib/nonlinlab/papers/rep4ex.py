@@ -68,7 +68,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..core import ProfileConfig, Profiles, require
+from ..core import ProfileConfig, Profiles, best_of, require
 
 # --------------------------------------------------------------------------------------
 # Paper statements (the paper reports its simulations as figures, not tables)
@@ -311,10 +311,11 @@ def train_autoencoder(X: np.ndarray, A: np.ndarray, cfg: Config, lam: float, see
 def training_objective(model: AutoEncoder, X: np.ndarray, A: np.ndarray, lam: float) -> float:
     """E‖X − η(φ(X))‖² + λ MMR(φ) on the whole training sample (the bandwidth as in
     :func:`train_autoencoder`): what the restarts of :func:`fit_autoencoder` are ranked by."""
-    Xt = torch.as_tensor(X, dtype=torch.float32, device=model.x_mean.device)
-    At = torch.as_tensor(A, dtype=torch.float32, device=model.x_mean.device)
-    z, xr = model((Xt - model.x_mean) / model.x_std)
-    obj = float((xr - (Xt - model.x_mean) / model.x_std).pow(2).sum(1).mean())
+    dev = model.x_mean.device
+    Xs = (torch.as_tensor(X, dtype=torch.float32, device=dev) - model.x_mean) / model.x_std
+    At = torch.as_tensor(A, dtype=torch.float32, device=dev)
+    z, xr = model(Xs)
+    obj = float((xr - Xs).pow(2).sum(1).mean())
     if lam > 0:
         obj += lam * float(mmr(z, At, gaussian_kernel(At, median_bandwidth(At[:1000]))))
     return obj
@@ -324,16 +325,12 @@ def fit_autoencoder(X: np.ndarray, A: np.ndarray, cfg: Config, lam: float, seed:
                     device: torch.device | str = "cpu") -> tuple[AutoEncoder, dict]:
     """``cfg.restarts`` runs of :func:`train_autoencoder` (seeds ``seed + 100000 r``; restart 0
     is the plain run) and the one with the lowest :func:`training_objective` on the training
-    sample — model selection by the method's own loss, no test data. The trace gets
-    ``objectives`` (one per restart) and ``chosen``."""
-    best = None
-    objectives = []
-    for r in range(cfg.restarts):
-        model, trace = train_autoencoder(X, A, cfg, lam, seed + 100_000 * r, device)
-        objectives.append(training_objective(model, X, A, lam))
-        if best is None or objectives[-1] < objectives[best[0]]:
-            best = (r, model, trace)
-    r, model, trace = best
+    sample (:func:`nonlinlab.core.best_of`) — model selection by the method's own loss, no test
+    data. The trace gets ``objectives`` (one per restart; ``[nan]`` for a single run, which is
+    kept as it is) and ``chosen``."""
+    r, (model, trace), objectives = best_of(
+        lambda r: train_autoencoder(X, A, cfg, lam, seed + 100_000 * r, device), cfg.restarts,
+        lambda out: training_objective(out[0], X, A, lam))
     return model, {**trace, "objectives": objectives, "chosen": r}
 
 
