@@ -4,7 +4,9 @@
 #   colab:
 #     provenance: []
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,accelerator,colab,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -166,7 +168,11 @@ seenF, unseenF = split["ours", "FERNN"]
 bestG = {dec: min(("G-RNN", "G-RNN wide"), key=lambda m, d=dec: split[d, m][1])
          for dec in ("ours", "official")}
 seenG, unseenG = split["ours", bestG["ours"]]
-print("best G-RNN (unseen MSE):", bestG)
+# flatness (unseen/seen) is compared with the G-RNN that fits the training velocities best:
+# one that underfits them looks flat because it is poor everywhere
+fitG = min(("G-RNN", "G-RNN wide"), key=lambda m: split["ours", m][0])
+seenGf, unseenGf = split["ours", fitG]
+print("best G-RNN (unseen MSE):", bestG, "| best on the training velocities:", fitG)
 
 # %% [markdown]
 # **Hidden states for a moving input.** One test sequence moving with $v$ = 2 (unseen);
@@ -282,11 +288,11 @@ c.less("FERNN MSE unseen / best G-RNN MSE unseen", unseenF / unseenG, 0.5, kind=
        paper="FERNN generalises zero-shot to unseen velocities (Fig. 4)",
        note=f"best G-RNN here: {bestG['ours']} (3-wide, or wide enough for the fastest "
             "test velocity); our zero-input decoder")
-c.less("FERNN (unseen/seen) / best G-RNN (unseen/seen)",
-       (unseenF / seenF) / (unseenG / seenG), 0.5,
+c.less("FERNN (unseen/seen) / (unseen/seen) of the G-RNN best on seen velocities",
+       (unseenF / seenF) / (unseenGf / seenGf), 0.5,
        paper="FERNN error nearly flat over velocities (Fig. 4)",
        note=f"FERNN unseen/seen = {unseenF / seenF:.1f}, driven by the boundary of $V$ at "
-            rf"$v = \pm {cfg.v_range}$")
+            rf"$v = \pm {cfg.v_range}$; {fitG} seen MSE {seenGf:.4f}, FERNN {seenF:.4f}")
 c.less("official decoder: FERNN MSE unseen / best G-RNN MSE unseen", unseenO / unseenGO,
        0.8, paper="FERNN generalises zero-shot to unseen velocities (Fig. 4)",
        note=f"stale-frame feedback decoder of the official code; best G-RNN: {bestG['official']}")
@@ -315,8 +321,14 @@ ch.claims.check()
 # 7). Trained on $|v|\le1$, both G-RNNs' test MSE on unseen velocities is 16–130× their
 # training-velocity MSE (smaller of the two widths: 29 / 16 / 33 / 46 / 32 / 22), while the
 # FERNN's unseen MSE is 0.12 / 0.16 / 0.19 / 0.10 / 0.12 / 0.30 of the better G-RNN's
-# (threshold 0.5) and its unseen/seen ratio is 0.11 / 0.17 / 0.06 / 0.08 / 0.11 / 0.25 of that
-# G-RNN's (threshold 0.5).
+# (threshold 0.5) and its unseen/seen ratio is 0.11 / 0.09 / 0.06 / 0.08 / 0.03 / 0.25 of
+# that of the G-RNN that fits the training velocities best (threshold 0.5). (This row used to
+# divide by the unseen/seen ratio of the G-RNN with the lower *unseen* MSE — 0.11 / 0.17 /
+# 0.06 / 0.08 / 0.11 / 0.25 — until a lead's run at seed 58, not used for calibration, read
+# 0.70: there the 3-wide G-RNN fitted the training velocities poorly, seen MSE 0.044 against
+# 0.008–0.018 for every other G-RNN of that run and the FERNN's 0.011, so its error was
+# "flat" because it was poor everywhere. Compared with the G-RNN that learned the training
+# velocities, seed 58 reads 0.098, and seeds 11, 31, 42, 99, 123 read 0.026–0.20.)
 #
 # **Is the headline an artefact of our decoder?** Two controls say no. (i) *Reach.* With zero
 # decoder input a 3-wide G-RNN cannot move information faster than one cell per step, so it

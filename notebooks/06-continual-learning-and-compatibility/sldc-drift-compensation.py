@@ -4,7 +4,9 @@
 #   colab:
 #     provenance: []
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,accelerator,colab,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -389,13 +391,23 @@ ch.claims.check()
 #
 # **Joint training.** The paper's abstract says that KD + SLDC makes sequential fine-tuning
 # *comparable to joint training*; it gives no single number, and we check "within 5 points of
-# last-task accuracy". SeqKD + α₁-SLDC ends at 0.870–0.912 after the last task, joint
-# fine-tuning of the same pre-trained encoder at 0.895–0.935: a gap of 0.028, 0.023, 0.035,
-# 0.013, 0.040 on seeds 0–4 and 0.000, 0.027 on seeds 7 and 11 (worst margin 0.010, seed 4).
-# Refinement with the recomputed (oracle) statistics ends within 0.03 of SLDC on every seed
-# (0.863–0.915), and a logistic regression fitted on the true training features of the final
-# SeqKD encoder scores 0.877–0.917: what is left of the gap (0.03 on seed 4) is the encoder
-# itself, which never sees the digits of different tasks together, not the compensation.
+# last-task accuracy". SeqKD + α₁-SLDC ends at 0.855–0.893 after the last task, joint
+# fine-tuning of the same pre-trained encoder at 0.900–0.922: a gap of 0.020, 0.033, 0.027,
+# 0.031, 0.044 on seeds 0–4 and 0.012, 0.034 on seeds 7 and 11 (worst margin 0.006, seed 4;
+# 0.042 at seed 58). Refinement with the recomputed (oracle) statistics ends 0.011–0.025 above
+# SLDC (0.880–0.913), and — measured with the earlier 400-digit test set — a logistic
+# regression fitted on the true training features of the final SeqKD encoder scored
+# 0.877–0.917: what is left of the gap is mostly the encoder itself, which never sees the
+# digits of different tasks together, not the compensation.
+#
+# *The test set.* Until a lead's run of every chapter at seed 58 (not used for calibration)
+# read a gap of exactly 0.050 against this threshold, every accuracy here was measured on the
+# 20 % test split of the 200 digits per class the stream uses: 40 per class, so a last-task
+# accuracy near 0.9 carried a sampling error of ≈ 1.5 points. The test set is now every
+# MNIST-5k digit the stream does not train on (`Config.test_rest`: 340 per class, ≈ 0.5
+# points); the training data and every drift value are unchanged, and the accuracy values
+# above and below were remeasured. The gap's spread over seeds (0.012–0.044) barely narrowed:
+# it comes from training, not from the test sample, and its worst margin stays thin.
 # Three changes closed the gap from 0.005–0.090 (an earlier version of this chapter, where the
 # claim was only reported), each measured by replaying the cached SeqKD features of seeds 0–4,
 # 7 and 11 through the compensation and the last refinement. (i) *The operator's fit.* The
@@ -449,37 +461,39 @@ ch.claims.check()
 # **Values over seeds 0–4 (+7, 11) at `ci`, against the thresholds.** Drift ratio α₁/stale 0.084,
 # 0.089, 0.087, 0.083, 0.074 (0.154, 0.074) (< 0.4, worst margin 0.25, seed 7); α₂/stale 0.187,
 # 0.165, 0.126, 0.149, 0.139 (0.163, 0.116) (< 0.4, worst margin 0.21, seed 0); average
-# incremental accuracy α₁ − stale 0.405, 0.322, 0.320, 0.374, 0.395 (0.376, 0.425) (> 0.1, worst
-# margin 0.220, seed 2); α₂ − stale 0.392, 0.281, 0.312, 0.333, 0.349 (0.358, 0.390) (> 0.1,
-# worst margin 0.181, seed 1); last-task α₁ − stale, mean of the two streams, 0.462, 0.363,
-# 0.312, 0.491, 0.522 (0.405, 0.458) (> 0.1); drift ratio α₁/stale under SeqKD 0.046, 0.054,
-# 0.056, 0.061, 0.057 (0.086, 0.046) (< 0.4); joint − SeqKD + α₁ (last task) 0.028, 0.023, 0.035,
-# 0.013, 0.040 (0.000, 0.027) (< 0.05, worst margin 0.010, seed 4); SeqKD average incremental
-# accuracy α₁ − stale 0.317, 0.202, 0.145, 0.199, 0.349 (0.219, 0.331) (> 0.05, worst margin
-# 0.095, seed 2); SeqKD − SeqFT under α₁ 0.028, 0.031, 0.025, 0.017, 0.043 (0.031, 0.026) (> 0,
-# worst margin 0.017, seed 3); oracle − α₁ (SeqKD, last task) 0.000, 0.003, 0.012, 0.003, −0.007
-# (0.015, 0.027) (< 0.08, worst margin 0.053, seed 11); α₁/SDC drift ≈ 0.33, 0.22, 0.25, 0.21,
-# 0.26 (0.39, 0.21) (< 0.8); α₁ − SDC average incremental accuracy 0.112, 0.177, 0.110, 0.211,
-# 0.210 (0.188, 0.220) (> 0.05, worst margin 0.060, seed 2). Seed 5, a further check: 0.131,
-# 0.157, 0.312, 0.287, 0.470, 0.068, 0.018 (joint gap), 0.156, 0.016, 0.015, 0.49, 0.108 in the
+# incremental accuracy α₁ − stale 0.415, 0.329, 0.329, 0.375, 0.421 (0.389, 0.413) (> 0.1,
+# worst margin 0.229, seeds 1, 2); α₂ − stale 0.384, 0.285, 0.318, 0.335, 0.370 (0.360, 0.365)
+# (> 0.1, worst margin 0.185, seed 1); last-task α₁ − stale, mean of the two streams, 0.487,
+# 0.381, 0.323, 0.497, 0.541 (0.428, 0.442) (> 0.1); drift ratio α₁/stale under SeqKD 0.046,
+# 0.054, 0.056, 0.061, 0.057 (0.086, 0.046) (< 0.4); joint − SeqKD + α₁ (last task) 0.020,
+# 0.033, 0.027, 0.031, 0.044 (0.012, 0.034) (< 0.05, worst margin 0.006, seed 4); SeqKD average
+# incremental accuracy α₁ − stale 0.326, 0.220, 0.145, 0.191, 0.359 (0.215, 0.319) (> 0.05,
+# worst margin 0.095, seed 2); SeqKD − SeqFT under α₁ 0.018, 0.040, 0.026, 0.022, 0.031
+# (0.027, 0.028) (> 0, worst margin 0.018, seed 0); oracle − α₁ (SeqKD, last task) 0.021,
+# 0.021, 0.011, 0.015, 0.025 (0.024, 0.015) (< 0.08, worst margin 0.055, seed 4); α₁/SDC drift
+# ≈ 0.33, 0.21, 0.25, 0.21, 0.26 (0.39, 0.22) (< 0.8); α₁ − SDC average incremental accuracy
+# 0.139, 0.193, 0.115, 0.219, 0.216 (0.208, 0.211) (> 0.05, worst margin 0.065, seed 2). Seed
+# 58, a further check: 0.056, 0.091, 0.379, 0.357, 0.465, 0.056, 0.042 (joint gap), 0.270,
+# 0.026, 0.023, 0.23, 0.154 in the
 # same order, all passing. The ridge oracle agrees with scikit-learn to 5e-13 and the Gaussian
 # push-forward with 200,000 samples to 0.5 %.
 #
 # **Breaking the method.** Two sabotages, each a rerun of this notebook at seed 0 with
-# `paper.run_experiment(..., sabotage=...)`: (1) *drift compensation off* (every operator
-# replaced by the identity, so SDC/SLDC/MLP keep the stale statistics): all seven headline
-# claims fail — drift ratios 1.0, accuracy gains 0.0, and SeqKD + α₁ ends 0.470 below joint
-# training (0.455 vs 0.925) — and so do SLDC's gain within SeqKD (0.0 < 0.05), the oracle gap
-# (0.442 > 0.08) and both SDC checks. Only "SeqKD + α₁ − SeqFT + α₁" still holds (+0.117): it
-# compares two streams, not a compensator. (2) *Operators fitted backwards* (from the features
-# after the task to those before, i.e. the inverse drift): all seven headline claims fail too,
-# and by more: the "compensated" means end 3.1× further from the truth than the stale ones
-# (α₂: 2.8×; SeqKD: 3.8×), the accuracy gains turn into losses (α₁: −0.052 average
-# incremental, −0.189 last-task; within SeqKD −0.171), SeqKD + α₁ ends 0.730 below joint
-# training, and every other claim of the paper fails as well.
+# `paper.run_experiment(..., sabotage=...)` (rerun with the 340-per-class test set):
+# (1) *drift compensation off* (every operator replaced by the identity, so SDC/SLDC/MLP keep
+# the stale statistics): all seven headline claims fail — drift ratios 1.0, accuracy gains
+# 0.0, and SeqKD + α₁ ends 0.477 below joint training (0.432 vs 0.909) — and so do SLDC's gain
+# within SeqKD (0.0 < 0.05), the oracle gap (0.479 > 0.08) and both SDC checks. Only "SeqKD +
+# α₁ − SeqFT + α₁" still holds (+0.107): it compares two streams, not a compensator.
+# (2) *Operators fitted backwards* (from the features after the task to those before, i.e.
+# the inverse drift): all seven headline claims fail too, and by more: the "compensated" means
+# end 3.1× further from the truth than the stale ones (α₂: 2.8×; SeqKD: 3.8×), the accuracy
+# gains turn into losses (α₁: −0.050 average incremental, −0.170 last-task; within SeqKD
+# −0.156), SeqKD + α₁ ends 0.709 below joint training, and every other asserted claim of the
+# paper fails as well, except "SeqKD + α₁ − SeqFT + α₁" (+0.001).
 #
-# **Cost.** `paper.estimate_seconds(cfg)` gives ≈ 57 s for `ci` on paper. The streams run in
-# lockstep so that one stacked refinement per task serves both streams and all seven methods.
+# **Cost.** `paper.estimate_seconds(cfg)` gives ≈ 59 s for `ci` on paper (25–28 s of wall
+# time measured, one notebook at a time). The streams run in lockstep so that one stacked refinement per task serves both streams and all seven methods.
 # Going back to the code's 1,024 refinement samples per class doubles the refinement's
 # optimiser steps: the five stacked refinements (14 heads) took 10.0 s of CPU time against
 # 6.6 s with 512 samples, and `paper.run_experiment` at seed 5 took 36 s of CPU time (the
