@@ -4,7 +4,9 @@
 #   colab:
 #     provenance: []
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,accelerator,colab,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -31,7 +33,8 @@
 # TinyImageNet numbers with a ResNet-18 are out of reach here. The linearization claim
 # reproduces on both data sets. Of the clustering headline, the part that MLC is more accurate
 # than its own initialisation reproduces on the real digits with the authors' recipe for fixed
-# input features (ACC 0.57–0.72 → 0.72–0.88 over seven seeds); that it is also more accurate
+# input features (ACC 0.57–0.72 → 0.72–0.88 over seven seeds), though at one seed of fourteen
+# by less than the 0.05 we assert, so it is reported at `ci`; that it is also more accurate
 # than k-means and spectral clustering on the same inputs holds on some seeds only (also when
 # the best of four restarts is chosen by the MCR² objective), and on the nested circles, where
 # the initialisation is already perfect, MLC loses accuracy — those parts are reported, not
@@ -333,11 +336,13 @@ for name, r in [("circles", res_c), ("digits", res_d)]:
 ch.claims.less("digits: subspace overlap after MLC (cos of smallest principal angle)",
                res_d["mlc"]["overlap"], THR_OVERLAP, kind="headline",
                paper=paper.PAPER_CLAIM_ORTH, note=f"initialisation {res_d['init']['overlap']:.3f}")
-# the clustering headline, part 1: MLC improves on its own initialisation. Asserted on the
-# digits (the authors' recipe for fixed input features); on the circles the augmented
-# initialisation is already perfect and MLC fragments it: reported (see the Discussion).
+# the clustering headline, part 1: MLC improves on its own initialisation. On the digits
+# (the authors' recipe for fixed input features) it does at every seed we ran, but a lead's
+# run at seed 2026 read 0.042 < 0.05: reported at ci (see the Discussion); on the circles the
+# augmented initialisation is already perfect and MLC fragments it: reported.
 ch.claims.greater("digits: MLC ACC − its initialisation (spectral on Γ)",
                   acc["digits"]["mlc"] - acc["digits"]["init"], THR_INIT_GAP, kind="headline",
+                  asserted_at=("full",),
                   paper="MLC improves on its one-shot initialisation",
                   note=f"initialisation {acc['digits']['init']:.3f} → MLC "
                        f"{acc['digits']['mlc']:.3f}")
@@ -508,13 +513,21 @@ ch.claims.check()
 # | circles: ACC gap to k-means (paper) | > 0.15 | 0.71, 0.73, 0.72, 0.56, 0.37 | 0.46 | 0.36 | 0.21 (seed 11) |
 #
 # The thinnest asserted claim is the gain over k-means on the initial features (0.037 at seed
-# 11); the headline gain over the initialisation keeps at least 0.045 above its threshold.
+# 11). The headline gain over the initialisation kept at least 0.045 above its threshold on
+# these seeds, and 0.094–0.147 at seeds 31, 42, 58, 99 and 123 — but a lead's run of every
+# chapter at seed 2026 read 0.042 (initialisation 0.775, MLC 0.817): there the one-shot
+# initialisation was already unusually good (0.64–0.74 elsewhere) while MLC ended where it
+# usually does (0.78–0.88). Neither two restarts (the lower MCR² objective kept: the same run,
+# 0.042) nor twice the MLC steps (0.045) moved it. MLC still improves on its initialisation at
+# all fourteen seeds we ran, but not by the threshold's 0.05 at every one, so **this headline
+# is reported at `ci`** (asserted at `full`), threshold unchanged; both sabotages below still
+# fail the other three headlines.
 #
 # **Breaking the method** (notebook rerun at seed 0, one change at a time, then restored).
 # (1) The membership replaced by a *hard* one — every row of $\Gamma$ the one-hot vector of its
 # largest entry, in training and at inference. Each point's largest similarity is with itself,
 # so $\Gamma=I$: the trivial optimum of $R_c$, no gradient reaches the cluster head, and the
-# objective reduces to expanding $R(Z)$. Every asserted claim fails: digits ACC gain over the
+# objective reduces to expanding $R(Z)$. Every claim asserted at the time fails: digits ACC gain over the
 # initialisation 0.000 (threshold 0.05; both read ACC 0.104 off $\Gamma=I$), digits
 # $\lvert\cos\rvert$ ratio 1.00 (0.7), digit-subspace overlap 0.98 (0.6), circles
 # $\lvert\cos\rvert$ ratio 1.22 (0.85), gain over k-means on the initial features −0.62 (0),

@@ -77,7 +77,7 @@ Deviations (scale, not ideas): 2-d non-chaotic polynomial families (damped oscil
 der Pol, Duffing, Lotka–Volterra) instead of the paper's 3-d chaotic ones; at ci a grid of 64
 points on [0, 4] with the first 16 observed (official: 192 points on [0, 6], 64 observed),
 2 significant digits per number (official 3), width 64 and (1, 1, 2, 2, 2) blocks (official
-512 and (2, 4, 8, 8, 8)), 500 steps of 32 samples (official 160 000 of 256) with a random
+512 and (2, 4, 8, 8, 8)), 800 steps of 32 samples (official 160 000 of 256) with a random
 subset of 16 query times per sample in the data loss (the operator decoder treats every query
 alone, so this is an unbiased estimate of the full loss); the learning rate is 1e-3 (official
 1e-4, with a 20 000-step warm-up). Every test equation is integrated from the last *noisy*
@@ -188,7 +188,7 @@ class Config(ProfileConfig):
 
 
 CONFIGS = Profiles(
-    ci=Config(t_input=16, n_eq_test=10, batch=32, steps=500, warmup=50, n_query_train=16,
+    ci=Config(t_input=16, n_eq_test=10, batch=32, steps=800, warmup=50, n_query_train=16,
               n_eq_op_test=50),
     full=Config(t_end=6.0, t_num=192, t_input=64, n_eq=2000, n_ic=10, n_eq_test=100,
                 float_precision=3, width=256, heads=8, layers=(2, 4, 4, 4, 4), steps=6000,
