@@ -337,7 +337,7 @@ ch.claims.greater("MiniLM W3: embedding cosine NUPES − (PowerQuant + clipping)
                   note=f"NUPES {m3['NUPES']['cosine']:.4f}, PowerQuant + clipping "
                        f"{m3['PowerQuant + clipping']['cosine']:.4f}")
 ch.claims.greater("MiniLM W3: embedding cosine NUPES − (RTN + clipping)",
-                  m3["NUPES"]["cosine"] - m3["RTN + clipping"]["cosine"], 0.023,
+                  m3["NUPES"]["cosine"] - m3["RTN + clipping"]["cosine"], 0.018,
                   kind="headline", paper=paper.PAPER_STATEMENTS["learned"],
                   note=f"RTN + clipping {m3['RTN + clipping']['cosine']:.4f}, "
                        f"RTN {m3['RTN']['cosine']:.4f}")
@@ -415,7 +415,7 @@ ch.claims.check()
 # cosine PowerQuant − RTN at W4 0.0372–0.0416 (> 0.028); both clipped, PowerQuant − RTN at W4
 # 0.0162–0.0186 (> 0.012); NUPES − (PowerQuant + clipping) at W3 0.0219, 0.0311, 0.0306,
 # 0.0239, 0.0223 (> 0.015), NUPES − (RTN + clipping) at W3 0.0328, 0.0346, 0.0403, 0.0359,
-# 0.0306 (> 0.023), relative output error NUPES / (PowerQuant + clipping) 0.818–0.831
+# 0.0306 (> 0.018), relative output error NUPES / (PowerQuant + clipping) 0.818–0.831
 # (< 0.88) — with 24 NUPES steps per layer; see *NUPES's step count* below; SmolLM2 weight
 # MSE ratio 0.720
 # (< 0.78); digits NUPES − RTN at W2 0.47–0.75 (> 0.35). Seeds 7 and 11, not used to set
@@ -436,7 +436,7 @@ ch.claims.check()
 # RTN claim still passed, which is why neither is a headline. (2) *NUPES with its optimisation switched off*
 # (0 steps instead of 12; `paper.minilm_study` at W3, not the whole notebook): NUPES returned
 # its starting point, so NUPES − (PowerQuant + clipping) = 0.000 (needs > 0.015), NUPES −
-# (RTN + clipping) = 0.011 (needs > 0.023) and the output-error ratio 1.000 (needs < 0.88) —
+# (RTN + clipping) = 0.011 (needs > 0.018) and the output-error ratio 1.000 (needs < 0.88) —
 # all three fail; against RTN without clipping (+0.229) it would have passed unnoticed, which
 # is why the clipped baselines are the ones asserted.
 #
@@ -456,8 +456,10 @@ ch.claims.check()
 # not the method: with 24 steps the same seeds read 0.0202, 0.0237 and 0.0233, and thirteen
 # seeds (0–4, 7, 11, 14, 31, 42, 58, 99, 123) read 0.0202–0.0311 against 0.0094–0.0265 with
 # 12. The three NUPES thresholds were then set again by the page's rule, 75 % of the worst
-# of those thirteen seeds' effects — 0.015, 0.023 and 0.88, each stricter than before (0.010,
-# 0.018, 0.91). Cost: ≈ 8 s more CPU time.
+# of those thirteen seeds' effects: 0.015 and 0.88, stricter than before (0.010, 0.91), and
+# 0.023 for NUPES − (RTN + clipping) — until a fourteenth seed, 777, read that gain at 0.0242
+# (0.0306–0.0419 on the thirteen); the rule on fourteen seeds gives back the original 0.018.
+# Cost: ≈ 8 s more CPU time.
 # The `full` profile (bf16 SmolLM2 from the hub, 3 and 4 bits, NUPES on the LLM, 500 steps,
 # exact loss, the rounding-only ablation) is written and budgeted on paper
 # (`paper.estimate_seconds`) but was not run while writing this chapter.
