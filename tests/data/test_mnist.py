@@ -33,6 +33,12 @@ def test_fixed_stratified_split():
     np.testing.assert_array_equal(np.bincount(small.y_train), np.full(10, 30))
     np.testing.assert_array_equal(np.bincount(small.y_test), np.full(10, 10))
     assert small.image_shape == (1, 28, 28)
+    rest = mnist.load_mnist5k(test_fraction=0.25, n_per_class=40, test_rest=True)
+    np.testing.assert_array_equal(rest.x_train, small.x_train)  # same training set
+    np.testing.assert_array_equal(np.bincount(rest.y_test), np.full(10, 470))  # 10 + 460 left
+    pool = np.concatenate([rest.x_train, rest.x_test]).reshape(5000, -1)
+    assert len(np.unique(pool, axis=0)) == len(np.unique(mnist.load_mnist5k_raw()[0].reshape(
+        5000, -1), axis=0))  # every digit once: train and test are disjoint and complete
 
 
 def test_split_is_disjoint_and_complete():

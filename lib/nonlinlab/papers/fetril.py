@@ -95,7 +95,8 @@ class Config(ProfileConfig):
     tol: float = 1e-4           # LinearSVC tolerance (official toler = 0.0001)
     ft_epochs: int = 30         # fine-tuning baseline: full-batch CE steps per state
     ft_lr: float = 1e-2
-    n_orders: int = 1           # class orders (seed, seed+1, ...): results averaged
+    n_orders: int = 5           # class orders (seed, seed+1, ...): results averaged
+    test_rest: bool = True      # test on every digit left out of the n_per_class subset too
 
     def check(self) -> None:
         require(20 <= self.n_per_class <= 500, "n_per_class must be in [20, 500]")
@@ -110,19 +111,21 @@ class Config(ProfileConfig):
 
 CONFIGS = Profiles(
     ci=Config(),
-    full=Config(n_per_class=500, width=32, epochs=15, n_orders=5),
+    full=Config(n_per_class=500, width=32, epochs=15),
 )
 
 
 def estimate_seconds(cfg: Config) -> float:
-    """On paper, from timings on this 2-core machine at 1 thread (ci) and a Colab T4 (full):
-    the CNN's training costs ≈ 1 ms per image-epoch at width 16 on one core, ∝ width²;
-    feature extraction ≈ 1/3 of that per image; one LinearSVC ≈ 2e-7 s per sample × class
-    × feature; fine-tuning and NCM are negligible. Full: the CNN on a GPU (≈ 50× faster) and the
-    SVMs on the CPU."""
+    """On paper, from timings on this 2-core machine at 1 thread (ci) and a Colab T4 (full),
+    with a 1.5× margin for a loaded machine: the CNN's training costs ≈ 0.35 ms per image-epoch
+    at width 16 on one core (0.5 ms here), ∝ width²; feature extraction ≈ 1/3 of that per
+    image; one LinearSVC ≈ 5e-8 s per sample × class × feature (8e-8 here); fine-tuning and NCM
+    are negligible. Measured at ci (idle, 1 thread): 2.5 s per class order, 12.7 s for five.
+    Full: the CNN on a GPU (≈ 50× faster) and the SVMs on the CPU."""
     n_train = int(round(0.8 * cfg.n_per_class))
-    per_img = 1e-3 * (cfg.width / 16) ** 2
-    cnn = cfg.epochs * n_train * cfg.first * per_img + 10 * cfg.n_per_class * per_img / 3
+    per_img = 5e-4 * (cfg.width / 16) ** 2
+    n_images = 5000 if cfg.test_rest else 10 * cfg.n_per_class  # every image is extracted once
+    cnn = cfg.epochs * n_train * cfg.first * per_img + n_images * per_img / 3
     if cfg.width > 16:  # full profile: on a GPU
         cnn /= 50
     dim = 4 * cfg.width
@@ -131,7 +134,7 @@ def estimate_seconds(cfg: Config) -> float:
     for s in range(cfg.n_tasks):
         seen = cfg.first + s * per_task
         # FeTrIL, joint and the two ablations: ``seen`` binary SVMs on ≈ seen·n_train rows
-        svm += 2e-7 * dim * n_train * seen * seen * 4
+        svm += 8e-8 * dim * n_train * seen * seen * 4
     return cfg.n_orders * (cnn + svm) + 6.0  # + data loading, imports of sklearn and torch.optim
 
 
@@ -300,7 +303,8 @@ class Features:
 def load_data(cfg: Config):
     from ..data.mnist import load_mnist5k
 
-    return load_mnist5k(test_fraction=0.2, split_seed=0, n_per_class=cfg.n_per_class)
+    return load_mnist5k(test_fraction=0.2, split_seed=0, n_per_class=cfg.n_per_class,
+                        test_rest=cfg.test_rest)
 
 
 def make_features(data, cfg: Config, *, seed: int, device="cpu") -> Features:

@@ -507,15 +507,12 @@ def load_data(cfg: Config) -> Data:
     ``n_per_class`` digits per class, 80 % train and 20 % test, and with ``cfg.test_rest`` every
     digit left out of that subset joins the test set (at ci 40 + 300 test digits per class: the
     accuracy differences the claims compare then carry ≈ 3× less test-sampling noise)."""
-    from ..data.mnist import load_mnist5k_raw, stratified_split
+    from ..data.mnist import load_mnist5k
 
-    images, labels = load_mnist5k_raw()
-    train, test = stratified_split(labels, 0.2, seed=0, n_per_class=cfg.n_per_class)
-    if cfg.test_rest:
-        test = np.setdiff1d(np.arange(labels.size), train)
-    x = mnist_14px((images.astype(np.float32) / 255.0)[:, None])
+    d = load_mnist5k(test_fraction=0.2, split_seed=0, n_per_class=cfg.n_per_class,
+                     test_rest=cfg.test_rest)
     xp, yp = sklearn_digits_14px()
-    return Data(xp, yp, x[train], labels[train].copy(), x[test], labels[test].copy())
+    return Data(xp, yp, mnist_14px(d.x_train), d.y_train, mnist_14px(d.x_test), d.y_test)
 
 
 def _stream(data, tasks: list[np.ndarray], pre: SmallCNN, cfg: Config, *, seed: int, kd: bool,
