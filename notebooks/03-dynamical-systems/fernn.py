@@ -149,13 +149,15 @@ init_err64 = max(paper.flow_equivariance_error(m64["FERNN"], x64, v)["max_abs"] 
 # ### 2. Training on velocities $|v|\le$ `train_v`, testing on the grid $|v|\le$ `test_v`
 #
 # The FERNN, the G-RNN and the wide G-RNN share the seed, data and optimiser (Adam,
-# grad-clip 1); the same experiment is then repeated with the official decoder. Test sequences
-# move with one fixed velocity each (official `FixedVelocityMovingMNIST`).
+# grad-clip 1); the same experiment is then repeated with the official decoder
+# (`cfg.official()`: `feedback=True`, and at `ci` 600 steps instead of 300, since its stale-frame
+# input trains more slowly — see the Discussion). Test sequences move with one fixed velocity
+# each (official `FixedVelocityMovingMNIST`).
 
 # %%
 t0, c0 = time.time(), time.process_time()
 res = paper.run_experiment(cfg, ch.seed, dev)
-res_off = paper.run_experiment(cfg.replace(feedback=True), ch.seed, dev, curves=False)
+res_off = paper.run_experiment(cfg.official(), ch.seed, dev, curves=False)
 print(f"train + evaluate: wall {time.time() - t0:.1f} s, cpu {time.process_time() - c0:.1f} s")
 F_, G_ = res["FERNN"], res["G-RNN"]
 NAMES = ("FERNN", "G-RNN", "G-RNN wide")
@@ -339,10 +341,15 @@ ch.claims.check()
 # The headline is asserted against whichever G-RNN generalises better. (ii) *Official
 # decoder.* With the official stale-frame feedback decoder (where the G-RNN is not
 # reach-limited either: the fed-back prediction carries the motion) the FERNN's unseen MSE is
-# 0.54 / 0.57 / 0.50 / 0.67 / 0.64 / 0.55 of the better G-RNN's (asserted < 0.8): still a clear
-# advantage, but a smaller one than with our zero-input decoder, because the stale frame
-# enters the cell one step behind, an offset equal to the (unseen) velocity. Our decoder, not
-# the official one, gives the factor 3–10.
+# 0.59 / 0.56 / 0.42 / 0.53 / 0.57 / 0.57 of the better G-RNN's (seeds 0–4, 7; asserted < 0.8):
+# still a clear advantage, but a smaller one than with our zero-input decoder, because the
+# stale frame enters the cell one step behind, an offset equal to the (unseen) velocity. Our
+# decoder, not the official one, gives the factor 3–10. The official decoder also trains more
+# slowly: with 300 steps, as in our run, this rerun read 0.39–0.74 at 14 other seeds but 0.93 at
+# seed 9001, where the FERNN had not yet fitted the training velocities (seen MSE 0.031
+# against the G-RNNs' 0.007). The rerun therefore trains every model for 600 steps at `ci`
+# (`cfg.official_steps`; the `full` profile uses its 1,200 steps for both runs): seed 9001 then
+# reads 0.70 (seen MSE 0.007) and seed 99 0.56 (0.74 at 300 steps); the threshold is unchanged.
 #
 # **Not matched / changed.** An absolute form of the headline, "FERNN unseen MSE ≤ 1.5×
 # seen", does not hold at ci scale: the FERNN's unseen/seen ratio is 2–6, driven by $|v|=3$,
@@ -353,8 +360,8 @@ ch.claims.check()
 # generalisation is reported only: the input-free decoder is not contractive, and the FERNN's
 # error grows beyond the trained horizon. ci profile: 1-D rows of real MNIST digits, one object
 # per sequence, hidden 12, 300 Adam steps (lr 3e-3), three models, each trained twice (our
-# and the official decoder): ~47 s CPU (136 s wall on the shared, loaded 2-core machine, load
-# 5–7). The full profile uses hidden 20 (paper 128) so that the wide G-RNN and the official
+# decoder, then the official one for 600 steps): 50.5 s wall (`wall_time_s`) at seeds 0 and
+# 9001, two notebooks running at once on the shared 2-core machine. The full profile uses hidden 20 (paper 128) so that the wide G-RNN and the official
 # decoder rerun fit the 20 minutes.
 #
 # **The ledger.** The headline — zero-shot generalisation to unseen velocities, FERNN unseen
@@ -364,7 +371,7 @@ ch.claims.check()
 # flow-equivariance identity itself, before and after training, holds by construction when
 # the code is right (the paper's theorem, checked to rounding), so it is shown as a sanity
 # check. Thresholds were set on seeds 0–4 and 7 (ci); worst margins: headline 0.30 vs 0.5,
-# unseen/seen ratio 0.25 vs 0.5, official decoder 0.67 vs 0.8, G-RNN unseen/seen 16 vs 3,
+# unseen/seen ratio 0.25 vs 0.5, official decoder 0.59 vs 0.8 (600 steps), G-RNN unseen/seen 16 vs 3,
 # G-RNN flow error 0.22 vs 0.1.
 #
 # **Breaking the method.** With the FERNN's transport switched off (every velocity channel
@@ -372,7 +379,8 @@ ch.claims.check()
 # fails the headline (FERNN unseen MSE 1.67× the better G-RNN's, needs < 0.5), the
 # unseen/seen comparison (0.84, needs < 0.5), the official-decoder comparison (1.0, needs
 # < 0.8) and both flow-equivariance sanity checks (0.26 at initialisation, 1.3 after
-# training); the two G-RNN-only claims still hold, as they should.
+# training); the two G-RNN-only claims still hold, as they should. Rerun with the 600-step
+# official rerun, the sabotage gives the same values.
 
 # %% [markdown]
 # ## Cite this chapter
