@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.models import forecasting as F
 from nonlinlab.papers import itransformer as P
 
@@ -143,8 +143,11 @@ def test_bad_input_is_refused():
         P.CONFIGS.ci.replace(horizons=(192,))
     with pytest.raises(ValueError):
         P.WithMarks(F.ITransformer(24, 12, 5, d_model=16, n_heads=4), 5)(torch.randn(2, 24, 5))
+    alone = P.build_model("w/o attention", 24, 12, 5, d_model=16, n_heads=4)
+    with pytest.raises(ValueError, match="no attention"):
+        P.attention_map(alone, torch.randn(2, 24, 5))
 
 
 def test_estimates_fit_budgets():
-    assert P.estimate_seconds(P.CONFIGS.ci) <= 30
+    assert P.estimate_seconds(P.CONFIGS.ci) <= all_chapters()["itransformer"].ci_budget_s
     assert P.estimate_seconds(P.CONFIGS.full) <= BUDGET_S["full"]

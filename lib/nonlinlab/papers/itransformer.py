@@ -166,7 +166,7 @@ class Config(ProfileConfig):
 
 
 CONFIGS = Profiles(
-    ci=Config(d_model=128, lr=1e-3, epochs=3, max_steps_per_epoch=80, syn_steps_per_epoch=80,
+    ci=Config(d_model=128, lr=1e-3, epochs=3, max_steps_per_epoch=80, syn_steps_per_epoch=160,
               syn_epochs=3, syn_vanilla=False),
     full=Config(datasets=("ETTh1", "ETTh2"), horizons=(96, 192, 336, 720),
                 syn_drivers=32, syn_variates=64, syn_epochs=10, syn_steps_per_epoch=300),
@@ -463,6 +463,8 @@ def peer_block_error(d_model: int = 32, n_heads: int = 4, *, seed: int = 0) -> f
 def attention_map(model: F.ITransformer, x: torch.Tensor, layer: int = 0) -> np.ndarray:
     """The variate–variate attention of block ``layer`` averaged over heads and the windows
     ``x (B, L, N)`` (no marks): row ``i`` = how much variate ``i`` attends to each variate."""
+    if isinstance(model.layers[layer].attn, _ZeroAttention):
+        raise ValueError(f"block {layer} has no attention (the 'w/o attention' ablation)")
     model.eval()
     h = model.embed(model.revin.normalise(x).transpose(1, 2))
     for blk in model.layers[:layer]:
