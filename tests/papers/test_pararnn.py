@@ -86,6 +86,15 @@ def test_chapter_claims_exactness_and_finite_termination():
     assert all(p >= k for k, p in enumerate(ft["exact_prefix"]))
 
 
+def test_superlinear_criterion():
+    # seed 31337's hard case: the last step lands on the float64 floor, below e_k^1.5
+    assert P.superlinear([8e-1, 1e-1, 5e-3, 8e-6, 2e-11, 3e-16, 2e-16])
+    assert P.superlinear([1e-1, 1e-2, 1e-3, 3e-5, 1e-7])        # e_{k+1} < e_k^1.5 throughout
+    assert not P.superlinear([1e-1, 5e-2, 2.5e-2, 1.25e-2, 6e-3, 3e-3, 1.5e-3])  # linear
+    assert not P.superlinear([1e-3, 1e-6, 1e-8, 1e-10, 1e-12])    # linear tail above the floor
+    assert not P.superlinear([1.0, 0.9])                           # nothing in the window
+
+
 def test_scan_and_depth():
     errs = P.scan_errors(seed=0, T=100)
     assert max(errs.values()) < 1e-12

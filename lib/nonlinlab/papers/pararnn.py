@@ -663,10 +663,13 @@ def newton_convergence(cfg: Config, seed: int, device=None) -> dict:
 
 
 def superlinear(errors: list, low: float = 1e-13, high: float = 1e-2,
-                order: float = 1.5) -> bool:
-    """``err_{k+1} < err_k^order`` whenever ``low < err_k < high`` (super-linear convergence)."""
+                order: float = 1.5, floor: float = 1e-14) -> bool:
+    """``err_{k+1} < max(err_k^order, floor)`` whenever ``low < err_k < high`` (super-linear
+    convergence). ``floor`` is the float64 round-off level of the error (≈ 50 ulp of the states,
+    which are O(1)): below it the order cannot be measured — ``2e-11 → 3e-16`` is converged,
+    although ``(2e-11)^1.5 = 9e-17``."""
     pairs = [(a, b) for a, b in zip(errors[:-1], errors[1:], strict=True) if low < a < high]
-    return bool(pairs) and all(b < a**order for a, b in pairs)
+    return bool(pairs) and all(b < max(a**order, floor) for a, b in pairs)
 
 
 def finite_termination(cfg: Config, seed: int, device=None) -> dict:
