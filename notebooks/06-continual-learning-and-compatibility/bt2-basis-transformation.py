@@ -366,10 +366,10 @@ ch.claims.check()
 # 0.127 (top-1 0.026), so the compatibility headline fails (−0.334 < 0.08), with the top-1
 # compatibility check and the $\cos(f,\phi_{new})$ headline (−0.005: both variants now only
 # imitate $\phi_{new}$); new/new stays close to independent (−0.018, passes), as it should.
-# (3) *A compatible "independent" baseline*: the independent model trained with BCT's
-# influence loss (the old classifier on its features) — the incompatibility row, which is a
-# check of the baseline rather than of BT², fails as it must (new/old ÷ old/old mAP 1.563
-# against < 0.5).
+# (3) *A compatible "independent" baseline* (whole notebook, seed 5): the independent model
+# trained with BCT's influence loss (the old classifier on its features) — the incompatibility
+# row, a check of the baseline rather than of BT², fails as it must (new/old ÷ old/old mAP
+# 1.563 against < 0.5), and it is the only row that fails.
 #
 # **Cost.** CPU time of the whole `ci` notebook (user + sys, kernel start included) was
 # 35.6 s for seed 0 on the shared 2-core machine; about 27 s of it is training the five
