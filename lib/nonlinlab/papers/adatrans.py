@@ -93,7 +93,7 @@ class Config(ProfileConfig):
     max_steps: int = 5         # T (official 10)
     steps: int = 250           # editor training iterations
     batch: int = 128
-    lr: float = 3e-3
+    lr: float = 6e-3           # synthetic world (250 steps at ci; official 1e-4 for 10,000)
     w_nll: float = 1.0
     w_rec: float = 1.0
     n_label: int = 5000        # labelled samples for InterFaceGAN's boundary
@@ -102,6 +102,7 @@ class Config(ProfileConfig):
     face_n_label: int = 384    # generated faces labelled by face-api (classifier C, boundary)
     face_n_test: int = 64      # test faces edited
     face_steps: int = 250      # editor training iterations in z-space
+    face_lr: float = 3e-3      # the face editor's learning rate
     face_ridge: float = 30.0   # L2 strength of the latent ridge regressions (classifier C)
     face_density: str = "polar"
     face_alphas: tuple = (1.0, 2.0, 3.0, 4.0)
@@ -113,14 +114,15 @@ class Config(ProfileConfig):
         require(min(self.n_comp, self.attr_hidden, self.flow_layers, self.flow_hidden,
                     self.hidden, self.lstm_layers, self.n_blocks, self.max_steps, self.steps,
                     self.batch, self.flow_steps, self.flow_batch) >= 1, "sizes must be >= 1")
-        require(self.tau > 0 and self.lr > 0, "tau and lr must be > 0")
+        require(self.tau > 0 and self.lr > 0 and self.face_lr > 0,
+                "tau, lr and face_lr must be > 0")
         require(self.n_label >= 100 and self.n_test >= 100, "need >= 100 labelled/test samples")
 
 
 CONFIGS = Profiles(
     ci=Config(),
     full=Config(hidden=512, lstm_layers=2, n_blocks=10, max_steps=10, steps=3000, batch=512,
-                lr=1e-3,
+                lr=1e-3, face_lr=1e-3,
                 flow_layers=10, flow_hidden=256, flow_steps=4000, n_label=20000, n_test=20000,
                 face_n_label=4096, face_n_test=1024, face_steps=3000),
 )
@@ -619,7 +621,7 @@ def run_faces(cfg: Config, seed: int = 0, device="cpu", *, max_steps=None, use_n
     coef = torch.linalg.solve(Zc.T @ Zc + reg, Zc.T @ Y.double()).float()
     W, b = coef[:-1].T, coef[-1]
     latent = FaceLatent(W, b, cfg.face_density)
-    fcfg = cfg.replace(dim=100, steps=cfg.face_steps)
+    fcfg = cfg.replace(dim=100, steps=cfg.face_steps, lr=cfg.face_lr)
     net, hist = train_editor(latent, latent, fcfg, seed=seed, device=device,
                              max_steps=max_steps, use_nll=use_nll, use_keep=use_keep,
                              soft_keep=soft_keep)
