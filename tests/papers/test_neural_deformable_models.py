@@ -11,6 +11,7 @@ from scipy.integrate import solve_ivp
 from scipy.spatial import cKDTree
 from scipy.special import beta as B
 
+from nonlinlab.core import all_chapters
 from nonlinlab.models.meshes import chamfer_distance, parametric_grid
 from nonlinlab.papers import neural_deformable_models as P
 
@@ -195,7 +196,8 @@ def test_flipped_triangles_counts_orientation_changes():
 
 
 def test_estimates_fit_the_budgets():
-    assert P.estimate_seconds(P.CONFIGS.ci) <= 30
+    budget = all_chapters()["neural-deformable-models"].ci_budget_s
+    assert P.estimate_seconds(P.CONFIGS.ci) <= budget
     assert P.estimate_seconds(P.CONFIGS.full) <= 20 * 60
 
 

@@ -122,7 +122,7 @@ class Config(ProfileConfig):
     flow_steps: int = 1  # RK4 steps (4 velocity evaluations each)
     dec_code: int = 16  # direct decoder code (it must also encode the global shape)
     dec_width: int = 64
-    steps: int = 200  # auto-decoder training steps (each model)
+    steps: int = 400  # auto-decoder training steps (each model)
     batch: int = 16
     lr: float = 3e-3
     code_lr: float = 3e-2
