@@ -77,7 +77,7 @@ class Config(ProfileConfig):
     key_dim: int = 32           # d_k
     heads: int = 1
     embed_dim: int = 64         # frozen encoder width per image (query: 3 × embed_dim)
-    steps: int = 600            # adapter training steps
+    steps: int = 1200           # adapter training steps
     batch: int = 128
     lr: float = 3e-3
     weight_decay: float = 0.05  # official AdamW
