@@ -498,7 +498,7 @@ ch.claims.check()
 # $\le1$ after a $10^{-13}e^{|s|}$ round-off allowance; chain identity $\le2.5\times10^{-11}$
 # ($<10^{-9}$); $\Gamma=0.5,g=6$: $0.8$–$3.4\times10^{-9}$ ($<10^{-7}$);
 # $\Gamma=1,g=8$: $0.6$–$1.7\times10^{-7}$ ($<10^{-6}$); collapse ratio 575–1495 ($>100$);
-# $\Gamma=3,g=8$: 0.11–0.22 ($>0.05$); $k/L$ at $c=1/4$: 0.27 ($<0.5$), at $c=1$: 3.55 ($>2$);
+# $\Gamma=3,g=8$: 0.11–0.22 ($>0.05$); $k/L$ at $c=1/4$: 0.27 ($<0.5$), at $c=1$: 3.55–5.98 ($>2$);
 # $\epsilon$-rank ratios 1.00 ($\le1.2$) and 5.1–6.2 ($>2.5$); flop slopes 0.998 and 1.995;
 # speed-up 12–27× over seeds 0–4 and 7 ($>3$, a ratio of two timings taken in the same run,
 # so machine load cancels to first order); SmolLM2 median $\max|S|/\log L$ = 2.3 ($>1.5$;
@@ -508,6 +508,19 @@ ch.claims.check()
 # fit on a shared 2-core machine moves with the load, so it is reported at `ci` (threshold 1.5,
 # asserted only at `full`, on a dedicated GPU), while the counted-flop slopes carry the scaling
 # claim.
+#
+# **Why the rank is the largest over three random problems.** Until December 2026 each
+# $(L, c)$ drew one random problem. The degree a $1/L$-accurate gradient needs depends on the
+# draw — with the largest exponent fixed to $\Gamma^2$, the bulk of $S$ can be smaller — and one
+# even degree less halves the rank: over three draws per seed, the $c = 1$ minimum of $k/L$ read
+# 1.96, 3.55, 3.91 or 5.98. In a run of every chapter at seed 8128, a seed nobody calibrated on,
+# the single draw gave 1.96 against $> 2$ (the rank still about twice $L$). The paper's bounds
+# are worst-case statements about all inputs of a given norm, so the rank needed is now the one
+# that reaches $1/L$ on each of `cfg.transition_instances` = 3 draws (the first is the old one):
+# $c = 1$ reads 3.55–5.98 on seeds 0–4, 7, 11 and 5.98 at 8128, $c = 1/4$ at most 0.27; the
+# thresholds are unchanged. It costs ≈ 4 s more. Broken on purpose (the transition problems
+# drawn at $c = 1/4$ whatever $c$ says, the whole notebook at seed 0), the $c = 1$ headline fails
+# (0.117 < 2) and everything else passes.
 #
 # **What is asserted where.** Both headline claims are verified at `ci` and asserted at both
 # profiles: at $c = 1/4$ the rank needed is at most 0.27 $L$ (threshold 0.5), at $c = 1$ at least
