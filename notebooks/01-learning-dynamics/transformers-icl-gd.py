@@ -446,10 +446,10 @@ ch.claims.check()
 # the official grid search is the closed form $\eta^*=N\sigma^2/(\mu_4+(d+N-2)\sigma^4)=6.06$
 # (the line search on 20 000 sampled tasks lands within Monte-Carlo error, 0.2–1.5 %). A trained
 # single LSA layer reproduces the paper's Fig. 2: its held-out loss equals that of GD($\eta^*$)
-# (ratio 0.9999–1.0025 over seeds 0–4), the model cosine of the query sensitivities is
-# 0.9993–0.9997, the predictions differ by 1.3–1.8 % of RMS($y_q$), and the read-out
-# preconditioner $M=-(cA+ub^\top)$ is $(\eta^*/N)I$ to 2–2.5 % (its scale, $N\cdot$mean diag$(M)$,
-# is 6.03–6.09 vs $\eta^*=6.06$); averaging the trained weights with the construction keeps the
+# (ratio 0.9995–1.0006 over seeds 0–4), the model cosine of the query sensitivities is
+# 0.9998, the predictions differ by 1.1–1.2 % of RMS($y_q$), and the read-out
+# preconditioner $M=-(cA+ub^\top)$ is $(\eta^*/N)I$ to 1.7–1.8 % (its scale, $N\cdot$mean
+# diag$(M)$, is 6.03–6.06 vs $\eta^*=6.06$); averaging the trained weights with the construction keeps the
 # loss. Out of distribution the trained layer tracks GD for input ranges 0.5–2 (largest relative
 # loss difference 0.2–1.6 % over seeds; threshold 5 %), including GD's blow-up at large inputs,
 # as in the official notebook. Deeper weight-shared LSAs reproduce the paper's Fig. 3: they
@@ -491,11 +491,17 @@ ch.claims.check()
 # Deviations: (0) in `ci` the deep models use a peak lr of $4\cdot10^{-3}$ with a cosine decay
 # to 5 % (2500 steps) instead of the official constant $10^{-3}$ (see above; `full` keeps the
 # official schedule). (1) In `ci` the single layer uses the product parametrisation
-# $W_{KQ}, W_{PV}$ and a cosine-decayed lr peaking at $2\cdot10^{-3}$ for 1000 steps at batch
+# $W_{KQ}, W_{PV}$ and a cosine-decayed lr peaking at $2\cdot10^{-3}$ for 1500 steps at batch
 # 512 — with the official parametrisation and constant lr $10^{-3}$ one of five seeds (seed 3, batch 512) stayed on a
 # plateau where the nuisance term $u$ dominates, and constant lr left $u$ decaying slowly
 # (seed 1: $\|u\|\|A\|/\|M\|=0.32$ at 800 steps); `full` uses the official parametrisation,
-# lr and 5000 steps at batch 2048. (2) We do not apply the official gradient clipping
+# lr and 5000 steps at batch 2048. Even with our schedule, 1000 steps were too few at some
+# seeds: in a run of every chapter at seed 8128, a seed nobody calibrated on, the layer was
+# still leaving the plateau (nuisance 0.36 against < 0.2, loss ratio 1.013 against
+# $[0.99, 1.01]$, preds diff 0.060 against < 0.05; seed 777 had read a nuisance of 0.19). With
+# 1500 steps seed 8128 reads 0.027, 1.0003 and 0.012, seed 777 0.018, and every one-layer value
+# on seeds 0–4, 7 and 11 moved further from its threshold (above); thresholds unchanged, ≈ 3 s
+# more. (2) We do not apply the official gradient clipping
 # (global norm 0.001): Adam is nearly invariant to it, and in a test it slowed the escape from
 # the plateau. (3) GD$^{++}$'s scalars are fitted by L-BFGS on 4096 fixed tasks instead of
 # Adam. Including the query as a key (`include_query=True`) does *not* break the trained
@@ -503,11 +509,12 @@ ch.claims.check()
 # training removes — the exact construction, however, needs it excluded when $W_0\ne0$ (a
 # unit test checks this).
 #
-# **Thresholds after calibration** (seeds 0–4, `ci`): loss ratio in $[0.99, 1.01]$ (seen
-# 0.9999–1.0025), model cos $>0.99$ (0.9993–0.9997), preds diff $<0.05$ RMS (0.013–0.018),
-# weight error $<0.15$ (0.019–0.025), nuisance $<0.2$ (0.035–0.09; 0.05 would be too
-# tight: $u$ receives only noise-driven Adam steps and decays slowly), interpolation ratio in
-# $[0.99, 1.01]$ (≈1.0005), $K$-layer/$K$-step-GD loss $<0.97$ (0.70–0.73 for $K=2$, 0.58–0.60
+# **Thresholds after calibration** (seeds 0–4, `ci`; values with the present 1500 steps, those
+# with 1000 steps in brackets): loss ratio in $[0.99, 1.01]$ (seen 0.9995–1.0006; 0.9999–1.0025),
+# model cos $>0.99$ (0.9998; 0.9993–0.9997), preds diff $<0.05$ RMS (0.011–0.012; 0.013–0.018),
+# weight error $<0.15$ (0.017–0.018; 0.019–0.025), nuisance $<0.2$ (0.013–0.016; 0.035–0.09:
+# $u$ receives only noise-driven Adam steps and decays slowly), interpolation ratio in
+# $[0.99, 1.01]$ (≈1.000), $K$-layer/$K$-step-GD loss $<0.97$ (0.70–0.73 for $K=2$, 0.58–0.60
 # for $K=3$), $K$-layer/GD$^{++}$ loss in $[0.91, 1.1]$ (1.005–1.028 over seeds 0–4, 7 and 11;
 # worst margin 0.07 at seed 4, $K=3$), model cos with GD$^{++}$ $>0.99$ (0.9970–0.9992). Line search and the
 # Monte-Carlo closed form agree on a shared sample far below 1 % (a unit test, 1e-5); against

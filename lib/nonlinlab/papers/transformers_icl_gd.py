@@ -74,7 +74,7 @@ class Config(ProfileConfig):
     # (2) step size: line search on a Monte-Carlo sample, vs the closed form
     lr_search_tasks: int = 20_000
     # (3) one trained LSA layer
-    steps: int = 1000
+    steps: int = 1500
     batch: int = 512
     lr: float = 2e-3  # Adam peak lr (official: constant 1e-3, b1 0.9, b2 0.98, eps 1e-9)
     lr_final: float = 0.1  # cosine decay of the lr to lr_final × lr (official: constant, 1.0)
