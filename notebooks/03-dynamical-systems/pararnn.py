@@ -430,7 +430,11 @@ ch.claims.check()
 #
 # **Thresholds.** Set from our runs: the exactness checks at $10^{-10}$ ($10^{-12}$ for the
 # scan, $10^{-8}$ for gradients and losses), far above the errors we saw; a Jacobian taken at
-# the wrong time step or with the wrong sign breaks the Newton claims (the tests check it); the
+# the wrong time step or with the wrong sign breaks the Newton claims (the tests check it). A
+# damped Newton update ($H \mathrel{+}= 0.7\,\delta$, linear convergence: errors
+# $0.8\to0.3\to0.09\to0.03\to\dots$), the whole notebook at seed 0, fails the super-linear
+# check with its round-off floor, the two Newton-exactness claims, the fixed-iteration held-out
+# loss and both gradient claims; the parity demo and the sanity checks still pass. The
 # CPU speed-up at > 1.5× (a first target of ≥ 2× left too little
 # margin: we measured 2.5–5× on a loaded two-core machine); and the parity demo's training
 # settings (width 32, Adam 1e-2, batch 32, 200 steps instead of 400 at 3e-3, to fit the ci

@@ -542,12 +542,12 @@ def transition_sweep(cfg: Config, seed: int = 0, device="cpu", dtype=torch.float
     deg = np.zeros((len(cfg.transition_Ls), len(cfg.transition_cs)))
     for i, L in enumerate(cfg.transition_Ls):
         for j, c in enumerate(cfg.transition_cs):
-            for m in range(cfg.transition_instances):
-                prob = make_problem(L, cfg, c * math.sqrt(math.log(L)),
-                                    seed=seed + 2000 * i + 100_003 * m, device=device,
-                                    dtype=dtype)
-                deg[i, j] = max(deg[i, j],
-                                required_degree(prob, 1.0 / L, cfg.transition_max_degree))
+            deg[i, j] = max(
+                required_degree(make_problem(L, cfg, c * math.sqrt(math.log(L)),
+                                             seed=seed + 2000 * i + 100_003 * m,
+                                             device=device, dtype=dtype),
+                                1.0 / L, cfg.transition_max_degree)
+                for m in range(cfg.transition_instances))
     rank = np.where(np.isfinite(deg), [[feature_rank(cfg.dk, int(g)) if np.isfinite(g) else 0
                                         for g in row] for row in deg], np.inf)
     return {"degree": deg, "rank": rank,
