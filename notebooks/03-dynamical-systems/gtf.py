@@ -91,7 +91,10 @@ cfg
 # (F^\top F+\lambda I)^{-1}g$, $\eta$ halved until the loss decreases. $\alpha$ is annealed
 # geometrically from 0.9 to 0.15 over 8 stages of 2 steps; every variant keeps the stage whose
 # free runs have the lowest $D_{stsp}$ on held-out *noisy validation* orbits. Teacher forcing
-# ($\alpha=1$) runs the same loop; its first step already lands on its optimum.
+# ($\alpha=1$) runs the same loop; its first step already lands on its optimum. The whole
+# procedure runs for two independent draws of the random hidden layer, and every variant keeps
+# the draw whose selected checkpoint scores lower on the same validation orbits (the test
+# orbits never enter a choice).
 
 # %% [markdown]
 # ## Experiments
@@ -149,7 +152,8 @@ names = {"gtf": "GTF", 1.0: "teacher forcing"}
 for v, r in lo["runs"].items():
     sel = "warm start" if r["alpha"] is None else f"stage {r['best_stage']} (α = {r['alpha']:.3f})"
     print(f"{names[v]:>15}: D_stsp {r['dstsp']:.2f}  D_H {r['dh']:.3f}  λ_max {r['lyap']:.3f}  "
-          f"selected {sel}")
+          f"selected {sel} of hidden layer {r['draw'] + 1} (validation D_stsp per draw: "
+          f"{', '.join(f'{x:.2f}' for x in r['val_draws'])})")
 print(f"noise floor: D_stsp {lo['floor_dstsp']:.2f}, D_H {lo['floor_dh']:.3f}; "
       f"true λ_max {dynamics.LORENZ_MAX_LYAPUNOV}")
 print("aGTF estimate α_est = 1 - 1/G of the selected models:", np.round(lo["alpha_est"], 3))
@@ -185,7 +189,7 @@ plt.show()
 
 # %% [markdown]
 # **Figure 3.** $D_{stsp}$ of the free runs on the noisy validation orbits after the warm start
-# and after every training stage; GTF's $\alpha$ falls geometrically from 0.9 to 0.15 over the
+# and after every training stage, for the hidden-layer draw each variant kept; GTF's $\alpha$ falls geometrically from 0.9 to 0.15 over the
 # stages, teacher forcing keeps $\alpha=1$; the dashed line is the noise floor of the clean test
 # set (validation scores, against noisy orbits, run higher than test scores; no counterpart in
 # the paper).
@@ -240,21 +244,41 @@ ch.claims.check()
 # theorem's $\sigma_{max}=\max_k\Vert J_k\Vert$.
 #
 # **Reconstruction from noisy data (the second headline, asserted at ci).** Over seeds 0–4 (ci),
-# the GTF model's free runs reached $D_{stsp}$ = 1.23, 0.58, 0.53, 1.06, 0.76 on the clean test
+# the GTF model's free runs reached $D_{stsp}$ = 1.53, 0.70, 0.53, 1.12, 0.76 on the clean test
 # orbits, against noise floors (two independent samples of the true attractor) of 0.25, 0.71,
-# 0.33, 0.33, 0.24; teacher forcing on the same noisy data gave 12.3, 13.0, 9.8, 6.9, 8.0, so
-# the ratio was 10.0, 22.5, 18.4, 6.5, 10.5. We assert $D_{stsp}$(GTF) < 2 (worst 1.23, margin
-# 1.6×; the paper's 0.26 is a full-length run, and our floor alone is 0.24–0.71 with 20 000
-# test points) and the ratio > 3 (worst 6.5, margin 2.2×). Seeds 7 and 11 pass: GTF 0.86 and
-# 0.67, teacher forcing 10.2 and 11.0 (ratios 11.9 and 16.3). The GTF model is chaotic with
-# $\lambda_{\max}$ = 1.22, 0.98, 0.96, 1.17, 0.78 (7: 1.19, 11: 0.88; true 0.906, asserted within
-# 50 %, worst 35 % off) and its power spectra match ($D_H$ 0.016–0.038 against a floor of about
-# 0.02; asserted < 0.1). Teacher forcing's free runs mostly settle on a large limit cycle
-# around both wings (Figure 2; its $\lambda_{\max}$ ranged from −0.12 to 1.8 and its $D_H$
-# from 0.028 to 0.13). The selected GTF stage had $\alpha$ = 0.15–0.27, above the aGTF
-# estimate $\alpha_{est}$ = 0.06–0.08 of the same models, i.e. inside the bounded-gradient regime
-# of the theorem; selection is on noisy validation orbits that the test never sees, and
-# teacher forcing goes through the same loop and selection.
+# 0.32, 0.32, 0.24; teacher forcing on the same noisy data gave 9.9, 9.2, 9.8, 6.9, 8.0, so
+# the ratio was 6.5, 13.0, 18.4, 6.1, 10.5. We assert $D_{stsp}$(GTF) < 2 (worst 1.53, margin
+# 1.3×; the paper's 0.26 is a full-length run, and our floor alone is 0.24–0.71 with 20 000
+# test points) and the ratio > 3 (worst 6.1, margin 2.0×). Seeds 7 and 11 pass: GTF 0.79 and
+# 0.35, teacher forcing 10.0 and 5.7 (ratios 12.7 and 16.4). The GTF model is chaotic with
+# $\lambda_{\max}$ = 1.10, 0.94, 1.02, 1.19, 0.74 (7: 1.24, 11: 1.19; true 0.906, asserted within
+# 50 %, worst 37 % off, seed 7), mostly a little *more* chaotic than Lorenz-63, and its power
+# spectra match ($D_H$ 0.019–0.023 against a floor of about 0.02; asserted < 0.1). Teacher
+# forcing's free runs mostly settle on a large limit cycle around both wings (Figure 2; its
+# $\lambda_{\max}$ ranged from 0.68 to 1.5 and its $D_H$ from 0.028 to 0.073). The selected GTF
+# stage had $\alpha$ = 0.15–0.25, above the aGTF estimate $\alpha_{est}$ = 0.06–0.08 of the same
+# models, i.e. inside the bounded-gradient regime of the theorem; selection is on noisy
+# validation orbits that the test never sees, and teacher forcing goes through the same loop and
+# selection.
+#
+# **Why two hidden-layer draws, and five times longer Lyapunov runs (changed December 2026).**
+# Until then the chapter drew one random hidden layer. In a run of every chapter at seed 8128,
+# a seed nobody calibrated on, that draw's GTF model collapsed in its free runs: $D_{stsp}$ 1.91
+# (< 2 only just), $\lambda_{\max}$ = −1.32 and $D_H$ = 0.141, two paper rows failing. Its
+# validation score had already said so (3.11, where good models read 1.9–2.6): the fixed random
+# layer, not GTF, was the weak part, and the paper trains that layer, which our ci optimiser
+# does not. A second draw, kept per variant only where its validation $D_{stsp}$ is lower, reads
+# 2.46 on validation and 0.88 on the test there ($\lambda_{\max}$ 1.09, $D_H$ 0.016, teacher
+# forcing 8.7). The second draw was kept at seeds 0, 1, 3, 7, 11 and 8128 and the first at 2
+# and 4 (teacher forcing goes through the same choice). With one draw the values on seeds 0–4
+# were 1.23, 0.58, 0.53, 1.06, 0.76 (GTF) and 10.0, 22.5, 18.4, 6.5, 10.5 (ratio): the worst
+# headline margins shrank from 1.6× and 2.2× to 1.3× and 2.0×, because validation and test
+# disagree on which of two similar draws is better (seed 0: 2.38 against 2.38 on validation).
+# With the second draw, $\lambda_{\max}$ over the old 1 000 steps (10 time units) read 1.39 at
+# seed 7, outside 50 %, while 5 000 steps from the same four starts gave 1.24 (10 starts: 1.25):
+# a finite-time estimate over ten Lyapunov times is too noisy for a 50 % band, so the exponent
+# is now measured over 5 000 steps. Thresholds unchanged. Cost ≈ 12 s more (two draws of the
+# reconstruction, ≈ 12 s each; 31–48 s wall per run, two notebooks at once).
 #
 # **Why teacher forcing fails here and GTF does not (our reading).** With noise of standard
 # deviation $\sigma$ = 0.05 on the inputs, one-step regression shrinks the map toward the mean by
@@ -266,12 +290,13 @@ ch.claims.check()
 # the instability. This is the paper's point that teacher forcing is not enough for noisy
 # chaotic data.
 #
-# **Sabotage (the method broken on purpose, seed 0, notebook reruns).** GTF's $\alpha$ held at 1
-# for all stages (pure teacher forcing): $D_{stsp}$ 12.3 and the ratio 1.0 failed, and so did
-# $\lambda_{\max}$ (0.40); $D_H$ (0.028) still passed. $\alpha$ held at 0 (free running, plain
-# BPTT over the 50-step windows): the line search rejected every step, the warm start was
-# kept, and $D_{stsp}$ 12.2 and the ratio 1.00 failed ($\lambda_{\max}$ 0.72 and $D_H$ 0.025
-# passed, so neither is evidence on its own). $\alpha^*$ replaced by 0 in the gradient
+# **Sabotage (the method broken on purpose, seed 0, notebook reruns; the reconstruction ones
+# rerun in December 2026 with two hidden-layer draws).** GTF's $\alpha$ held at 1 for all stages
+# (pure teacher forcing): $D_{stsp}$ 9.9 and the ratio 1.0 failed, and so did $\lambda_{\max}$
+# (1.41); $D_H$ (0.036) still passed. $\alpha$ held at 0 (free running, plain BPTT over the
+# 50-step windows): the line search rejected every step, the warm start was kept, and
+# $D_{stsp}$ 10.5, the ratio 0.95 and $\lambda_{\max}$ 1.81 failed ($D_H$ 0.039 passed, so it is
+# no evidence on its own). $\alpha^*$ replaced by 0 in the gradient
 # experiment: the bounded-gradient headline failed (ratio 306) and so did the sanity check on
 # the forced products (7·10⁵). The exploding-gradient headline was not sabotaged: it is a
 # property of the chaotic data map, not of our code.
@@ -292,9 +317,10 @@ ch.claims.check()
 # instead of the aGTF rule: the same model, loss and forcing, a different optimiser. The
 # `full` profile runs the same code with 20 orbits of 5 000 steps, $L$ = 1 000, 16 stages of
 # 4 steps and $\alpha$ down to 0.1; its thresholds were *not calibrated* (no GPU run was made).
-# ci own compute: ≈ 35 s of CPU (gradients ≈ 10 s, reconstruction ≈ 22–26 s); the recorded wall
-# time was 42 s (seed 7) and 95 s (seed 0) on a 2-core machine shared with other jobs (load
-# ≈ 3–4 and ≈ 7).
+# ci own compute: ≈ 31 s of CPU at one thread (gradients ≈ 5 s, reconstruction with both
+# hidden-layer draws and the Lyapunov exponents ≈ 25 s, seed 0) plus ≈ 6 s of kernel start and
+# imports; the recorded wall time was 31–48 s per run with two notebooks running at once on a
+# 2-core machine (seeds 0–4, 7, 11, 8128).
 
 # %% [markdown]
 # ## Cite this chapter

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
 import torch
 
@@ -220,3 +221,20 @@ def test_alpha_schedule_and_free_run_scores():
         m.a[1] = 1.5  # member 1 diverges: never selectable
     s, Z = gtf.free_run_scores(m, _orbits(n=2, T=50) * 8, transient=5, n_bins=10)
     assert Z.shape == (2, 2, 50, 3) and s[1] == float("inf") and s[0] < float("inf")
+
+
+def test_lorenz_experiment_keeps_the_draw_with_the_lower_validation_score():
+    cfg = dataclasses.replace(gtf.CONFIGS.ci, n_orbits=2, orbit_len=300, transient=300, L=20,
+                              stages=2, iters=1, gen_transient=50, lyap_steps=50, lyap_batch=1,
+                              hidden_draws=2)
+    lo = gtf.lorenz_experiment(cfg, seed=0)
+    assert len(lo["models"]) == 2 and lo["alpha_est"].shape == (2,)
+    for v in cfg.variants:
+        r = lo["runs"][v]
+        assert r["val_draws"].shape == (2,) and r["draw"] == int(np.argmin(r["val_draws"]))
+        assert r["val"].shape == (cfg.stages + 1,) and r["Z"].shape == (2, 300, 3)
+    one = gtf.lorenz_experiment(dataclasses.replace(cfg, hidden_draws=1), seed=0)
+    # draw 0 is the single draw of the one-draw run (same generator)
+    assert one["runs"]["gtf"]["val_draws"][0] == lo["runs"]["gtf"]["val_draws"][0]
+    with pytest.raises(ValueError):
+        dataclasses.replace(cfg, hidden_draws=0)

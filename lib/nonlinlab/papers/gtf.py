@@ -78,10 +78,13 @@ class Config(ProfileConfig):
     alpha_start: float = 0.9
     alpha_end: float = 0.15
     variants: tuple = ("gtf", 1.0)
+    # independent random hidden layers (W2, h2); every variant keeps the draw whose selected
+    # checkpoint has the lowest validation D_stsp (draw 0 is the generator of seed 10 000 + seed)
+    hidden_draws: int = 2
     gen_transient: int = 500
     n_bins: int = 30
     psd_smoothing: float = 20.0
-    lyap_steps: int = 1000
+    lyap_steps: int = 5000
     lyap_batch: int = 4
 
     def check(self) -> None:
@@ -96,6 +99,7 @@ class Config(ProfileConfig):
         require(self.n_orbits >= 1 and self.orbit_len > self.seq_len,
                 "need n_orbits >= 1 and orbit_len > seq_len")
         require(self.ridge > 0 and self.feature_scale > 0, "ridge and feature_scale must be > 0")
+        require(self.hidden_draws >= 1, "hidden_draws must be >= 1")
 
 
 CONFIGS = Profiles(
@@ -107,17 +111,18 @@ CONFIGS = Profiles(
 
 
 def estimate_seconds(cfg: Config) -> float:
-    """Conservative on-paper cost (2 CPU cores for ci, measured ≈ 1.5× below; one GPU for
-    full). Part A: RK4-Lorenz gradient runs, ~60 torch ops per step twice per T at ~8 µs.
+    """Conservative on-paper cost (2 CPU cores for ci: 52 s, measured 31 s at one thread; one GPU
+    for full). Part A: RK4-Lorenz gradient runs, ~60 torch ops per step twice per T at ~8 µs.
     Part B: each preconditioned GTF step runs the forced recursion forward and backward plus
     up to a few forward passes of the line search over n = n_orbits·orbit_len states of width
     L for K members (~40 passes over K·n·L numbers, ~1 ns each on the CPU) and builds the
-    K Gram matrices (2·K·n·L² flops at ~2 GFLOP/s); free runs for the validation after every
+    K Gram matrices (2·K·n·L² flops at ~4 GFLOP/s); free runs for the validation after every
     stage and the test (~10 ops per step at 8 µs plus ~8 passes over K·n_orbits·L numbers
-    per step); data: RK4 on 4·n_orbits orbits (~40 ops per step); 3 s of metrics and plots.
+    per step); training and free runs once per hidden-layer draw; data: RK4 on 4·n_orbits
+    orbits (~40 ops per step); 3 s of metrics and plots.
     On the GPU (full) the element and flop rates are ~50× higher and an op costs ~12 µs."""
     gpu = cfg.L > 500
-    op, elem, flop = (12e-6, 2e-11, 1e-11) if gpu else (8e-6, 1e-9, 5e-10)
+    op, elem, flop = (12e-6, 2e-11, 1e-11) if gpu else (8e-6, 1e-9, 2.5e-10)
     K, n = len(cfg.variants), cfg.n_orbits * cfg.orbit_len
     grad = 60 * op * 2 * sum(cfg.grad_T)
     steps = cfg.stages * cfg.iters
@@ -127,7 +132,7 @@ def estimate_seconds(cfg: Config) -> float:
     free = (cfg.stages + 2) * run_len * (10 * op + 8 * K * cfg.n_orbits * cfg.L * elem)
     lyap = K * (cfg.lyap_steps + 500) * 30 * op
     data = 40 * op * (cfg.orbit_len + cfg.transient)
-    return grad + gtf + free + lyap + data + 3.0
+    return grad + cfg.hidden_draws * (gtf + free) + lyap + data + 3.0
 
 
 # ------------------------------------------------------------------------------------------
@@ -579,39 +584,52 @@ def alpha_schedule(cfg: Config, device=None) -> torch.Tensor:
 
 
 def lorenz_experiment(cfg: Config, seed: int, device=None) -> dict:
-    """Warm-start one shPLRNN per variant (the same ridge fit), train it with GTF at the
-    variant's α schedule, select its checkpoint on the validation orbits and score free runs
-    from the starts of the test orbits: D_stsp, D_H, maximal Lyapunov exponent; plus the noise
-    floor D_stsp(test, other) of two independent samples of the true system."""
+    """Warm-start one shPLRNN per variant and hidden-layer draw (the same ridge fit for all
+    variants of a draw), train it with GTF at the variant's α schedule and select its checkpoint
+    on the validation orbits; every variant then keeps the draw with the lowest validation
+    D_stsp (validation only: the test orbits never enter a choice). Free runs from the starts
+    of the test orbits are scored by D_stsp, D_H and the maximal Lyapunov exponent; plus the
+    noise floor D_stsp(test, other) of two independent samples of the true system."""
     data = lorenz_data(cfg, seed, device)
-    g = torch.Generator().manual_seed(10_000 + seed)
-    model = ShPLRNN(cfg.M, cfg.L, K=len(cfg.variants), clipped=True, generator=g,
-                    device=device)
-    ridge_warm_start(model, data["train"], scale=cfg.feature_scale, ridge=cfg.ridge,
-                     generator=g)
     alphas = alpha_schedule(cfg, device)
-    hist = fit_gtf(model, data["train"], data["val"], alphas, cfg, desc="GTF stages")
     test = data["test"]
-    _, Z = free_run_scores(model, test, cfg.gen_transient, cfg.n_bins)
+    K = len(cfg.variants)
+    draws = []
+    for d in range(cfg.hidden_draws):
+        g = torch.Generator().manual_seed(10_000 + seed + 1_000_003 * d)
+        model = ShPLRNN(cfg.M, cfg.L, K=K, clipped=True, generator=g, device=device)
+        ridge_warm_start(model, data["train"], scale=cfg.feature_scale, ridge=cfg.ridge,
+                         generator=g)
+        desc = "GTF stages" + (f" (hidden layer {d + 1}/{cfg.hidden_draws})"
+                               if cfg.hidden_draws > 1 else "")
+        hist = fit_gtf(model, data["train"], data["val"], alphas, cfg, desc=desc)
+        _, Z = free_run_scores(model, test, cfg.gen_transient, cfg.n_bins)
+        with torch.no_grad():
+            a_est, _ = alpha_product_bound(model.jacobian, test, model.K)
+        draws.append(dict(model=model, hist=hist, Z=Z, alpha_est=a_est.cpu().numpy()))
+    val_draws = np.array([dr["hist"]["best_val"] for dr in draws])  # (draws, K)
     flat = test.reshape(-1, cfg.M)
     x0 = test[:, 0][:: max(1, cfg.n_orbits // cfg.lyap_batch)][: cfg.lyap_batch]
-    runs = {}
+    runs, alpha_est = {}, []
     for k, v in enumerate(cfg.variants):
-        Zk = Z[k].reshape(-1, cfg.M)
+        d = int(np.argmin(val_draws[:, k]))  # inf (never finite) loses; ties keep draw 0
+        dr = draws[d]
+        hist, Zk = dr["hist"], dr["Z"][k]
         stage = int(hist["best_stage"][k])
-        runs[v] = dict(Z=Z[k], finite=bool(hist["finite"][k]) and bool(torch.isfinite(Zk).all()),
-                       dstsp=dstsp(flat, Zk, cfg.n_bins),
-                       dh=float(np.mean([dh(test[i], Z[k, i], cfg.psd_smoothing)
+        runs[v] = dict(Z=Zk, finite=bool(hist["finite"][k]) and bool(torch.isfinite(Zk).all()),
+                       dstsp=dstsp(flat, Zk.reshape(-1, cfg.M), cfg.n_bins),
+                       dh=float(np.mean([dh(test[i], Zk[i], cfg.psd_smoothing)
                                          for i in range(cfg.n_orbits)])),
-                       lyap=max_lyapunov(model, k, x0, cfg.lyap_steps, cfg.dt),
-                       val=hist["val"][:, k], best_stage=stage,
+                       lyap=max_lyapunov(dr["model"], k, x0, cfg.lyap_steps, cfg.dt),
+                       val=hist["val"][:, k], best_stage=stage, draw=d,
+                       val_draws=val_draws[:, k],
                        alpha=float(alphas[stage - 1, k]) if stage else None,
                        alpha_path=alphas[:, k].cpu().numpy())
-    with torch.no_grad():
-        a_est, _ = alpha_product_bound(model.jacobian, test, model.K)
+        alpha_est.append(dr["alpha_est"][k])
     other = data["other"]
     floor_dh = float(np.mean([dh(test[i], other[i], cfg.psd_smoothing)
                               for i in range(cfg.n_orbits)]))
-    return dict(model=model, runs=runs, x_test=test, alpha_est=a_est.cpu().numpy(),
+    return dict(models=[dr["model"] for dr in draws], runs=runs, x_test=test,
+                alpha_est=np.array(alpha_est),
                 floor_dstsp=dstsp(flat, other.reshape(-1, cfg.M), cfg.n_bins),
-                floor_dh=floor_dh, eta=hist["eta"])
+                floor_dh=floor_dh, eta=np.concatenate([dr["hist"]["eta"] for dr in draws], 1))
