@@ -77,6 +77,8 @@ def test_lambda_map_respects_band_and_adapts_more_than_orthogonal():
     Wa, _ = P.fit_map(Zn, Zo, y, U, kind="affine", cfg=cfg, align="mse")
     assert float(P.orthogonality_defect(Wl)) <= 0.55
     assert float(P.orthogonality_defect(Wa)) > 0.55  # the band is active
+    # the decaying rate lets the map settle on the edge of its band, where the fit is best
+    assert float(P.orthogonality_defect(Wl)) > 0.45
 
     def mse(W, b=0):
         return float(((Zn @ W.T + b - Zo) ** 2).sum(1).mean())
@@ -105,5 +107,7 @@ def test_config_validation_and_budget():
         P.Config(lam_star=3.0)
     with pytest.raises(ValueError):
         P.Config(penalty="nuclear")
+    with pytest.raises(ValueError):
+        P.Config(schedule="step")
     assert P.estimate_seconds(P.CONFIGS.ci) <= 30
     assert P.estimate_seconds(P.CONFIGS.full) <= 20 * 60

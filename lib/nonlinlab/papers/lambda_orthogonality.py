@@ -81,6 +81,7 @@ PAPER_LAMBDA = ("λ-orthogonality preserves the new model's zero-shot performanc
 
 KINDS = ("affine", "orthogonal", "lambda")
 PENALTIES = ("frobenius", "spectral")
+SCHEDULES = ("cosine", "constant")
 
 
 # --------------------------------------------------------------------------------------
@@ -103,6 +104,7 @@ class Config(ProfileConfig):
     steps: int = 2000              # Adam steps per learned map
     batch: int = 256
     lr: float = 1e-2
+    schedule: str = "cosine"       # learning rate of the maps: "cosine" (to 0) or "constant"
     mu: float = 10.0               # weight of R_λ (Eq. 4)
     lambdas: tuple[float, ...] = (0.5, 1.0, 2.0)
     lam_star: float = 1.0          # the λ of the headline claims
@@ -119,6 +121,7 @@ class Config(ProfileConfig):
         require(all(lam >= 0 for lam in self.lambdas), "every λ must be >= 0")
         require(self.lam_star in self.lambdas, "lam_star must be one of lambdas")
         require(self.penalty in PENALTIES, f"penalty must be one of {PENALTIES}")
+        require(self.schedule in SCHEDULES, f"schedule must be one of {SCHEDULES}")
 
 
 CONFIGS = Profiles(
@@ -261,6 +264,8 @@ def fit_map(Zn: torch.Tensor, Zo: torch.Tensor, y: torch.Tensor, U: torch.Tensor
     W = (procrustes(Zn, Zo_n) if W0 is None else W0).clone().requires_grad_(True)
     b = torch.zeros(Zo.shape[1], dtype=Zn.dtype, device=Zn.device, requires_grad=True)
     opt = torch.optim.Adam([W, b], lr=cfg.lr)
+    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps)
+             if cfg.schedule == "cosine" else None)
     Ubar = F.normalize(U, dim=1)
     g = torch.Generator().manual_seed(seed)
     for _ in range(cfg.steps):
@@ -277,6 +282,8 @@ def fit_map(Zn: torch.Tensor, Zo: torch.Tensor, y: torch.Tensor, U: torch.Tensor
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if sched is not None:
+            sched.step()
     with torch.no_grad():
         Wf = _orthogonal_part(W) if kind == "orthogonal" else W
     return Wf.detach().clone(), b.detach().clone()
