@@ -91,9 +91,9 @@ class Config(ProfileConfig):
     lstm_layers: int = 1       # official 2
     n_blocks: int = 3          # ConcatSquash blocks (official 10)
     max_steps: int = 5         # T (official 10)
-    steps: int = 250           # editor training iterations
+    steps: int = 350           # editor training iterations
     batch: int = 128
-    lr: float = 6e-3           # synthetic world (250 steps at ci; official 1e-4 for 10,000)
+    lr: float = 6e-3           # synthetic world (350 steps at ci; official 1e-4 for 10,000)
     w_nll: float = 1.0
     w_rec: float = 1.0
     n_label: int = 5000        # labelled samples for InterFaceGAN's boundary
@@ -129,16 +129,19 @@ CONFIGS = Profiles(
 
 
 def estimate_seconds(cfg: Config) -> float:
-    """On paper. Measured on this machine at 1 thread (``ci``): one editor step ≈ 12 ms +
-    5e-10 s per (sample × step × hidden² × layer) unit, the flow ≈ 17 ms per 512-sample step at
-    width 64; four editors are trained (AdaTrans and three ablations). ``full`` on a T4:
+    """On paper. Measured on this machine at 1 thread (``ci``): one editor step ≈ 2.4 ms per
+    trajectory step + 5e-10 s per (sample × step × hidden² × layer) unit (T = 5: 24 ms on paper,
+    19 ms measured; T = 1: 4.8 ms, 5.2 ms measured), the flow ≈ 17 ms per 512-sample step at
+    width 64 (≈ 7 ms measured); four editors are trained (AdaTrans and two ablations at T, the
+    single-step ablation at T = 1). ``full`` on a T4:
     launch-bound ≈ 2 ms per editor step and trajectory point plus the flops at ≈ 4 TFLOP/s
     effective (×6 for forward and backward), the flow ≈ 5 ms per step. Real faces: one generated
     face read by face-api's three nets ≈ 30 ms of CPU on the loaded machine (batches of 16),
     ≈ 20 ms unloaded, ≈ 1 ms on a GPU."""
     work = cfg.batch * cfg.max_steps * cfg.hidden ** 2 * (cfg.n_blocks + 4 * cfg.lstm_layers + 2)
     if cfg.hidden <= 128:  # ci: CPU
-        editor = cfg.steps * (12e-3 + 5e-10 * work) * 4
+        editor = cfg.steps * (3 * (2.4e-3 * cfg.max_steps + 5e-10 * work)
+                              + 2.4e-3 + 5e-10 * work / cfg.max_steps)
         flow = cfg.flow_steps * 17e-3 * (cfg.flow_batch / 512) * (cfg.flow_hidden / 64) ** 2 \
             * cfg.flow_layers / 6
     else:  # full: GPU
