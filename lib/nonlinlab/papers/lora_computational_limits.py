@@ -67,7 +67,9 @@ class Config(ProfileConfig):
     error_degrees: tuple[int, ...] = (2, 4, 6, 8)
     # (C) phase transition: degree (hence rank) needed for relative error <= 1/L at
     # gamma = c sqrt(log L)
-    transition_Ls: tuple[int, ...] = (128, 256, 512)
+    # L >= 141: at L = 128 the two lowest ranks are 15 and 70 = 0.55 L (degrees 2 and 4), too
+    # coarse to tell "far below L" from "about L"
+    transition_Ls: tuple[int, ...] = (192, 256, 512)
     transition_cs: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
     transition_max_degree: int = 40
     transition_instances: int = 3  # random problems per (L, c): the rank needed for all of them
@@ -117,7 +119,7 @@ CONFIGS = Profiles(
     full=Config(
         error_Ls=(256, 1024, 4096, 8192),
         error_gammas=(0.5, 1.0, 1.5, 2.0, 2.5, 3.0),
-        transition_Ls=(128, 256, 512, 1024, 2048, 4096),
+        transition_Ls=(192, 256, 512, 1024, 2048, 4096),
         transition_cs=(0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0, 1.25, 1.5),
         rank_Ls=(128, 256, 512, 1024, 2048, 4096),
         flop_Ls=(256, 1024, 4096, 16384),
