@@ -285,7 +285,8 @@ ch.claims.holds("rejection protocols accept EvoNorm-B0 and -S0 and reject every 
 ch.claims.greater(f"BN-ReLU accuracy drop from $b={B}$ to $b={tiny}$", acc[(BN, B)] - acc[(BN, tiny)],
                   0.2, paper="BN-ReLU degrades sharply at small batch (Table 4)")
 ch.claims.greater(f"accuracy at $b={tiny}$: EvoNorm-S0 − GN-ReLU", acc[(S0, tiny)] - acc[(GN, tiny)],
-                  0.0, paper="S0 above GN-ReLU at small batch (Table 4)")
+                  0.0, paper="S0 above GN-ReLU at small batch (Table 4)", asserted_at="full",
+                  note="ci: within the seed-to-seed noise of two per-sample layers (discussion)")
 ch.claims.greater(f"accuracy at $b={B}$: EvoNorm-B0 − BN-ReLU", acc[(B0, B)] - acc[(BN, B)],
                   -0.02, asserted_at="full",
                   paper="B0 above BN-ReLU on most ImageNet models")
@@ -314,14 +315,15 @@ ch.claims.check()
 # over one image per device it trains (its per-image statistics are a valid normaliser, Figure 1
 # right) but collapses at test time, where the moving averages — the mean of per-image
 # statistics, which miss the variation *between* images — replace them; EvoNorm-S0, per-sample
-# by construction, does not move. Over the calibration seeds 0–4, S0 − BN-ReLU at $b=1$ was
-# 0.468, 0.288, 0.457, 0.456, 0.449 (threshold 0.2; seeds 7 and 11: 0.466 and 0.275), the
-# BN-ReLU drop from $b=32$ to $b=1$ 0.478, 0.491, 0.540, 0.584, 0.449 (threshold 0.2; seeds 7
-# and 11: 0.508 and 0.455), and S0 −
-# GN-ReLU at $b=1$ 0.221, 0.130, 0.146, 0.173, 0.038 (threshold 0; seeds 7 and 11: 0.139 and
-# 0.206; the paper also finds S0 above GN-ReLU, but our margin on seed 4 is thin).
-# EvoNorm-B0, batch-dependent, usually degrades as well (0.17–0.69 at $b=1$ over the seven seeds,
-# against 0.64–0.80 at $b=32$; on seed 11 it did not): its $\max$ falls back on the per-sample
+# by construction, does not move. Over the calibration seeds 0–4 (400 steps, see below), S0 −
+# BN-ReLU at $b=1$ was 0.554, 0.429, 0.456, 0.524, 0.479 (threshold 0.2; seeds 7 and 11: 0.511
+# and 0.487), the BN-ReLU drop from $b=32$ to $b=1$ 0.539, 0.425, 0.387, 0.489, 0.478
+# (threshold 0.2; seeds 7 and 11: 0.444 and 0.468), and S0 − GN-ReLU at $b=1$ 0.041, 0.073,
+# 0.055, 0.086, 0.003 (seeds 7 and 11: 0.037 and 0.198): S0 above GN-ReLU, as in the paper, but
+# by less than the seed-to-seed noise of two per-sample layers, so that row is reported at
+# `ci` (threshold 0, asserted at `full`).
+# EvoNorm-B0, batch-dependent, usually degrades as well (0.33–0.82 at $b=1$ over the seven
+# seeds, against 0.79–0.88 at $b=32$; on seed 11 it barely did, 0.823 against 0.863): its $\max$ falls back on the per-sample
 # term $v_1x+\sqrt{s^2_{h,w}+\epsilon}$ wherever that is larger than the batch term. Our layers equal timm's to float32 rounding once timm's two conventions
 # ($\epsilon=10^{-3}$ and the unbiased moving variance, which the official code does not use) are
 # set, and the official equations to $10^{-12}$ in float64 (tests). The rejection protocols accept
@@ -331,12 +333,13 @@ ch.claims.check()
 # layer stays below 20 % (0.09–0.11).
 #
 # **What did not match, and why.** At the full batch of 32 the paper finds S0 and B0 on par with
-# or above BN-ReLU; our 200-step `ci` runs do not show it: S0 − BN-ReLU was −0.010, −0.203,
-# −0.083, −0.128, 0.000 and B0 − BN-ReLU −0.149, −0.121, −0.194, −0.267, +0.053 on seeds 0–4
-# (seeds 7 and 11: S0 − BN-ReLU −0.042 and −0.180, B0 − BN-ReLU −0.149 and −0.242).
-# BN-ReLU converges fastest in a short run (0.86–0.91), while S0 and B0 are still climbing after
-# 200 steps (their losses in Figure 1 are higher throughout), and the network is small enough
-# that the un-normalised ReLU network reaches 0.66–0.83 as well; these two claims, and the
+# or above BN-ReLU. Our 400-step `ci` runs give S0 − BN-ReLU 0.015, 0.004, 0.069, 0.035, 0.001
+# and B0 − BN-ReLU −0.085, −0.014, +0.041, −0.003, −0.068 on seeds 0–4 (seeds 7 and 11: S0 −
+# BN-ReLU 0.067 and 0.019, B0 − BN-ReLU −0.048 and −0.042): S0 looks on par, B0 not; but the
+# constant-rate runs leave BN-ReLU short of its converged accuracy (0.84–0.91 here), and
+# trained to convergence S0 stays below it (next paragraph); the 200-step runs of this page
+# until December 2026 read −0.203 … 0.000 for S0. The network is small enough that the
+# un-normalised ReLU network reaches 0.84–0.92 as well; these two claims, and the
 # evolution's gain over the linear layer, are asserted only at `full` (3,000 steps, widths 32–128,
 # 300 children) and reported here. The evolution itself is a toy at `ci`: 6 random graphs and 8
 # children, most of them rejected (57–100 % of the evaluated candidates), with a best accepted
@@ -353,7 +356,8 @@ ch.claims.check()
 #
 # | recipe | seeds | S0 − BN-ReLU | BN-ReLU | S0 |
 # |---|---|---|---|---|
-# | 200 steps, constant $10^{-2}$ (this page) | 0–4 | −0.203 … 0.000 | 0.75–0.91 | 0.69–0.89 |
+# | 200 steps, constant $10^{-2}$ (this page until December 2026) | 0–4 | −0.203 … 0.000 | 0.75–0.91 | 0.69–0.89 |
+# | 400 steps, constant $10^{-2}$ (this page) | 0–4 | +0.001 … +0.069 | 0.84–0.91 | 0.90–0.91 |
 # | 200 steps, cosine $10^{-2}$, no warm-up | 0–4 | −0.433 … −0.114 | 0.87–0.90 | 0.43–0.76 |
 # | 400 steps, cosine $3\cdot10^{-2}$, 25 warm-up | 0–2 | −0.039 … −0.031 | 0.95 | 0.92 |
 # | 800 steps, constant $10^{-2}$ | 0–4 | −0.030 … +0.004 | 0.91–0.94 | 0.91–0.94 |
@@ -377,16 +381,30 @@ ch.claims.check()
 # one model saves little), so 2,000-step runs would take about 2 minutes for the sweep, beyond
 # the 60 s budget.
 #
+# **Why the sweep trains 400 steps (changed December 2026; was 200).** In a run of every
+# chapter at seed 6174, a seed nobody calibrated on, the small-batch headline read 0.152
+# against > 0.2 and S0 − GN-ReLU −0.042 against > 0: every network was still far from trained
+# (S0 0.645, GN-ReLU 0.687, even the plain ReLU network 0.723, where other seeds reach
+# 0.84–0.92). With 400 steps the same seed reads 0.328 and 0.021, and every row on seeds 0–4, 7
+# and 11 passes (the headline's worst margin grew from 0.088 to 0.229). Longer training also
+# brings the two per-sample layers together: S0 − GN-ReLU at $b=1$ fell to 0.003 on seed 4 (at
+# 300 steps −0.011, at 200 steps 0.038), so that paper row, true in sign on every seed we ran
+# at 400 steps but thinner than the test set's resolution (one standard error of an accuracy
+# near 0.9 on 1,000 digits is ≈ 1 point), is now reported at `ci` instead of asserted. No
+# threshold changed; ≈ 11 s more.
+#
 # **Sabotages.** (1) EvoNorm-S0 without its group standard deviation ($y=x\,\sigma(v_1x)\gamma+\beta$,
 # the notebook rerun on seed 0): the rejection headline fails (S0 is rejected by the stability
 # rule, gradient-norm ratio ≈ 600) and so does the timm sanity row (max difference 17); the
 # small-batch headline still passes (0.427) — the un-normalised layer is still per-sample, and
 # this small network trains without normalisation (the ReLU row) — so it is the stability rule
 # that says the layer is no longer a normaliser. (2) BatchNorm given the whole batch whatever
-# the images per device (the per-device statistics switched off, seed 0): S0 − BN-ReLU at $b=1$
-# falls to −0.010 and the BN-ReLU drop to 0.000, both failing.
+# the images per device (the per-device statistics switched off, seed 0; rerun at 400 steps):
+# S0 − BN-ReLU at $b=1$ falls to 0.015 and the BN-ReLU drop to 0.000, both failing.
 #
-# **Cost.** `estimate_seconds` gives 29 s on paper for the `ci` profile. Measured `wall_time_s`
+# **Cost.** `estimate_seconds` gives 47 s on paper for the `ci` profile at 400 steps (29 s at
+# 200; at 400 steps the measured `wall_time_s` was 26–34 s with two to four jobs on the
+# machine, seeds 1–3, 7, 11, 6174). At 200 steps, the measured `wall_time_s`
 # of the whole chapter on the shared 2-core machine: 29 s (seed 0, load average ≈ 3), 40 s
 # (seed 11, load ≈ 4), 53 s (seed 7) and 90 s (seed 4, load ≈ 8); on a quieter machine 18–21 s
 # on all seven calibration seeds (22–25 s of CPU for the whole papermill run) — about two

@@ -220,7 +220,7 @@ def test_lr_schedule_and_default_training_unchanged():
     with pytest.raises(ValueError, match="schedule"):
         P.lr_factor(0, 10, "step")
     with pytest.raises(ValueError):
-        P.CONFIGS.ci.replace(warmup=200)
+        P.CONFIGS.ci.replace(warmup=P.CONFIGS.ci.steps)  # warm-up must end before the last step
     # the optimiser sees the scheduled rate: Adam's first step moves a weight by about the rate,
     # so with a 10-step warm-up the first step is 10x smaller than without
     data = P.load_digits(14)

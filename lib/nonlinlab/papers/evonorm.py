@@ -641,7 +641,7 @@ class Config(ProfileConfig):
     groups: int = 4  # S0 / GN groups (paper: 32, lowered to divide C)
     batch: int = 32  # images per step (the gradient batch, the same for every layer)
     device_batches: tuple[int, ...] = (1, 32)  # images per device for BN / B0 statistics
-    steps: int = 200
+    steps: int = 400
     lr: float = 1e-2  # Adam
     schedule: str = "constant"  # learning-rate schedule of the sweep: "constant" or "cosine"
     warmup: int = 0  # linear warm-up steps of the sweep
