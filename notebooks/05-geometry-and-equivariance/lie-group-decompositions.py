@@ -239,13 +239,24 @@ shear_rows = [{"window": f"{w}×{w}", **{f"shear {s:+d}, seed {r}": paper.shear_
     for s in (1, -1) for r in (0, 1)}} for w in windows]
 shear_table = pd.DataFrame(shear_rows).set_index("window")
 shear_err = {w: float(shear_table.loc[f"{w}×{w}"].max()) for w in windows}
+# the identity holds exactly when every sheared kernel support fits the window (pixel count)
+lw = cfg.lift_window
+shear_fits = {(s, r): paper.shear_support_fits(ch.seed + r, cfg.group, lw, s, cfg.kernel,
+                                               cfg.gsamples, cfg.spd_bounds, cfg.ortho_bounds)
+              for s in (1, -1) for r in (0, 1)}
+fit_errs = [float(shear_table.loc[f"{lw}×{lw}", f"shear {s:+d}, seed {r}"])
+            for (s, r), ok in shear_fits.items() if ok]
 shear_table.map(lambda v: f"{v:.1e}")
 
 # %% [markdown]
 # With the official 5×5 window the sheared kernels are cut and the layer is off by about half its
 # output; from 9×9 on (for these samples; 7×7 holds for some) it is equivariant to rounding. The
 # network below uses the 9×9 window for its lifting layer (cost: about 9 % more multiply-adds
-# per forward pass).
+# per forward pass). No fixed window holds every sample set: the SPD parts are log-normal, and a
+# rare draw stretches a sheared support past 9×9 (in a run at seed 6174, the second sample set
+# under $x_1\mapsto x_1-x_2$: error 0.23 at 9×9, 1e-15 at 11×11). The sanity check below
+# therefore counts the sample sets whose sheared supports fit the window, pixel by pixel
+# (`paper.shear_support_fits`; all 300 sets of seeds 0–149 did, and every one of them was exact).
 
 # %% [markdown]
 # ### Real digits and their affine warps
@@ -452,9 +463,10 @@ ch.claims.less("sampled pairs: $\\max\\lvert g_m g_m^{-1}-I\\rvert$ (float32)", 
 ch.claims.less("lifting equivariance under 90° rotations (relative error, float64)", equiv_err,
                1e-10, kind="sanity", note="sample set $\\{R(k\\pi/2)\\}$, closed under the rotation")
 ch.claims.less("lifting equivariance under the shears $x_1\\mapsto x_1\\pm x_2$, "
-               f"{cfg.lift_window}×{cfg.lift_window} window (relative error, float64)",
-               shear_err[cfg.lift_window], 1e-10, kind="sanity",
-               note=f"5×5 window (the official layer): {shear_err[5]:.2f}")
+               f"{lw}×{lw} window, sample sets whose sheared supports fit it (relative error, "
+               "float64)", max(fit_errs, default=float("inf")), 1e-10, kind="sanity",
+               note=f"{len(fit_errs)} of 4 sample sets fit; 5×5 window (the official layer): "
+                    f"{shear_err[5]:.2f}")
 
 # %%
 ch.claims.check()

@@ -124,6 +124,20 @@ def test_lifting_is_shear_equivariant_when_the_window_holds_the_sheared_disk(she
     assert P.shear_equivariance_error(0, "sl2", window=5, shear=shear) > 0.1
 
 
+def test_shear_support_fits_predicts_exactness():
+    cfg = P.CONFIGS.ci
+    args = dict(group="sl2", kernel=cfg.kernel, n=cfg.gsamples, spd_bounds=cfg.spd_bounds,
+                ortho_bounds=cfg.ortho_bounds)
+    # seed 6175, shear −1: a log-normal draw stretches a sheared support past the 9×9 window
+    assert not P.shear_support_fits(6175, window=9, shear=-1, **args)
+    assert P.shear_equivariance_error(6175, window=9, shear=-1, **args) > 0.1
+    assert P.shear_support_fits(6175, window=11, shear=-1, **args)
+    assert P.shear_equivariance_error(6175, window=11, shear=-1, **args) < 1e-10
+    for shear in (1, -1):
+        assert P.shear_support_fits(0, window=9, shear=shear, **args)
+        assert not P.shear_support_fits(0, window=5, shear=shear, **args)
+
+
 def test_shear_equivariance_fails_when_the_grid_is_not_transformed(monkeypatch):
     monkeypatch.setattr(P.torch, "einsum", lambda eq, a, b: b.expand(a.shape[0], *b.shape)
                         if eq == "nij,hwj->nhwi" else torch.functional.einsum(eq, a, b))

@@ -910,6 +910,28 @@ def shear_image(x: torch.Tensor, s: int) -> torch.Tensor:
     return torch.cat(rows, -2)
 
 
+def shear_support_fits(seed: int = 0, group: str = "sl2", window: int = 5, shear: int = 1,
+                       kernel: int = 5, n: int = 6, spd_bounds: float = 0.1,
+                       ortho_bounds: float = 0.25) -> bool:
+    """Whether :func:`shear_equivariance_error` with the same arguments is exact by theory:
+    every pixel ``q`` of a sampled kernel's support (``|g_m⁻¹ q| ≤ k/2``, the unit disk of the
+    kernel coordinates) and its shear ``h q`` lie inside the ``window`` (the same draws: the
+    SPD parts are log-normal, so a rare draw stretches a support past any fixed window)."""
+    gen = torch.Generator().manual_seed(seed)
+    _, g_inv = sample_pair(n, group, "cartan", spd_bounds=spd_bounds, ortho_bounds=ortho_bounds,
+                           generator=gen, dtype=torch.float64)
+    r = 3 * window
+    ax = torch.arange(-r, r + 1, dtype=torch.float64)
+    q = torch.stack(torch.meshgrid(ax, ax, indexing="xy"), -1).reshape(-1, 2)  # pixels (x, y)
+    inside = torch.einsum("nij,pj->npi", g_inv, q).norm(dim=-1) <= kernel / 2
+    if bool(inside[:, q.abs().amax(-1) == r].any()):
+        raise ValueError("a kernel support reaches the search box; enlarge it")
+    h = torch.tensor([[1.0, float(shear)], [0.0, 1.0]], dtype=torch.float64)
+    half = (window - 1) / 2
+    ok = (q.abs().amax(-1) <= half) & ((q @ h.T).abs().amax(-1) <= half)
+    return bool((~inside | ok).all())
+
+
 def shear_equivariance_error(seed: int = 0, group: str = "sl2", window: int = 5,
                              shear: int = 1, kernel: int = 5, n: int = 6,
                              spd_bounds: float = 0.1, ortho_bounds: float = 0.25) -> float:
