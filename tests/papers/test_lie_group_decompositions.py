@@ -136,6 +136,8 @@ def test_shear_support_fits_predicts_exactness():
     for shear in (1, -1):
         assert P.shear_support_fits(0, window=9, shear=shear, **args)
         assert not P.shear_support_fits(0, window=5, shear=shear, **args)
+    with pytest.raises(ValueError, match="sl2"):
+        P.shear_support_fits(0, group="gl2", window=9)
 
 
 def test_shear_equivariance_fails_when_the_grid_is_not_transformed(monkeypatch):

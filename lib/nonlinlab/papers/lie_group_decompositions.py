@@ -916,7 +916,10 @@ def shear_support_fits(seed: int = 0, group: str = "sl2", window: int = 5, shear
     """Whether :func:`shear_equivariance_error` with the same arguments is exact by theory:
     every pixel ``q`` of a sampled kernel's support (``|g_m⁻¹ q| ≤ k/2``, the unit disk of the
     kernel coordinates) and its shear ``h q`` lie inside the ``window`` (the same draws: the
-    SPD parts are log-normal, so a rare draw stretches a support past any fixed window)."""
+    SPD parts are log-normal, so a rare draw stretches a support past any fixed window).
+    SL(2) only: GL⁺(2)'s smooth mask has no compact support."""
+    if group != "sl2":
+        raise ValueError(f"shear_support_fits needs group='sl2' (a hard disk mask), got {group!r}")
     gen = torch.Generator().manual_seed(seed)
     _, g_inv = sample_pair(n, group, "cartan", spd_bounds=spd_bounds, ortho_bounds=ortho_bounds,
                            generator=gen, dtype=torch.float64)
