@@ -910,6 +910,16 @@ def shear_image(x: torch.Tensor, s: int) -> torch.Tensor:
     return torch.cat(rows, -2)
 
 
+def _shear_sample_set(seed: int, group: str, n: int, spd_bounds: float, ortho_bounds: float):
+    """The sample set ``{g_m⁻¹}`` of the shear checks (float64) and the generator that drew it
+    (its later draws make the test image): one place, so that :func:`shear_support_fits`
+    judges exactly the draws :func:`shear_equivariance_error` uses."""
+    gen = torch.Generator().manual_seed(seed)
+    _, g_inv = sample_pair(n, group, "cartan", spd_bounds=spd_bounds, ortho_bounds=ortho_bounds,
+                           generator=gen, dtype=torch.float64)
+    return g_inv, gen
+
+
 def shear_support_fits(seed: int = 0, group: str = "sl2", window: int = 5, shear: int = 1,
                        kernel: int = 5, n: int = 6, spd_bounds: float = 0.1,
                        ortho_bounds: float = 0.25) -> bool:
@@ -920,9 +930,7 @@ def shear_support_fits(seed: int = 0, group: str = "sl2", window: int = 5, shear
     SL(2) only: GL⁺(2)'s smooth mask has no compact support."""
     if group != "sl2":
         raise ValueError(f"shear_support_fits needs group='sl2' (a hard disk mask), got {group!r}")
-    gen = torch.Generator().manual_seed(seed)
-    _, g_inv = sample_pair(n, group, "cartan", spd_bounds=spd_bounds, ortho_bounds=ortho_bounds,
-                           generator=gen, dtype=torch.float64)
+    g_inv, _ = _shear_sample_set(seed, group, n, spd_bounds, ortho_bounds)
     r = 3 * window
     ax = torch.arange(-r, r + 1, dtype=torch.float64)
     q = torch.stack(torch.meshgrid(ax, ax, indexing="xy"), -1).reshape(-1, 2)  # pixels (x, y)
@@ -946,9 +954,7 @@ def shear_equivariance_error(seed: int = 0, group: str = "sl2", window: int = 5,
     cfg = Config(group=group, gsamples=n)
     lift = LiftConv(1, 3, kernel, group, cfg, window).double()
     lift.grid = kernel_grid(kernel, torch.float64, window)  # exact lattice points
-    gen = torch.Generator().manual_seed(seed)
-    _, g_inv = sample_pair(n, group, "cartan", spd_bounds=spd_bounds, ortho_bounds=ortho_bounds,
-                           generator=gen, dtype=torch.float64)
+    g_inv, gen = _shear_sample_set(seed, group, n, spd_bounds, ortho_bounds)
     h_inv = torch.tensor([[1.0, -shear], [0.0, 1.0]], dtype=torch.float64)
     size, inner = 61, 15
     x = torch.zeros(2, 1, size, size, dtype=torch.float64)
