@@ -136,3 +136,17 @@ def test_few_shot_indices_and_coarse_labels():
 def test_estimates_fit_budgets():
     assert P.estimate_seconds(P.CONFIGS.ci) <= 60
     assert P.estimate_seconds(P.CONFIGS.full) <= BUDGET_S["full"]
+
+
+def test_label_scarce_probe_is_the_mean_over_label_draws():
+    from nonlinlab.data.mnist import ImageSplit
+    rng = np.random.default_rng(0)
+    x = rng.random((240, 1, 28, 28)).astype(np.float32)
+    y = np.tile(np.arange(10), 24)
+    data = ImageSplit(x_train=x[:200], y_train=y[:200], x_test=x[200:], y_test=y[200:])
+    cfg = P.CONFIGS.ci.replace(width=8, epochs=1, batch=100, shots=3, shot_draws=3)
+    res = P.run_images(data, cfg, seed=0, variants=("head",))[("head", "pre")]
+    assert res["fine_few_draws"].shape == (3,)
+    assert res["fine_few"] == pytest.approx(res["fine_few_draws"].mean())
+    with pytest.raises(ValueError):
+        P.CONFIGS.ci.replace(shot_draws=0)
