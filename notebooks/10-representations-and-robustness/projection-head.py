@@ -358,7 +358,7 @@ ch.claims.check()
 # re-weighting − no head 0.033–0.080 (> 0); cross-entropy $k$-NN pre − post 0.068–0.150
 # (> 0.05; 0.093–0.150 on seeds 0–4, worst margin 0.018 at seed 11); coarse accuracy of every representation 0.930–0.963
 # (> 0.9); Monte-Carlo vs population loss within 1.4 % (< 3 %). Thresholds were set on seeds
-# 0–4; seeds 7 and 11 were run afterwards without changing them. Until stop 32 the
+# 0–4; seeds 7 and 11 were run afterwards without changing them. Until December 2026 the
 # label-scarce probe used *one* draw of the 100 labelled images (0.035–0.118 on seeds 0–4, 7,
 # 11); at seed 3141 that one draw read 0.0075 and the headline failed, while $k$-NN, the
 # spectra and the all-label probe all showed the usual gap — the spread was the label draw, not
