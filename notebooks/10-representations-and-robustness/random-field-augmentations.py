@@ -335,8 +335,10 @@ ch.claims.check()
 # **Values over seeds 0–4, 7 and 11 (`ci`) against the thresholds.** In distribution, mild −
 # standard (10 labels/class): 0.041, 0.041, 0.047, 0.056, 0.045 (seeds 0–4), 0.041 (7),
 # 0.041 (11) against > 0.02 — worst margin 0.021. Out of distribution, mild − standard
-# (digits, 5 labels/class): 0.023, 0.032, 0.040, 0.033, 0.016, 0.034, 0.028 against > 0.008 —
-# worst margin 0.008 (seed 4), the thinnest claim of the page. **Why it is reported, not
+# (digits, 5 labels/class): 0.023, 0.032, 0.040, 0.038, 0.026, 0.034, 0.028 against > 0.008 —
+# worst margin 0.015 (seed 0), the thinnest claim of the page (rerun in December 2026, when the
+# label-draw helper moved to `nonlinlab.models.ssl.few_shot_probe`; the values printed here
+# before, 0.033 and 0.016 for seeds 3 and 4, were from an earlier build of the page). **Why it is reported, not
 # asserted:** a lead's run of every chapter at seed 42, a seed nobody calibrated on, read
 # +0.0014 for this row, below 0.008 (the other claims of the page held). The probe's label
 # draws are not the cause: refitting the same two encoders of seed 42 with 100 label draws

@@ -58,6 +58,30 @@ def test_probes_separate_separable_features():
     assert ssl.knn_accuracy(noise[:100], y[:100], noise[100:], y[100:]) < 0.5
 
 
+def test_few_shot_draws_are_balanced_sorted_seeded_and_paired():
+    y = np.repeat(np.arange(10), 20)
+    idx = ssl.few_shot_indices(y, 3, seed=0)
+    assert np.all(np.bincount(y[idx]) == 3) and np.all(np.diff(idx) > 0)
+    np.testing.assert_array_equal(idx, ssl.few_shot_indices(y, 3, seed=0))
+    assert not np.array_equal(idx, ssl.few_shot_indices(y, 3, seed=1))
+    with pytest.raises(ValueError, match="fewer than shots"):
+        ssl.few_shot_indices(y, 21, seed=0)
+    g = torch.Generator().manual_seed(0)
+    y = np.tile(np.arange(10), 20)
+    yt = torch.as_tensor(y)
+    f = torch.nn.functional.one_hot(yt, 10).double() * 3 + 0.3 * torch.randn(200, 10, generator=g,
+                                                                            dtype=torch.float64)
+    accs = ssl.few_shot_probe(f[:100], y[:100], f[100:], yt[100:], shots=3, seeds=[0, 5, 9])
+    assert accs.shape == (3,) and np.all(accs == 1.0)
+    # each draw is the plain probe on that draw's labelled examples
+    i = ssl.few_shot_indices(y[:100], 3, seed=5)
+    noise = torch.randn(200, 10, generator=g, dtype=torch.float64)
+    a = ssl.few_shot_probe(noise[:100], y[:100], noise[100:], yt[100:], shots=3, seeds=[5])
+    assert a[0] == ssl.linear_probe(noise[:100][i], yt[:100][i], noise[100:], yt[100:])
+    with pytest.raises(ValueError, match="at least one"):
+        ssl.few_shot_probe(f[:100], y[:100], f[100:], yt[100:], shots=3, seeds=[])
+
+
 def test_coding_rates_in_closed_form():
     n, d, eps = 40, 3, 0.5
     Z = torch.randn(n, d, dtype=torch.float64)

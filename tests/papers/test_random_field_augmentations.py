@@ -85,15 +85,15 @@ def test_views_are_seeded_and_strength_orders_the_distortion():
     assert 0 < d["global"]
 
 
-def test_few_shot_probe_is_paired_and_separates_classes():
+def test_few_shot_is_paired_and_separates_classes():
     g = gen(2)
     y = torch.arange(300) % 3
     f = F.one_hot(y, 3).float() * 3 + 0.3 * torch.randn(300, 3, generator=g)
-    acc = P.few_shot_probe(f[:150], y[:150], f[150:], y[150:], shots=5, draws=3)
+    acc = P.few_shot(f[:150], y[:150], f[150:], y[150:], shots=5, draws=3)
     assert acc == 1.0
     noise = torch.randn(300, 3, generator=g)
-    a1 = P.few_shot_probe(noise[:150], y[:150], noise[150:], y[150:], shots=5, draws=2)
-    assert a1 == P.few_shot_probe(noise[:150], y[:150], noise[150:], y[150:], shots=5, draws=2)
+    a1 = P.few_shot(noise[:150], y[:150], noise[150:], y[150:], shots=5, draws=2)
+    assert a1 == P.few_shot(noise[:150], y[:150], noise[150:], y[150:], shots=5, draws=2)
     assert a1 < 0.6
 
 

@@ -10,12 +10,17 @@ augmentations (crops, colour, Gaussian-random-field deformations) and the two ev
 * :func:`gaussian_random_field` / :func:`grf_deform` — smooth random displacement fields
   (white noise low-passed by a Gaussian spectrum of length scale ``ℓ``, amplitude ``α`` in
   pixels) and the image warped by them (``grid_sample``); zero amplitude is the identity;
-* :func:`linear_probe` (multinomial logistic regression on frozen features, L-BFGS) and
-  :func:`knn_accuracy` (cosine k-NN with majority vote).
+* :func:`linear_probe` (multinomial logistic regression on frozen features, L-BFGS),
+  :func:`few_shot_probe` (the same probe fitted on ``shots`` labelled images per class, one
+  accuracy per label draw; :func:`few_shot_indices` draws them) and :func:`knn_accuracy`
+  (cosine k-NN with majority vote).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -125,6 +130,38 @@ def linear_probe(train_f: torch.Tensor, train_y: torch.Tensor, test_f: torch.Ten
     opt.step(closure)
     with torch.no_grad():
         return float((lin(b).argmax(1) == test_y).double().mean())
+
+
+def few_shot_indices(y, shots: int, *, seed: int) -> np.ndarray:
+    """``shots`` random indices of every class of the labels ``y`` (numpy generator seeded
+    with ``seed``), in increasing order: the labelled images of a label-scarce downstream task."""
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    idx = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        if len(members) < shots:
+            raise ValueError(f"class {c} has {len(members)} examples, fewer than shots={shots}")
+        idx.append(rng.choice(members, shots, replace=False))
+    return np.sort(np.concatenate(idx))
+
+
+def few_shot_probe(train_f: torch.Tensor, train_y, test_f: torch.Tensor, test_y, *,
+                   shots: int, seeds: Iterable[int], weight_decay: float = 1e-4) -> np.ndarray:
+    """Test accuracies of :func:`linear_probe` fitted on ``shots`` labelled examples per class,
+    one per label draw (draw ``s`` = :func:`few_shot_indices` with seed ``s``). Given the same
+    labels and seeds, every representation sees the same labelled examples: a paired
+    comparison; the usual few-shot protocol reports the mean over draws."""
+    train_y, test_y = torch.as_tensor(train_y), torch.as_tensor(test_y)
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("few_shot_probe needs at least one label-draw seed")
+    accs = []
+    for s in seeds:
+        i = torch.as_tensor(few_shot_indices(train_y.numpy(), shots, seed=s))
+        accs.append(linear_probe(train_f[i], train_y[i], test_f, test_y,
+                                 weight_decay=weight_decay))
+    return np.array(accs)
 
 
 def knn_accuracy(train_f: torch.Tensor, train_y: torch.Tensor, test_f: torch.Tensor,

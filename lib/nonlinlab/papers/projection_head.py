@@ -61,7 +61,13 @@ from torch import nn
 
 from ..core import ProfileConfig, Profiles, require
 from ..data.mnist import load_mnist5k
-from ..models.ssl import knn_accuracy, linear_probe, projection_head, random_resized_crop
+from ..models.ssl import (
+    few_shot_probe,
+    knn_accuracy,
+    linear_probe,
+    projection_head,
+    random_resized_crop,
+)
 
 # --------------------------------------------------------------------------------------
 # Paper numbers (the paper states its results as figures and orderings; no table value is
@@ -410,8 +416,7 @@ def run_images(data, cfg: Config, *, seed: int, device="cpu",
     yc_tr, yc_te = coarse_labels(data.y_train), coarse_labels(data.y_test)
     # the label-scarce probe is averaged over ``shot_draws`` independent draws of the labelled
     # images (draw 0 is the one drawn from ``seed``), the usual few-shot evaluation protocol
-    draws = [few_shot_indices(data.y_train, cfg.shots, seed=seed + 7919 * d)
-             for d in range(cfg.shot_draws)]
+    draw_seeds = [seed + 7919 * d for d in range(cfg.shot_draws)]
     res = {}
     for k, v in enumerate(variants):
         if v == CE_VARIANT:
@@ -421,11 +426,12 @@ def run_images(data, cfg: Config, *, seed: int, device="cpu",
         layers = {"pre": False, "post": True} if v in ("head", CE_VARIANT) else {"pre": False}
         for name, post in layers.items():
             ftr, fte = features(net, data.x_train, post=post), features(net, data.x_test, post=post)
-            few = [probe(ftr[i], data.y_train[i], fte, data.y_test, cfg.probe_wd) for i in draws]
+            few = few_shot_probe(ftr, data.y_train, fte, data.y_test, shots=cfg.shots,
+                                 seeds=draw_seeds, weight_decay=cfg.probe_wd)
             res[(v, name)] = {
                 "fine": probe(ftr, data.y_train, fte, data.y_test, cfg.probe_wd),
-                "fine_few": float(np.mean(few)),
-                "fine_few_draws": np.array(few),
+                "fine_few": float(few.mean()),
+                "fine_few_draws": few,
                 "coarse": probe(ftr, yc_tr, fte, yc_te, cfg.probe_wd),
                 "knn": knn_accuracy(ftr, torch.as_tensor(data.y_train), fte,
                                     torch.as_tensor(data.y_test), k=cfg.knn_k),
@@ -433,13 +439,6 @@ def run_images(data, cfg: Config, *, seed: int, device="cpu",
                 "eig": covariance_spectrum(ftr),
             }
     return res
-
-
-def few_shot_indices(y: np.ndarray, shots: int, *, seed: int) -> np.ndarray:
-    """``shots`` random training indices of every class (a label-scarce downstream task)."""
-    rng = np.random.default_rng(seed)
-    return np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), shots, replace=False)
-                                   for c in np.unique(y)]))
 
 
 def covariance_spectrum(f: torch.Tensor) -> np.ndarray:

@@ -390,22 +390,12 @@ def gallery(x: torch.Tensor, *, length: float, amp: dict, seed: int = 0) -> dict
     return out
 
 
-def few_shot_probe(f_train: torch.Tensor, y_train: torch.Tensor, f_test: torch.Tensor,
-                   y_test: torch.Tensor, *, shots: int, draws: int, weight_decay: float = 1e-2
-                   ) -> float:
-    """Mean test accuracy of linear probes fitted on ``shots`` labelled images per class,
-    over ``draws`` label draws (draw ``r`` uses numpy seed ``r``: the same labelled images
-    for every representation — a paired comparison)."""
-    y = y_train.numpy()
-    classes = np.unique(y)
-    accs = []
-    for r in range(draws):
-        rng = np.random.default_rng(r)
-        idx = np.concatenate([rng.choice(np.flatnonzero(y == c), shots, replace=False)
-                              for c in classes])
-        accs.append(ssl.linear_probe(f_train[idx], y_train[idx], f_test, y_test,
-                                     weight_decay=weight_decay))
-    return float(np.mean(accs))
+def few_shot(f_train, y_train, f_test, y_test, *, shots: int, draws: int,
+             weight_decay: float = 1e-2) -> float:
+    """Mean accuracy of :func:`nonlinlab.models.ssl.few_shot_probe` over label draws with
+    seeds ``0 .. draws-1``: the same labelled images for every representation (paired)."""
+    return float(ssl.few_shot_probe(f_train, y_train, f_test, y_test, shots=shots,
+                                    seeds=range(draws), weight_decay=weight_decay).mean())
 
 
 def evaluate(enc: Encoder, data: Data, cfg: Config, device="cpu") -> dict:
@@ -418,10 +408,10 @@ def evaluate(enc: Encoder, data: Data, cfg: Config, device="cpu") -> dict:
     return {
         "probe_all": ssl.linear_probe(ftr, data.y_train, fte, data.y_test,
                                       weight_decay=cfg.probe_decay),
-        "probe_few": few_shot_probe(ftr, data.y_train, fte, data.y_test, shots=cfg.shots,
-                                    draws=cfg.draws),
-        "ood_few": few_shot_probe(fo[:n], data.y_ood[:n], fo[n:], data.y_ood[n:],
-                                  shots=cfg.ood_shots, draws=cfg.draws),
+        "probe_few": few_shot(ftr, data.y_train, fte, data.y_test, shots=cfg.shots,
+                              draws=cfg.draws),
+        "ood_few": few_shot(fo[:n], data.y_ood[:n], fo[n:], data.y_ood[n:],
+                            shots=cfg.ood_shots, draws=cfg.draws),
     }
 
 
