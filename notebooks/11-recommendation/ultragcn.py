@@ -195,24 +195,26 @@ plt.show()
 # `cfg.dim`, and are evaluated every `cfg.eval_every` epoch on validation and on test
 # (evaluation time excluded from training time). Each model is reported on **test at the epoch
 # with its best validation recall@20**; its learning rate (and UltraGCN's ν and λ) was chosen
-# on validation too (grid in the discussion). The popularity ranking (training degrees) is the
-# floor. The paper's numbers are on its own datasets (not comparable in absolute value).
+# on validation too (grid in the discussion). Every model is trained `cfg.train_seeds` times
+# (training seeds `paper.training_seeds`, the same for every model; 2 at `ci`, 1 at `full`) and
+# the table gives the mean of those runs' test metrics (per seed alongside); the curves and
+# timings further down are the first seed's runs. The popularity ranking (training degrees) is
+# the floor. The paper's numbers are on its own datasets (not comparable in absolute value).
 
 # %%
 omega = paper.item_item_omega(fit, cfg.ii_neighbors)
-runs = paper.run_ablation(split, cfg, seed=ch.seed, device=ch.device, omega=omega,
-                          progress=progress)
-runs["LightGCN"] = paper.train_lightgcn_baseline(split, cfg, seed=ch.seed, device=ch.device,
-                                                 progress=progress)
-runs["MF-BPR"] = paper.train_lightgcn_baseline(split, cfg, seed=ch.seed, device=ch.device,
-                                               progress=progress, layers=0)
+repeats = paper.run_comparison(split, cfg, seed=ch.seed, device=ch.device, omega=omega,
+                               progress=progress)
+runs = repeats[0]  # curves and timings below: the first training seed
 pop = G.evaluate_topk(*G.popularity_scores(data), data, ks=cfg.ks)
-sel = {n: paper.selected(log) for n, log in runs.items()}
+sel = paper.mean_selected(repeats)  # test metrics: mean over the training seeds
 ref = paper.PAPER_TABLE
 rows = [{"model": "popularity", "recall@20": pop["recall@20"], "ndcg@20": pop["ndcg@20"]}]
 for n, log in runs.items():
     rows.append({"model": n, "val recall@20": sel[n]["val recall@20"],
                  "epoch (val)": sel[n]["epoch"], "recall@20": sel[n]["recall@20"],
+                 "recall@20 per seed": " / ".join(f"{x:.4f}" for x in
+                                                  sel[n]["recall@20 per seed"]),
                  "ndcg@20": sel[n]["ndcg@20"], "s/epoch": log.mean_epoch_s,
                  "paper recall@20 (ML-1M)": ref["ml-1m"].get(n, (np.nan,))[0],
                  "paper recall@20 (Gowalla)": ref["gowalla"].get(n, (np.nan,))[0],
@@ -350,9 +352,9 @@ r = {n: s["recall@20"] for n, s in sel.items()}
 ch.claims.greater("recall@20: UltraGCN − LightGCN", r["UltraGCN"] - r["LightGCN"], 0.0,
                   kind="headline", asserted_at="full",
                   paper="UltraGCN > LightGCN on all four datasets (ML-1M: 0.2787 vs 0.2576)",
-                  note="test at the epoch chosen on validation; ci seeds 0-4: UltraGCN / "
-                       "LightGCN = 0.969, 0.953, 0.983, 0.971, 0.973 (seeds 7, 11: 0.955, "
-                       "0.950); trained to convergence, seed 0: 0.934")
+                  note="test at the epoch chosen on validation, mean of the training seeds; "
+                       "ci seeds 0-4: UltraGCN / LightGCN = 0.962, 0.965, 0.978, 0.981, 0.973 "
+                       "(seeds 7, 11: 0.945, 0.978); trained to convergence, seed 0: 0.934")
 ch.claims.greater("recall@20 on sparse users: UltraGCN − LightGCN",
                   sparse_sel["UltraGCN"]["recall@20"] - sparse_sel["LightGCN"]["recall@20"],
                   0.0, asserted_at="full",
@@ -424,12 +426,26 @@ ch.claims.check()
 # our top-$K$ ω equals the dense official formula (1e-17, identical indices), and the model's
 # loss equals the β-weighted objective written out independently (1e-9, float32 buffers). On
 # MovieLens-100k the ablation goes the paper's way on every seed: over seeds 0–4 full UltraGCN
-# (recall@20 0.307–0.312) beats its own BCE base by 0.046–0.057, *no L_C* by 0.035–0.050 and
-# *no L_I* by 0.036–0.059, MF-BPR (0.271–0.280) by 0.029–0.039 and the popularity ranking
-# (0.177) by 0.130–0.135 (seeds 7 and 11: similar; base by 0.043 and 0.054). As
-# in the paper's Table 5, neither term alone carries the gain: *no L_I* (the constraint alone)
-# is within −0.009…+0.018 of the base and *no L_C* within +0.001…+0.014 — only together do
-# the β weighting and the item–item term lift UltraGCN to LightGCN's level.
+# (recall@20 0.307–0.311, mean of the two training runs) beats its own BCE base by
+# 0.044–0.052, *no L_C* by 0.032–0.047 and *no L_I* by 0.041–0.059, MF-BPR (0.274–0.278) by
+# 0.032–0.033 and the popularity ranking (0.177) by 0.130–0.133 (seeds 7 and 11: similar; base
+# by 0.044 and 0.049). As in the paper's Table 5, neither term alone carries the gain: *no L_I*
+# (the constraint alone) is within −0.008…+0.009 of the base and *no L_C* within
+# +0.004…+0.011 — only together do the β weighting and the item–item term lift UltraGCN to
+# LightGCN's level.
+#
+# **Two training runs per model (December 2026).** Until then every model was trained once per
+# seed. At seed 1111, a seed we had not calibrated on, the row "UltraGCN − MF-BPR" read 0.016
+# against > 0.02: that seed's one MF-BPR run was its best of 23 seeds (0.289), UltraGCN's
+# ordinary (0.305); over the other 22 seeds the row read 0.022–0.048. At ci the runs stop after
+# 8 epochs, still rising, and one run's recall@20 moves by about 0.01 from seed to seed — as
+# much as the smaller asserted gaps. The main comparison (UltraGCN, its ablations, LightGCN,
+# MF-BPR) is now trained with `cfg.train_seeds` = 2 training seeds, the same for every model,
+# and the test metrics averaged (the table shows each seed's recall@20); curves and timings
+# are the first seed's runs, which are the runs of before. Seed 1111 now reads 0.025 (per
+# seed: UltraGCN 0.305 / 0.308, MF-BPR 0.289 / 0.274). Cost: about +8 s measured (the
+# estimate goes from 34 to 59 s of the 60-s budget); `full` (40 epochs on Gowalla) trains once,
+# which its 20-minute budget allows.
 #
 # **The official code, checked.** The official `main.py` and `ml-1m_config.ini` use, on ML-1M,
 # dimension 128, initial std 1e-3, Adam with lr 1e-3, batches of 1024 positives, 200 negatives
@@ -443,12 +459,12 @@ ch.claims.check()
 # MovieLens-100k keeps ratings ≥ 4 (density 4.1 %).
 #
 # **What did not reproduce at ci scale — the two headline claims.** (1) *UltraGCN > LightGCN*:
-# LightGCN ($K=3$, BPR, same epochs and batch, its own validated lr) reaches 0.314–0.325, so
-# UltraGCN / LightGCN = 0.969, 0.953, 0.983, 0.971, 0.973 on seeds 0–4 (0.955 and 0.950 on
-# seeds 7 and 11), i.e. UltraGCN is 2–5 % *below* LightGCN on every seed (paper: +1.7 % on
-# Gowalla, +8 % on ML-1M); at seed 13, a seed we had not calibrated on, it was 0.915. We assert
-# the weaker "> 0.88" at both profiles (first set at 0.93 on seeds 0–4, 7, 11; seed 13 failed
-# it); the paper's ">" is reported at ci with its value and asserted only in `full`. We then
+# LightGCN ($K=3$, BPR, same epochs and batch, its own validated lr) reaches 0.316–0.322, so
+# UltraGCN / LightGCN = 0.962, 0.965, 0.978, 0.981, 0.973 on seeds 0–4 (0.945 and 0.978 on
+# seeds 7 and 11; mean of two training runs), i.e. UltraGCN is 2–5 % *below* LightGCN on every
+# seed (paper: +1.7 % on Gowalla, +8 % on ML-1M); at seed 13, a seed we had not calibrated on,
+# one run each gave 0.915. We assert the weaker "> 0.88" at both profiles (first set at 0.93 on
+# seeds 0–4, 7, 11; seed 13 failed it); the paper's ">" is reported at ci with its value and asserted only in `full`. We then
 # looked for a regime in which UltraGCN wins, every comparison on validation (seed 0,
 # validation recall@20, UltraGCN vs LightGCN, each at its best epoch):
 #
@@ -532,13 +548,15 @@ ch.claims.check()
 # 0.256 / 0.266 / 0.249 (1e-2 kept). The selected epochs over seeds were 6–8 for UltraGCN and
 # 5–8 for LightGCN; with longer training both gain, LightGCN more (first row of the table).
 #
-# **Thresholds and margins** (seeds 0–4; worst value, then seeds 7 and 11): UltraGCN / LightGCN
-# > 0.88 (worst 0.953, margin 0.073; 0.955, 0.950; seed 13: 0.915); − popularity > 0.1 (0.130, margin 0.030);
-# − MF-BPR > 0.02 (0.029, margin 0.009; 0.041, 0.035); − base > 0.025 (0.046, margin 0.021;
-# 0.043, 0.054); − no L_C > 0.015 (0.035, margin 0.020; 0.041, 0.044); − no L_I > 0.02
-# (0.036, margin 0.016; 0.052, 0.049); exact checks < 1e-12 / 1e-9 / 1e-6.
+# **Thresholds and margins** (seeds 0–4, two training runs each; worst value, then seeds 7 and
+# 11): UltraGCN / LightGCN > 0.88 (worst 0.962, margin 0.082; 0.945, 0.978; seed 13, one run:
+# 0.915); − popularity > 0.1 (0.130, margin 0.030; 0.131, 0.129); − MF-BPR > 0.02 (0.032,
+# margin 0.012; 0.037, 0.029; seed 1111: 0.025); − base > 0.025 (0.044, margin 0.019; 0.044,
+# 0.049); − no L_C > 0.015 (0.032, margin 0.017; 0.041, 0.038); − no L_I > 0.02 (0.041,
+# margin 0.021; 0.051, 0.046); exact checks < 1e-12 / 1e-9 / 1e-6.
 #
-# **Breaking the method.** Each sabotage was run on the whole notebook (seed 0), then removed.
+# **Breaking the method.** Each sabotage was run on the whole notebook (seed 0), then removed;
+# (1) and (2) with one training run per model, (3) rerun in December 2026 with the two.
 # (1) β removed from the loss (β ≡ 1, so the weights are $w_1+w_2$ and $w_3+w_4$ instead of
 # $w_1+w_2\beta_{u,i}$, $w_3+w_4\beta_{u,j}$): the exact loss check fails (relative error 16),
 # and so do the three ablation claims (UltraGCN − no L_C becomes 0.000, − base 0.001, − no L_I
@@ -549,9 +567,10 @@ ch.claims.check()
 # constraints dropped from the model's loss — unit weights instead of $w_1+w_2\beta_{u,i}$ and
 # $w_3+w_4\beta_{u,j}$, and no $L_I$ whatever λ says, so every variant is the BCE base: the
 # exact loss check fails (relative error 15.8), the three ablation differences become 0.000,
-# UltraGCN / LightGCN falls to 0.812, − popularity to 0.082 and − MF-BPR to −0.016, all
+# UltraGCN / LightGCN falls to 0.806, − popularity to 0.082 and − MF-BPR to −0.018, all
 # failing. The two headline rows are reported, not asserted, at ci, so no sabotage can fail
-# them here: the accuracy headline moved from −0.010 to −0.059 (1), −0.276 (2) and −0.060 (3).
+# them here: the accuracy headline moved from −0.010 to −0.059 (1) and −0.276 (2), and from
+# −0.012 to −0.063 (3).
 #
 # **Where we follow the code, and other choices.** We follow the official code for ω (with
 # $g+1$, diagonal kept), the merged $L_{O+C}$ and the naming (`gamma` = L2, `lambda` =

@@ -147,6 +147,27 @@ def test_short_training_runs_and_is_deterministic(data):
     assert mf.name == "MF-BPR" and len(mf.metrics) == 2
 
 
+def test_comparison_is_repeated_over_training_seeds_and_averaged(data):
+    split = P.validation_split(data)
+    cfg = P.CONFIGS.ci.replace(epochs=2, ablation_epochs=2, lgn_epochs=2, batch_size=256,
+                               train_seeds=2)
+    assert P.training_seeds(cfg, 5) == [5, 5 + 7919]
+    reps = P.run_comparison(split, cfg, seed=5)
+    assert len(reps) == 2 and set(reps[0]) == {*P.ABLATIONS, "LightGCN", "MF-BPR"}
+    one = P.train_lightgcn_baseline(split, cfg, seed=5 + 7919, layers=0)
+    val = "val recall@20"
+    assert one.series(val).tolist() == reps[1]["MF-BPR"].series(val).tolist()
+    sel = P.mean_selected(reps)
+    for n in reps[0]:
+        per = [P.selected(r[n])["recall@20"] for r in reps]
+        assert sel[n]["recall@20 per seed"] == per
+        assert sel[n]["recall@20"] == pytest.approx(np.mean(per))
+    with pytest.raises(ValueError):
+        P.mean_selected([])
+    with pytest.raises(ValueError):
+        P.CONFIGS.ci.replace(train_seeds=0)
+
+
 def test_ablation_variants_switch_terms_off():
     assert P.ABLATIONS["no L_I"] == {"lambda_": 0.0}
     base = P.CONFIGS.ci.replace(**P.ABLATIONS["base (L_O only)"])
@@ -160,6 +181,9 @@ def test_configs_and_budgets():
     # the sparse-users comparison is part of the estimate
     more = P.CONFIGS.ci.replace(sparse_epochs=2 * P.CONFIGS.ci.sparse_epochs)
     assert P.estimate_seconds(more) > P.estimate_seconds(P.CONFIGS.ci)
+    # so is every training seed of the main comparison
+    e1, e2, e3 = (P.estimate_seconds(P.CONFIGS.ci.replace(train_seeds=k)) for k in (1, 2, 3))
+    assert e2 - e1 > 10 and e3 - e2 == pytest.approx(e2 - e1)
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(negative_num=0)
     with pytest.raises(ValueError):
