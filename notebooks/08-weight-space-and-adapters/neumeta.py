@@ -214,6 +214,20 @@ table = pd.DataFrame({k: {h: 100 * v[h] for h in W if h in v} for k, v in rows.i
 table.columns = [f"h={h}" + ("" if h in cfg.train_widths else " (unseen)") for h in W]
 table.style.format(precision=1, na_rep="—")
 
+# %% [markdown]
+# **Against pruning, over pretrained networks.** The pruning baseline depends on the one
+# pretrained network it prunes, so the comparison with pruning is repeated on
+# `cfg.pruning_nets` independently pretrained networks (seeds `seed + 7919·k`), each permuted,
+# fitted and NeuMeta-trained as above; the table and figure show the first, the claims the mean
+# gap over all of them.
+
+# %%
+pd.DataFrame({f"net {k} (seed {r['seed']})": {
+    "pretrained (%)": 100 * r["acc_pre"],
+    **{f"NeuMeta − L1 at h={h} (points)": 100 * (r["neumeta"][h] - r["l1"][h])
+       for h in (cfg.min_width, cfg.full_width // 2)}}
+    for k, r in enumerate(res["pruning_nets"])}).T.round(1)
+
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 3.8))
 seen = np.array([h in cfg.train_widths for h in W])
@@ -291,10 +305,14 @@ ch.claims.less("INR reconstruction loss: permuted / trained order (same steps)",
                paper="performance closely relates to the smoothness of the manifold",
                note=f"accuracy of the fit {res['fit_perm']['acc']:.3f} vs "
                     f"{res['fit_noperm']['acc']:.3f}")
+gap_min, gaps_min = paper.pruning_gap(res, hmin)
+gap_75, gaps_75 = paper.pruning_gap(res, h75)
 ch.claims.greater(f"accuracy at h={hmin}: NeuMeta − L1 pruning without fine-tuning",
-                  acc[hmin] - l1[hmin], 0.1, kind="headline",
+                  gap_min, 0.1, kind="headline",
                   paper="NeuMeta beats pruning without fine-tuning at high compression",
-                  note=f"NeuMeta {acc[hmin]:.3f}, L1 {l1[hmin]:.3f}")
+                  note=f"mean over {len(gaps_min)} pretrained nets: "
+                       + ", ".join(f"{g:.3f}" for g in gaps_min)
+                       + f"; first net: NeuMeta {acc[hmin]:.3f}, L1 {l1[hmin]:.3f}")
 ch.claims.greater("mean accuracy over trained widths: NeuMeta − no permutation",
                   mean_tw - mean_nop, 0.05, kind="headline", asserted_at=("full",),
                   paper="ablation: accuracy drops without the permutation",
@@ -304,9 +322,11 @@ ch.claims.greater(f"accuracy at h={h75} (75 % compression): NeuMeta − pretrain
                   paper="full-size accuracy kept down to 75 % compression",
                   note=f"NeuMeta {acc[h75]:.3f}, pretrained {res['acc_pre']:.3f}")
 ch.claims.greater(f"accuracy at h={h75}: NeuMeta − L1 pruning without fine-tuning",
-                  acc[h75] - l1[h75], 0.1, kind="headline",
+                  gap_75, 0.1, kind="headline",
                   paper="NeuMeta beats pruning at 75 % compression",
-                  note=f"L1 {l1[h75]:.3f}")
+                  note=f"mean over {len(gaps_75)} pretrained nets: "
+                       + ", ".join(f"{g:.3f}" for g in gaps_75)
+                       + f"; first net: L1 {l1[h75]:.3f}")
 ch.claims.greater("unseen widths: worst accuracy − mean of the trained neighbours",
                   min(gaps.values()), -0.05, kind="headline", asserted_at=("full",),
                   paper="networks of unseen sizes work without retraining",
@@ -342,9 +362,10 @@ ch.claims.check()
 # manifold: after the same 300 reconstruction steps with the official coordinate noise, the INR's
 # weighted reconstruction loss on the permuted network is 0.55–0.77 of that on the same network
 # in its trained order. After task training, the networks sampled from one INR beat L1-norm
-# channel pruning without fine-tuning at 75 % compression ($h=4$: 0.80–0.86 against 0.24–0.61)
-# and at the strongest compression ($h=2$, 1/16 of the conv parameters: 0.43–0.71 against
-# 0.12–0.28). The same training on unpermuted weights is worse on all seven calibration seeds,
+# channel pruning without fine-tuning at 75 % compression ($h=4$: 0.80–0.86 against 0.24–0.61
+# on the first pretrained network) and at the strongest compression ($h=2$, 1/16 of the conv
+# parameters: 0.43–0.71 against 0.12–0.28); averaged over two independently pretrained networks
+# the gap is 0.23–0.49 at $h=4$ and 0.20–0.39 at $h=2$. The same training on unpermuted weights is worse on all seven calibration seeds,
 # by 4.4 to 13.4 points averaged over the trained widths (5.3–11.9 at four further seeds) —
 # the direction the paper's ablation reports, but not by the 5 points we ask for on every seed
 # (seed 11: 4.4), so it stays reported (before this version: −1.1 to +27.8 points). Why not ask
@@ -394,9 +415,25 @@ ch.claims.check()
 #
 # **Values over seeds 0–4, 7 and 11 (`ci`) against the thresholds.** TV ratio 0.721–0.801
 # (< 0.85, worst margin 0.049, seed 2); reconstruction-loss ratio 0.597, 0.630, 0.608, 0.614,
-# 0.765, 0.545, 0.704 (< 0.9, worst margin 0.135, seed 4); NeuMeta − L1 at $h=2$ 0.217, 0.153,
-# 0.278, 0.503, 0.569, 0.383, 0.400 (> 0.1, worst margin 0.053, seed 1); NeuMeta − L1 at $h=4$
-# 0.206, 0.436, 0.231, 0.453, 0.514, 0.600, 0.333 (> 0.1, worst margin 0.106, seed 0).
+# 0.765, 0.545, 0.704 (< 0.9, worst margin 0.135, seed 4); NeuMeta − L1 at $h=2$, mean over the
+# two pretrained networks, 0.360, 0.200, 0.347, 0.344, 0.281, 0.307, 0.389 (> 0.1, worst margin
+# 0.100, seed 1); NeuMeta − L1 at $h=4$ 0.307, 0.442, 0.297, 0.326, 0.428, 0.485, 0.228 (> 0.1,
+# worst margin 0.128, seed 11).
+#
+# **Two pretrained networks against pruning (December 2026).** Until then the comparison with
+# pruning used the one pretrained network of the page (the first network: $h=2$ 0.217, 0.153,
+# 0.278, 0.503, 0.569, 0.383, 0.400 and $h=4$ 0.206, 0.436, 0.231, 0.453, 0.514, 0.600, 0.333 on
+# the seeds above). At seed 2077, a seed we had not calibrated on, the $h=4$ headline read 0.083
+# against > 0.1: NeuMeta was ordinary (0.819), but that network pruned to $h=4$ still reached
+# 0.736, where pruning reached 0.17–0.70 on 21 other uncalibrated seeds. The pruning baseline is a
+# deterministic function of the one network it prunes, so one network is one draw of it. Each
+# seed now also pretrains a second network (seed + 7919), permutes it, fits the INR to it and
+# trains NeuMeta from that fit, exactly as for the first, and the two pruning headlines are the
+# mean gap over both networks (the table above the figure gives each). Over the 16 networks of
+# seeds 0–4, 7, 11 and 2077 a single network's gap ranged from −0.008 to 0.569 at $h=2$ and
+# from 0.083 to 0.600 at $h=4$; the two-network means read 0.200–0.389 and 0.228–0.485, and
+# 0.321 and 0.254 at seed 2077. Cost: about +13 s (the estimate goes from 32 to 48 s of 60).
+# Every other claim still uses the first network, unchanged.
 # Reported: NeuMeta − no permutation 0.134, 0.097, 0.112, 0.097, 0.057, 0.113, 0.044 (> 0.05
 # fails on seed 11; the lead's seeds 5, 6, 8, 9: 0.053, 0.119, 0.103, 0.102); NeuMeta −
 # pretrained at $h=4$ −0.156, −0.111, −0.103, −0.083, −0.094, −0.108, −0.111 (> −0.03 fails on
@@ -419,13 +456,18 @@ ch.claims.check()
 # (CIFAR-10/100 ResNets, ImageNet, segmentation, VAEs) are out of scope.
 #
 # **Breaking the method.** Three sabotages, each run through the experiment functions of this
-# page (seed 0; the notebook calls exactly these): (1) no permutation (the SHP order replaced by
+# page (seed 0; the notebook calls exactly these; (1) and (2) rerun as whole notebooks in
+# December 2026 with the two pretrained networks): (1) no permutation (the SHP order replaced by
 # the trained order) — the TV headline fails (ratio 1.000 ≥ 0.85), so does the reconstruction
-# headline (1.000 ≥ 0.9) and NeuMeta − L1 at $h=4$ (0.069 ≤ 0.1: NeuMeta at $h=4$ falls from
-# 0.80 to 0.67); the reported permutation ablation reads 0.000 (< 0.05, it fails); NeuMeta − L1
-# at $h=2$ still passes (0.194). (2) one width only (the INR trained at the full width alone) —
-# both pruning headlines fail ($h=2$: −0.014, $h=4$: −0.147 ≤ 0.1), although the full-width
-# network then reaches 0.97. (3) no coordinate noise (training, fit and sampling) — the
+# headline (1.000 ≥ 0.9); the reported permutation ablation reads 0.000 (< 0.05, it fails).
+# With one network NeuMeta − L1 at $h=4$ failed too (0.069: NeuMeta at $h=4$ fell from 0.80 to
+# 0.67); averaged over the two networks it passes (0.221; the second network's gap 0.372 against
+# 0.408 with the permutation), as does $h=2$ (0.299): the pruning headlines measure NeuMeta
+# against pruning, and the permutation's effect on them is within one network's spread; the
+# permutation is caught by its own two headlines. (2) one width only (the INR trained at the full
+# width alone) — both pruning headlines fail ($h=2$: 0.043, per network −0.014 and 0.100; $h=4$:
+# 0.050, per network −0.147 and 0.247; ≤ 0.1), although the full-width network then reaches
+# 0.97. (3) no coordinate noise (training, fit and sampling) — the
 # reported unseen-width gap collapses to −0.479 (−0.221 with noise 0.25, −0.094 with 0.5,
 # −0.078 with the official 1.0), and the reconstruction headline fails (0.995 ≥ 0.9: without
 # noise the permuted and the original weights are fitted equally well); but the trained widths

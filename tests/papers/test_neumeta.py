@@ -126,3 +126,22 @@ def test_held_out_widths_are_unseen_and_checked():
     assert set(P.unseen_gap(dict.fromkeys(cfg.eval_widths, 0.5), cfg)) == {3, 6}
     with pytest.raises(ValueError):
         P.Config(full_width=4, min_width=2, held_out=(4,))
+
+
+def test_pruning_comparison_is_averaged_over_pretrained_nets():
+    cfg = P.Config(pre_epochs=1, epochs=1, fit_steps=2, k_samples=1, pruning_nets=2)
+    data = P.load_data(cfg, seed=0)
+    r = P.pruning_replicate(data, cfg, seed=5)
+    assert set(r["neumeta"]) == set(r["l1"]) == set(cfg.eval_widths) and r["seed"] == 5
+    assert 0.0 <= r["acc_pre"] <= 1.0
+    assert r["l1"][cfg.full_width] == pytest.approx(r["acc_pre"])  # pruning to full width
+    again = P.pruning_replicate(data, cfg, seed=5)
+    assert again["neumeta"] == r["neumeta"] and again["l1"] == r["l1"]  # seeded
+    res = {"pruning_nets": [{"neumeta": {2: 0.8}, "l1": {2: 0.5}},
+                            {"neumeta": {2: 0.7}, "l1": {2: 0.6}}]}
+    mean, gaps = P.pruning_gap(res, 2)
+    assert gaps == pytest.approx([0.3, 0.1]) and mean == pytest.approx(0.2)
+    with pytest.raises(ValueError):
+        P.Config(pruning_nets=0)
+    more = P.CONFIGS.ci.replace(pruning_nets=3)
+    assert P.estimate_seconds(more) > P.estimate_seconds(P.CONFIGS.ci)

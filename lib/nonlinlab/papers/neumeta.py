@@ -126,6 +126,8 @@ class Config(ProfileConfig):
     #                             widths (one batched INR call); official: one width drawn
     n_train: int = 1437         # of the 1,797 digits; the rest is the test set
     individual_widths: tuple = (2, 4)  # (the pretrained net is the width-8 one)
+    pruning_nets: int = 2       # independently pretrained nets (each permuted, fitted, NeuMeta
+    #                             trained) whose NeuMeta − L1-pruning gaps are averaged
 
     def check(self) -> None:
         require(self.min_width >= 1 and self.full_width > self.min_width,
@@ -134,6 +136,7 @@ class Config(ProfileConfig):
                 "full_width - min_width must be a multiple of train_step")
         require(0 < self.n_train < 1797, "n_train must be in (0, 1797)")
         require(self.k_samples >= 1 and self.epochs >= 1, "k_samples and epochs must be >= 1")
+        require(self.pruning_nets >= 1, "pruning_nets must be >= 1")
         require(all(self.min_width < h < self.full_width for h in self.held_out),
                 "held-out widths must lie strictly between min_width and full_width")
 
@@ -162,16 +165,18 @@ def estimate_seconds(cfg: Config) -> float:
     one INR training step with one drawn width ≈ 10 ms (with ``all_widths`` ≈ 6.5 ms per
     training width) and one reconstruction-fit step ≈ 6.5 ms at full width 8, hidden 64,
     3 blocks, scaling as (width/8)² · (hidden/64)² · blocks/3; 2 trainings and 2 fits (3 of
-    each with the no-noise ablation); one CNN epoch ≈ 0.14 s at width 8, ∝ width²; evaluation
-    ≈ 1 ms per sampled network. A whole ci run measured 33–40 s of own compute (load 4–5)
-    against 32 s here. Full: on a GPU (taken as 20× faster)."""
-    runs = 3 if cfg.ablate_noise else 2
+    each with the no-noise ablation), plus one of each and a pretraining per further network
+    of the pruning comparison (``pruning_nets``); one CNN epoch ≈ 0.14 s at width 8, ∝ width²;
+    evaluation ≈ 1 ms per sampled network. A whole ci run measured 33–40 s of own compute (load 4–5)
+    against 32 s here with one pretrained network; with two, 44–53 s of wall time (two
+    notebooks at a time) against 48 s here. Full: on a GPU (taken as 20× faster)."""
+    runs = (3 if cfg.ablate_noise else 2) + cfg.pruning_nets - 1
     steps = cfg.epochs * math.ceil(cfg.n_train / cfg.batch)
     step = 6.5e-3 * len(cfg.train_widths) if cfg.all_widths else 10e-3
     scale = (cfg.full_width / 8) ** 2 * (cfg.hidden / 64) ** 2 * cfg.blocks / 3
     inr = runs * (steps * step + cfg.fit_steps * 6.5e-3) * scale
-    cnn = cfg.pre_epochs * 0.14 * sum((w / 8) ** 2 for w in (cfg.full_width,
-                                                            *cfg.individual_widths))
+    cnn = cfg.pre_epochs * 0.14 * sum((w / 8) ** 2 for w in (
+        *[cfg.full_width] * cfg.pruning_nets, *cfg.individual_widths))
     ev = runs * len(cfg.eval_widths) * cfg.k_samples * 1e-3 * scale
     total = inr + cnn + ev + 3.0
     return total / 20 if cfg.full_width > 16 else total
@@ -692,7 +697,34 @@ def run_experiment(data: dict, cfg: Config, seed: int = 0) -> dict:
     res["l1"] = {h: accuracy(l1_prune(pre, h), xte, yte) for h in cfg.eval_widths}
     res["individual"] = {h: accuracy(train_cnn(data, h, cfg, seed + 100 + h), xte, yte)
                          for h in cfg.individual_widths}
+    # the comparison with pruning, repeated on further independently pretrained networks
+    res["pruning_nets"] = [{"seed": seed, "acc_pre": res["acc_pre"], "neumeta": res["neumeta"],
+                            "l1": res["l1"]}]
+    res["pruning_nets"] += [pruning_replicate(data, cfg, seed + 7919 * k)
+                            for k in range(1, cfg.pruning_nets)]
     return res
+
+
+def pruning_replicate(data: dict, cfg: Config, seed: int) -> dict:
+    """NeuMeta against L1 pruning on one more network: pretrain it at full width (``seed``),
+    SHP-permute it, fit the INR to it and train NeuMeta from the fit, as :func:`run_experiment`
+    does for the first; test accuracies of NeuMeta and of the pruned network at every width."""
+    torch.manual_seed(seed)
+    xte, yte = data["xte"], data["yte"]
+    pre = train_cnn(data, cfg.full_width, cfg, seed)
+    perm_ws, _ = smoothing_permutation(pre)
+    fit = fit_inr(data, perm_ws, cfg, seed)
+    model = train_neumeta(data, perm_ws, cfg, seed, init=fit["model"])
+    return {"seed": seed, "acc_pre": accuracy(pre, xte, yte),
+            "neumeta": eval_neumeta(model, data, cfg, seed),
+            "l1": {h: accuracy(l1_prune(pre, h), xte, yte) for h in cfg.eval_widths}}
+
+
+def pruning_gap(res: dict, h: int) -> tuple[float, list[float]]:
+    """NeuMeta − L1 pruning at width ``h``: the mean over the pretrained networks of
+    ``res["pruning_nets"]``, and the per-network gaps."""
+    gaps = [r["neumeta"][h] - r["l1"][h] for r in res["pruning_nets"]]
+    return float(np.mean(gaps)), gaps
 
 
 def unseen_gap(acc: dict, cfg: Config) -> dict:
