@@ -34,7 +34,8 @@ labels, the classifier being sharp there, :math:`\tau=0.1`; the real faces the p
 :math:`L_{nll}` = mean over :math:`y_1..y_T` of :math:`-\log p_\phi(y)/d`;
 :math:`L_{rec}=\lVert y_T-y_0\rVert^2/d`. The identity and LPIPS image losses have no
 counterpart without images and are dropped. Optimiser: AdamW (official, weight decay 0); the
-learning rate is raised from the official 1e-4 to 1e-3 for the few hundred steps of ``ci``.
+learning rate is raised from the official 1e-4 for the few hundred steps of ``ci`` (6e-3 for
+the synthetic editors, 3e-3 for the face editor; 1e-3 at ``full``).
 
 **Baselines.** InterFaceGAN: the unit normal of a linear boundary (logistic regression on
 labelled samples) for the edited attribute, :math:`w' = w \pm \alpha n`, :math:`\alpha`
