@@ -163,9 +163,10 @@ pd.Series(oracle, name="Oracle-CF").to_frame().map(lambda v: f"{v:.2e}")
 # %% [markdown]
 # ## Experiments
 #
-# One replicate in `ci` (the seed of the page; `full` averages five, with five times the data
-# and four times the steps): simulate, train the Rep4Ex and plain auto-encoders, run the four
-# estimators and the ablation on the same data.
+# Two replicates in `ci` (`full` averages five, with five times the data and four times the
+# steps), each its own simulated world (seeds `seed` and `seed + 7919`): simulate, train the
+# Rep4Ex and plain auto-encoders, run the four estimators and the ablation on the same data.
+# The table and the claims average the replicates; the figures show the first.
 
 # %%
 out = paper.run_experiment(cfg, ch.seed, device=ch.device)
@@ -337,6 +338,29 @@ ch.claims.check()
 # out-of-support MSE 0.07–0.49 (< 1); seeds 42 and 123 pass too (0.074 / 0.057, 0.61 / 0.62,
 # 0.75 / 0.43). Own compute rose from about 15 to 18–27 s.
 #
+# **Two replicates at `ci` (December 2026).** Every number above is one replicate, one simulated
+# world per seed. In a run of every chapter at seed 2357, a seed nobody calibrated on, the
+# headline "out-of-support MSE of Rep4Ex-CF" read 1.236 against < 1 (the other rows passed:
+# MLP ratio 0.83, $R^2$ gap 0.038), and AE-CF did better (0.86). Nothing had stalled: four
+# restarts instead of two give the same Rep4Ex run (objective, $R^2$ 0.983, MSE 1.236). That
+# world is one where the recovered representation, though close to affine ($R^2$ 0.983, the
+# low end of 0.983–0.995 over 30 worlds), extrapolates poorly: over 31 other worlds (23 seeds'
+# sweeps, 8 fresh) the single-world value read 0.05–0.87 — and 1.298 in one more, seed 10276.
+# The page now averages `cfg.n_seeds` = 2 replicates, as `full` averages five: seeds `seed` and
+# `seed + 7919`, each its own world, auto-encoders and estimators (the figures show the first;
+# restart and seed conventions unchanged). Over seeds 0–4, 7, 11 and 99 the two-world means read:
+# Rep4Ex-CF / MLP 0.274, 0.606, 0.336, 0.233, 0.351, 0.353, 0.296, 0.248 (< 1, worst margin
+# 0.39, seed 1); out-of-support MSE 0.298, 0.269, 0.286, 0.177, 0.304, 0.228, 0.358, 0.334
+# (< 1); $R^2$ gap 0.069, 0.065, 0.104, 0.068, 0.056, 0.063, 0.078, 0.061 (> 0.03, worst
+# margin 0.026, seed 4); no-CF − Rep4Ex-CF 3.45, 2.39, 3.38, 3.67, 3.41, 3.91, 5.30, 2.88
+# (> 1); Rep4Ex $R^2$ ≥ 0.988; Oracle-CF ≤ 0.038; the reported Rep4Ex-CF / AE-CF 0.155–0.674
+# (< 1 on all eight). **Seed 2357 still fails** (1.267): its second world, seed 10276, is the
+# other tail world above (1.298), so both halves of the mean are in the tail; with one world
+# per seed the row failed on 2 of 33 worlds, with two it needs both in the tail or one far
+# beyond anything seen (> 1.7). Averaging three worlds would put the estimate at 72 s, past
+# the 60-s budget. Cost of the second world: the estimate goes from 24 to 48 s; measured 39–45 s
+# of wall time, two notebooks at a time.
+#
 # **What it took.** A first version of this chapter used an injective LeakyReLU(0.2) network as
 # the mixing, with $V$ as spread as $A$. There the plain auto-encoder was already almost affine
 # in $Z$ ($R^2$ 0.95–0.98 against 0.98–0.99 for Rep4Ex), the identifiability gain was 0.002–0.03
@@ -368,22 +392,26 @@ ch.claims.check()
 # non-linear mixing to ten dimensions, a confounded non-linear outcome); the mixing's form and
 # all constants are ours.
 #
-# **Breaking the method** (seed 0, the whole notebook rerun with a temporary edit). (1) The
-# control function dropped ($\psi(\hat V)$ removed from stage 2 for every representation): the
-# extrapolation headlines fail — MLP ratio 3.14 (needs < 1), absolute error 3.16 (needs < 1.0),
-# no-CF gap 0 — with the AE-CF ratio (1.38) and Oracle-CF (2.86); the $R^2$ gap passes, as it
-# should — the representation is untouched. (2) The MMR penalty dropped ($\lambda=0$ for the
-# Rep4Ex auto-encoder): the identifiability headline fails ($R^2$ gap 0, needs > 0.03), and so do
-# the Rep4Ex $R^2$ (0.913, needs > 0.96) and the AE-CF ratio (1.0); the extrapolation headlines
-# still pass on this seed (MSE 0.57, MLP ratio 0.56) — the control function does most of the work
-# against the MLP, which is why the $R^2$ comparison is a headline of its own.
+# **Breaking the method** (seed 0, the whole notebook rerun with a temporary edit; rerun in
+# December 2026 with the two replicates). (1) The control function dropped ($\psi(\hat V)$
+# removed from stage 2 for every representation): the extrapolation headlines fail — MLP ratio
+# 3.43 (needs < 1), absolute error 3.74 (needs < 1.0), no-CF gap 0 — with the AE-CF ratio
+# (1.60), Oracle-CF (3.09) and the in-support sanity check (0.22); the $R^2$ gap passes (0.069),
+# as it should — the representation is untouched. (2) The MMR penalty dropped ($\lambda=0$ for
+# the Rep4Ex auto-encoder): the identifiability headline fails ($R^2$ gap 0, needs > 0.03), and so
+# does the Rep4Ex $R^2$ (0.918, needs > 0.96), the AE-CF ratio reads 1.0; the extrapolation
+# headlines still pass on this seed (MSE 0.65, MLP ratio 0.59) — the control function does most
+# of the work against the MLP, which is why the $R^2$ comparison is a headline of its own.
+# (With one replicate the same sabotages read 3.14, 3.16, 0, 1.38, 2.86 and 0, 0.913, 1.0, 0.57,
+# 0.56.)
 #
 # **Not run here.** The `full` profile (five replicates, $n=10{,}000$, 8,000 steps at batch
 # 1,024, width 128) is written but was not run while writing this chapter; its cost on paper is
-# `paper.estimate_seconds(cfg)` ≈ 3 min on one GPU.
+# `paper.estimate_seconds(cfg)` ≈ 6 min on one GPU.
 #
 # **Cost.** A whole `ci` run (kernel start and imports included) took ≈ 24 s of CPU time
-# (single thread) on the shared 2-core machine, about half of it the two auto-encoders.
+# (single thread) on the shared 2-core machine with one replicate, about half of it the two
+# auto-encoders; with two replicates 39–45 s of wall time (budget 60 s).
 
 # %% [markdown]
 # ## Cite this chapter

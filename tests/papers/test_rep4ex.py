@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from nonlinlab.core import BUDGET_S
+from nonlinlab.core import BUDGET_S, all_chapters
 from nonlinlab.papers import rep4ex as P
 
 CFG = P.CONFIGS.ci
@@ -103,8 +103,11 @@ def test_config_checks_and_budget():
         CFG.replace(t_max=0.5)
     with pytest.raises(ValueError, match="warmup"):
         CFG.replace(warmup=CFG.steps)
-    assert P.estimate_seconds(P.CONFIGS.ci) <= 30
+    assert P.estimate_seconds(P.CONFIGS.ci) <= all_chapters()["rep4ex"].ci_budget_s
     assert P.estimate_seconds(P.CONFIGS.full) <= BUDGET_S["full"]
+    # every replicate (its own world) is paid for
+    one = P.CONFIGS.ci.replace(n_seeds=1)
+    assert P.estimate_seconds(P.CONFIGS.ci) == pytest.approx(2 * P.estimate_seconds(one))
 
 
 def test_restarts_keep_the_lowest_training_objective():
