@@ -196,10 +196,10 @@ plt.show()
 # (evaluation time excluded from training time). Each model is reported on **test at the epoch
 # with its best validation recall@20**; its learning rate (and UltraGCN's ν and λ) was chosen
 # on validation too (grid in the discussion). Every model is trained `cfg.train_seeds` times
-# (training seeds `paper.training_seeds`, the same for every model; 2 at `ci`, 1 at `full`) and
-# the table gives the mean of those runs' test metrics (per seed alongside); the curves and
-# timings further down are the first seed's runs. The popularity ranking (training degrees) is
-# the floor. The paper's numbers are on its own datasets (not comparable in absolute value).
+# (training seeds `nonlinlab.core.replicate_seeds(seed, 2)` = `seed`, `seed + 7919`, the same
+# for every model; 2 at `ci`, 1 at `full`) and the table gives the mean of those runs' test
+# metrics (per seed alongside); the curves and timings further down are the first seed's runs.
+# The popularity ranking (training degrees) is the floor. The paper's numbers are on its own datasets (not comparable in absolute value).
 
 # %%
 omega = paper.item_item_omega(fit, cfg.ii_neighbors)

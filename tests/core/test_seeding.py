@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from nonlinlab.core import seed_everything
+from nonlinlab.core import replicate_seeds, seed_everything
 
 
 def _draw():
@@ -33,3 +33,13 @@ def test_deterministic_mode():
 def test_bad_seed(bad):
     with pytest.raises((TypeError, ValueError)):
         seed_everything(bad)
+
+
+def test_replicate_seeds_start_at_the_page_seed_and_do_not_collide_with_neighbours():
+    assert replicate_seeds(5, 1) == [5]
+    assert replicate_seeds(5, 3) == [5, 5 + 7919, 5 + 2 * 7919]
+    neighbours = {s for seed in range(100) for s in replicate_seeds(seed, 3)}
+    assert len(neighbours) == 300  # seed 1's replicates are not seed 2's
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError):
+            replicate_seeds(0, bad)

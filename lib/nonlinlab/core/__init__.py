@@ -17,7 +17,7 @@ from .plotting import COLORS, color, use_style
 from .profiles import BUDGET_S, ProfileConfig, ProfileError, Profiles, require, resolve_profile
 from .progress import progress
 from .runcard import format_run_card, git_commit, run_card
-from .seeding import seed_everything
+from .seeding import replicate_seeds, seed_everything
 from .train import History, best_of, fit
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "amp_dtype", "autocast", "best_of", "chapter_bibtex", "check_chapter_requirements",
     "claims_dir", "color", "device_name", "fit",
     "format_run_card", "get_chapter", "git_commit", "grad_scaler", "progress", "require",
-    "require_module", "resolve_device", "resolve_profile", "run_card", "seed_everything",
+    "replicate_seeds", "require_module", "resolve_device", "resolve_profile", "run_card",
+    "seed_everything",
     "to_device", "use_style",
 ]

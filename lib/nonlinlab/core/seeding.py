@@ -1,4 +1,5 @@
-"""One call to seed every random number generator a chapter touches."""
+"""One call to seed every random number generator a chapter touches, and the seeds of a
+chapter's independent replicates."""
 
 from __future__ import annotations
 
@@ -30,3 +31,17 @@ def seed_everything(seed: int, deterministic: bool = False) -> np.random.Generat
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
     return np.random.default_rng(seed)
+
+
+#: Spacing of replicate seeds: a prime, so that the replicates of one page seed do not coincide
+#: with the page seeds next to it (seed 1's second replicate is not seed 2's first).
+REPLICATE_STRIDE = 7919
+
+
+def replicate_seeds(seed: int, n: int) -> list[int]:
+    """The seeds of ``n`` independent replicates of a run with page seed ``seed`` (training
+    runs, label draws, simulated worlds): ``seed, seed + 7919, seed + 2·7919, …``; the first is
+    the page seed itself, so one replicate is the plain run."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"need n >= 1 replicates, got {n!r}")
+    return [int(seed) + REPLICATE_STRIDE * k for k in range(int(n))]

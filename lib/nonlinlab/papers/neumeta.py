@@ -84,7 +84,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import ProfileConfig, Profiles, require
+from ..core import ProfileConfig, Profiles, replicate_seeds, require
 
 #: The paper's MNIST setting (official ``config/base_config.yaml``/``train_mnist``): hidden
 #: widths 8..32 sampled per batch, coordinate noise 1.0, K-sample averaging, 75 % compression.
@@ -700,8 +700,8 @@ def run_experiment(data: dict, cfg: Config, seed: int = 0) -> dict:
     # the comparison with pruning, repeated on further independently pretrained networks
     res["pruning_nets"] = [{"seed": seed, "acc_pre": res["acc_pre"], "neumeta": res["neumeta"],
                             "l1": res["l1"]}]
-    res["pruning_nets"] += [pruning_replicate(data, cfg, seed + 7919 * k)
-                            for k in range(1, cfg.pruning_nets)]
+    res["pruning_nets"] += [pruning_replicate(data, cfg, s)
+                            for s in replicate_seeds(seed, cfg.pruning_nets)[1:]]
     return res
 
 

@@ -59,7 +59,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import ProfileConfig, Profiles, require
+from ..core import ProfileConfig, Profiles, replicate_seeds, require
 from ..data.mnist import load_mnist5k
 from ..models.ssl import (
     few_shot_probe,
@@ -416,7 +416,7 @@ def run_images(data, cfg: Config, *, seed: int, device="cpu",
     yc_tr, yc_te = coarse_labels(data.y_train), coarse_labels(data.y_test)
     # the label-scarce probe is averaged over ``shot_draws`` independent draws of the labelled
     # images (draw 0 is the one drawn from ``seed``), the usual few-shot evaluation protocol
-    draw_seeds = [seed + 7919 * d for d in range(cfg.shot_draws)]
+    draw_seeds = replicate_seeds(seed, cfg.shot_draws)
     res = {}
     for k, v in enumerate(variants):
         if v == CE_VARIANT:

@@ -68,7 +68,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..core import ProfileConfig, Profiles, best_of, require
+from ..core import ProfileConfig, Profiles, best_of, replicate_seeds, require
 
 # --------------------------------------------------------------------------------------
 # Paper statements (the paper reports its simulations as figures, not tables)
@@ -491,7 +491,7 @@ def run_experiment(cfg: Config, seed: int, device: torch.device | str = "cpu") -
     """``cfg.n_seeds`` replicates (seeds seed, seed + 7919, seed + 2·7919, …: each its own
     simulated world, auto-encoders and estimators); the first is kept whole for the figures,
     the MSEs and R²s are averaged over all of them."""
-    reps = [run_replicate(cfg, seed + 7919 * i, device) for i in range(cfg.n_seeds)]
+    reps = [run_replicate(cfg, s, device) for s in replicate_seeds(seed, cfg.n_seeds)]
     first = reps[0]
     mean_mse = {k: {w: float(np.mean([r["mse"][k][w] for r in reps])) for w in ("in", "out")}
                 for k in first["mse"]}

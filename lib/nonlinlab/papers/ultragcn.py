@@ -67,7 +67,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import ProfileConfig, Profiles, require
+from ..core import ProfileConfig, Profiles, replicate_seeds, require
 from ..data.implicit import ImplicitData, split_per_user
 from ..models import graphrec as G
 from . import lightgcn as LG
@@ -567,19 +567,14 @@ def run_ablation(split: Split, cfg: Config, *, seed: int = 0, device="cpu", omeg
     return out
 
 
-def training_seeds(cfg: Config, seed: int) -> list[int]:
-    """The seeds of the ``cfg.train_seeds`` training runs of the main comparison (the first is
-    ``seed`` itself)."""
-    return [seed + 7919 * k for k in range(cfg.train_seeds)]
-
-
 def run_comparison(split: Split, cfg: Config, *, seed: int = 0, device="cpu", omega=None,
                    progress=None) -> list[dict[str, G.RunLog]]:
-    """The main comparison once per training seed (:func:`training_seeds`): UltraGCN and its
-    ablations (:func:`run_ablation`), LightGCN and MF-BPR (:func:`train_lightgcn_baseline`), the
-    same training seed for every model of a repetition."""
+    """The main comparison once per training seed (``replicate_seeds(seed, cfg.train_seeds)``,
+    the first is ``seed``): UltraGCN and its ablations (:func:`run_ablation`), LightGCN and
+    MF-BPR (:func:`train_lightgcn_baseline`), the same training seed for every model of a
+    repetition."""
     out = []
-    for s in training_seeds(cfg, seed):
+    for s in replicate_seeds(seed, cfg.train_seeds):
         runs = run_ablation(split, cfg, seed=s, device=device, omega=omega, progress=progress)
         runs["LightGCN"] = train_lightgcn_baseline(split, cfg, seed=s, device=device,
                                                    progress=progress)
