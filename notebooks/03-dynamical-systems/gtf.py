@@ -144,7 +144,10 @@ prod = ga["product"]
 # training, ten more (noisy) for validation, ten clean ones for the test, and ten clean ones
 # only for the noise floor: $D_{stsp}$ between two independent samples of the true attractor
 # of the test's size. Free runs start from the first state of every test orbit and run 500
-# steps of transient plus 2 000 steps.
+# steps of transient plus 2 000 steps. The maximal Lyapunov exponent is measured from the same
+# ten starts (500 settling steps, then 5 000 steps of the QR method) and summarised by the
+# median over starts: an exponent belongs to an attractor, and a trained map may send a few
+# starts to a stable fixed point or cycle beside its chaotic attractor.
 
 # %%
 lo = paper.lorenz_experiment(cfg, ch.seed, ch.device)
@@ -154,6 +157,10 @@ for v, r in lo["runs"].items():
     print(f"{names[v]:>15}: D_stsp {r['dstsp']:.2f}  D_H {r['dh']:.3f}  λ_max {r['lyap']:.3f}  "
           f"selected {sel} of hidden layer {r['draw'] + 1} (validation D_stsp per draw: "
           f"{', '.join(f'{x:.2f}' for x in r['val_draws'])})")
+for v, r in lo["runs"].items():
+    lam = r["lyap_starts"]
+    print(f"{names[v]:>15}: λ_max per start {np.round(lam, 2)}, median {r['lyap']:.3f} "
+          f"({int((lam <= 0).sum())} of {len(lam)} starts on a non-chaotic attractor)")
 print(f"noise floor: D_stsp {lo['floor_dstsp']:.2f}, D_H {lo['floor_dh']:.3f}; "
       f"true λ_max {dynamics.LORENZ_MAX_LYAPUNOV}")
 print("aGTF estimate α_est = 1 - 1/G of the selected models:", np.round(lo["alpha_est"], 3))
@@ -214,7 +221,10 @@ c.greater(r"$D_{stsp}$(teacher forcing) / $D_{stsp}$(GTF)", tf_run["dstsp"] / gt
 c.between(r"$\alpha=0$ gradient growth rate (slope of $\log T\Vert\nabla L_T\Vert$)",
           ga["growth_rate"], 0.45, 1.35, paper=r"$\lambda_{\max}$ = 0.906",
           note="finite-time exponents vary over seeds")
-c.close(r"$\lambda_{\max}$ of the GTF model", gtf_run["lyap"], 0.906, rtol=0.5, paper="0.906")
+c.close(r"$\lambda_{\max}$ of the GTF model (median over the 10 test starts)", gtf_run["lyap"],
+        0.906, rtol=0.5, paper="0.906",
+        note=f"starts with λ ≤ 0: {int((gtf_run['lyap_starts'] <= 0).sum())} of "
+             f"{len(gtf_run['lyap_starts'])}")
 c.less(r"$D_H$ of the GTF model", gtf_run["dh"], 0.1, paper="small (Table 1)",
        note=f"noise floor {lo['floor_dh']:.3f}")
 c.holds("GTF training stays finite", gtf_run["finite"], ours=str(gtf_run["finite"]),
@@ -251,8 +261,9 @@ ch.claims.check()
 # 1.3×; the paper's 0.26 is a full-length run, and our floor alone is 0.24–0.71 with 20 000
 # test points) and the ratio > 3 (worst 6.1, margin 2.0×). Seeds 7 and 11 pass: GTF 0.79 and
 # 0.35, teacher forcing 10.0 and 5.7 (ratios 12.7 and 16.4). The GTF model is chaotic with
-# $\lambda_{\max}$ = 1.10, 0.94, 1.02, 1.19, 0.74 (7: 1.24, 11: 1.19; true 0.906, asserted within
-# 50 %, worst 37 % off, seed 7), mostly a little *more* chaotic than Lorenz-63, and its power
+# $\lambda_{\max}$ (median over the ten test starts) = 1.07, 0.99, 1.13, 1.25, 0.87 (7: 1.23,
+# 11: 1.13; true 0.906, asserted within 50 %, worst 38 % off, seed 3), mostly a little *more*
+# chaotic than Lorenz-63, and its power
 # spectra match ($D_H$ 0.019–0.023 against a floor of about 0.02; asserted < 0.1). Teacher
 # forcing's free runs mostly settle on a large limit cycle around both wings (Figure 2; its
 # $\lambda_{\max}$ ranged from 0.68 to 1.5 and its $D_H$ from 0.028 to 0.073). The selected GTF
@@ -280,6 +291,23 @@ ch.claims.check()
 # is now measured over 5 000 steps. Thresholds unchanged. Cost ≈ 12 s more (two draws of the
 # reconstruction, ≈ 12 s each; 31–48 s wall per run, two notebooks at once).
 #
+# **Why the median over ten starts (changed December 2026).** Until then $\lambda_{\max}$ was
+# the *mean* over four of the test starts. At seed 4096, a seed nobody calibrated on, every
+# headline passed ($D_{stsp}$ 0.54, ratio 16.8) but the row read 0.16: per start (all ten)
+# the exponents were −2.65, 1.10, 1.02, −1.20, 1.34, 1.03, 0.94, 1.04, 1.18, 0.99. The
+# trained map is multistable: two of ten starts settle, after their free-run window, on a
+# stable orbit beside the chaotic attractor (the first start's free run is already constant),
+# and two of the four starts used then were among them. An exponent belongs to an attractor;
+# a mean over starts mixes a chaotic attractor with a fixed point and describes neither. The
+# median over all ten starts (the free runs' own starts) is the exponent of the attractor that
+# most starts reach, 1.03 at 4096, and the notebook prints every start's value and how many
+# starts land on a non-chaotic attractor (where $D_{stsp}$ and $D_H$ still count them). The
+# median does not rescue a poor model: at seed 1111 (whose two $D_{stsp}$ headlines fail,
+# 2.65 and a ratio of 2.67, as before this change) the exponents spread from −0.05 to 0.98 and
+# the median reads 0.18, still failing, as the mean did (0.26). Seeds 0–4, 7, 11 and 8128 were
+# rerun with the median (values above; 8128: 1.13) and the sabotage below was rerun; the band
+# is unchanged. Cost: none measurable (the ten starts run as one batch).
+#
 # **Why teacher forcing fails here and GTF does not (our reading).** With noise of standard
 # deviation $\sigma$ = 0.05 on the inputs, one-step regression shrinks the map toward the mean by
 # about $1/(1+\sigma^2)$ per step, a damping of ≈ 0.25 per time unit, larger than the growth rate
@@ -293,7 +321,7 @@ ch.claims.check()
 # **Sabotage (the method broken on purpose, seed 0, notebook reruns; the reconstruction ones
 # rerun in December 2026 with two hidden-layer draws).** GTF's $\alpha$ held at 1 for all stages
 # (pure teacher forcing): $D_{stsp}$ 9.9 and the ratio 1.0 failed, and so did $\lambda_{\max}$
-# (1.41); $D_H$ (0.036) still passed. $\alpha$ held at 0 (free running, plain BPTT over the
+# (1.41; 1.46 as the median over ten starts, rerun December 2026); $D_H$ (0.036) still passed. $\alpha$ held at 0 (free running, plain BPTT over the
 # 50-step windows): the line search rejected every step, the warm start was kept, and
 # $D_{stsp}$ 10.5, the ratio 0.95 and $\lambda_{\max}$ 1.81 failed ($D_H$ 0.039 passed, so it is
 # no evidence on its own). $\alpha^*$ replaced by 0 in the gradient

@@ -238,3 +238,22 @@ def test_lorenz_experiment_keeps_the_draw_with_the_lower_validation_score():
     assert one["runs"]["gtf"]["val_draws"][0] == lo["runs"]["gtf"]["val_draws"][0]
     with pytest.raises(ValueError):
         dataclasses.replace(cfg, hidden_draws=0)
+
+
+def test_max_lyapunov_starts_of_a_linear_map_and_the_median_over_starts():
+    m = _model(K=1, L=10)
+    with torch.no_grad():
+        m.a[0] = torch.tensor([0.5, 0.8, 0.9], dtype=m.a.dtype)
+        m.W1.zero_()
+        m.h1.zero_()
+    x0 = torch.randn(3, 3, dtype=m.a.dtype, generator=torch.Generator().manual_seed(1))
+    # z_{t+1} = diag(a) z_t: λ_max = log 0.9 per step (the frame's start costs O(1/n_steps))
+    lam = gtf.max_lyapunov_starts(m, 0, x0, n_steps=2000, dt=0.01)
+    assert lam.shape == (3,) and np.allclose(lam, np.log(0.9) / 0.01, atol=0.1)
+    # a multistable model: one start on a stable fixed point does not set the exponent
+    assert gtf.median_exponent(np.array([-2.65, 1.02, 1.34, 0.94])) == pytest.approx(0.98)
+    assert np.isnan(gtf.median_exponent(np.array([1.0, np.nan, 0.9])))
+    with pytest.raises(ValueError):
+        gtf.median_exponent(np.array([]))
+    with pytest.raises(ValueError):
+        dataclasses.replace(gtf.CONFIGS.ci, lyap_batch=11)
