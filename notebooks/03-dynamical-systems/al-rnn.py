@@ -161,8 +161,9 @@ print(f"final training losses of the {cfg.lozi_restarts} initialisations, P=1:",
 # 500 steps each is run freely, as long as the test run (5 000 steps after 1 000 transient
 # ones), from 3 evenly spaced points of a held-out *validation* orbit (the last 3 000 training
 # samples) and keeps its checkpoint with the lowest mean $D_{stsp}$ against that orbit; a run
-# that fails the extent guard (less than 90 % of its points on the $\pm2$ std grid, or a
-# standard deviation per axis outside 0.65–1.3 of the data's) scores +100, so it ranks last.
+# that fails the extent guard (on the $\pm2$ std grid more than 5 points less often than the
+# data itself, which is there 92–93 % of the time, or a standard deviation per axis outside
+# 0.65–1.3 of the data's) scores +100, so it ranks last.
 # Per $P$ the initialisation with the lowest validation score is kept. It is then scored on the
 # *test* segment: $D_{stsp}$ and $D_H$ of a 5 000-step free run (after 1 000 transient steps),
 # the shape of that run (fraction on the $D_{stsp}$ grid, standard deviation per axis relative
@@ -178,7 +179,8 @@ for P in Ps:
     r = lo["runs"][P]
     print(f"P={P}: D_stsp {r['dstsp']:.2f} (validation {r['val']:.2f})  D_H {r['dh']:.3f}  "
           f"5-step prediction error {r['pe']:.4f}")
-    print(f"     free run: finite {r['finite']}, on grid {r['on_grid']:.3f}, std ratio "
+    print(f"     free run: finite {r['finite']}, on grid {r['on_grid']:.3f} (data "
+          f"{r['on_grid_data']:.3f}), std ratio "
           f"{r['std_ratio_min']:.2f}–{r['std_ratio_max']:.2f}, less-visited wing {r['wing']:.2f}")
     print(f"     validation score of the {len(r['val_all'])} initialisations (+100: failed "
           "the extent guard):", np.round(r["val_all"], 1))
@@ -269,12 +271,13 @@ c.less(r"Lorenz: $D_{stsp}$(P=2) on the test orbit", r2["dstsp"], D2_MAX, kind="
        paper="P=2 reconstructs the attractor",
        note=f"a collapsed run scores ≈ 13; noise floor {lo['floor_dstsp']:.2f}")
 c.holds("Lorenz: P=2 free run has the attractor's extent",
-        r2["on_grid"] >= 0.9 and 0.65 <= r2["std_ratio_min"] and r2["std_ratio_max"] <= 1.3,
-        kind="paper", paper="P=2 reconstructs the attractor",
-        ours=f"on grid {r2['on_grid']:.2f}, std ratio {r2['std_ratio_min']:.2f}–"
-             f"{r2['std_ratio_max']:.2f}",
-        note="≥ 90 % on the D_stsp grid, std per axis 0.65–1.3 of the data's; guards D_stsp "
-             "against runs that leave its grid")
+        paper.has_extent(lo["x_test"], r2["Z"][:, :3]), kind="paper",
+        paper="P=2 reconstructs the attractor",
+        ours=f"on grid {r2['on_grid']:.3f} (data {r2['on_grid_data']:.3f}), std ratio "
+             f"{r2['std_ratio_min']:.2f}–{r2['std_ratio_max']:.2f}",
+        note=f"on the D_stsp grid at most {paper.EXTENT_GRID_SLACK:.2f} less often than the "
+             "data, std per axis 0.65–1.3 of the data's; guards D_stsp against runs that "
+             "leave its grid")
 c.greater("Lorenz: P=2 free run, fraction of time on the less-visited wing", r2["wing"], 0.25,
           kind="paper", asserted_at="full", paper="both wings, as in the data (0.5)",
           note="reported at ci: 0.19 at seed 11 (see the Discussion)")
@@ -360,7 +363,26 @@ ch.claims.check()
 # extent guard to them because a first version (one 3 000-step validation run, grid guard only)
 # failed at seed 5: several initialisations scored 6.2–6.6 on validation, and the one it kept
 # grew past the attractor in the longer test run ($D_{stsp}$ 9.37, 89.8 % on the grid, std ratio
-# up to 1.07); with the current rule seed 5 keeps a model scoring 5.76 on test. The
+# up to 1.07); with the current rule seed 5 keeps a model scoring 5.76 on test.
+#
+# **The extent guard's grid condition, relative to the data (changed December 2026).** It was
+# a fixed "≥ 90 % of the run on the $\pm2$ std grid". The z-scored Lorenz-63 data itself is
+# only 92–93 % of the time on its own grid (0.919–0.929 on the test segments of seeds 0–4, 7,
+# 11, 1234), so a free run exactly as wide as the data passes that condition by 2–3 points.
+# In a run of every chapter at seed 1234, a seed nobody calibrated on, the selected $P$ = 2
+# model had the data's spread (std ratio 1.05–1.06, both wings, 0.47 of the time on the rarer
+# one, $D_{stsp}$ 7.44 < 9, every headline passing) and 89.7 % of its test run on the grid
+# against the data's 91.9 %: the extent row failed. The condition is now "on the grid at most 5
+# points less often than the data itself" (`EXTENT_GRID_SLACK`), in the selection and in the
+# asserted row alike; the standard-deviation condition is unchanged. Rerunning seeds 0–4, 7
+# and 11 (and 5) with it, every seed keeps the same model and every value above is unchanged (the
+# selected runs are 97.7–100 % on the grid, 5–8 points above the data); seed 1234 passes
+# (89.7 % against a limit of 86.9 %). What the condition gives up: the first version's seed-5
+# model above (89.8 % on the grid, $D_{stsp}$ 9.37) would now pass the extent row — it is the
+# asserted $D_{stsp}$ < 9 row that fails such a run, as it did then. The no-teacher-forcing
+# sabotage below was rerun with the new guard.
+#
+# The
 # linear baseline gets 8 initialisations instead of 24 because all of them end the same way.
 # The full profile keeps this recipe with $M$ = 20, more data and 4× the steps; it has not
 # been run on a GPU yet, so its thresholds are the ci ones, not calibrated.
@@ -373,7 +395,8 @@ ch.claims.check()
 # one-winged cycle: $D_{stsp}$(P=2) 11.94 (needs < 9), extent check failed (std ratio 0.38–0.76),
 # prediction-error ratio 0.96 (needs < 0.5), and the $D_{stsp}$ difference 1.16, which would have
 # passed a threshold of 0.5 (our first choice); we therefore assert a difference > 3 (worst margin
-# 3.7; these numbers are unchanged under the current selection rule). With the teacher forcing made stale by one step (the forced units receive $x_{t-1}$
+# 3.7; these numbers are unchanged under the current selection rule, and again with the
+# data-relative extent guard, rerun December 2026). With the teacher forcing made stale by one step (the forced units receive $x_{t-1}$
 # instead of $x_t$; earlier version of the chapter) the Lozi MSE ratio failed (1.32), while the
 # sign agreement (0.914) still held. A ci run takes about 45–80 s of wall time on our shared
 # 2-core machine (37–67 s as recorded by the chapter), about 42–51 s of CPU time.

@@ -226,6 +226,15 @@ def test_selection_score_ranks_off_grid_runs_last_and_attractor_stats():
     st = A.attractor_stats(x, on)
     assert st["std_ratio_max"] == 0.0 and st["wing"] == 0.0
     assert A.attractor_stats(x, torch.full_like(x, float("nan")))["on_grid"] == 0.0
+    # the grid condition is relative to the data's own fraction on its grid (here a Gaussian
+    # in 3-D: ≈ 0.87, below the old fixed 90 %): another sample of the data has extent, the
+    # same sample shifted by one std along an axis does not
+    other = torch.randn(3000, 3, dtype=F64, generator=g)
+    st = A.attractor_stats(x, other)
+    assert 0.84 < st["on_grid_data"] < 0.9 and st["on_grid"] < 0.9 and A.has_extent(x, other)
+    shifted = other + torch.tensor([1.0, 0.0, 0.0], dtype=F64)
+    assert not A.has_extent(x, shifted)
+    assert A.attractor_stats(x, shifted)["std_ratio_min"] > 0.9  # the grid condition fails it
 
 
 def test_training_with_validation_keeps_best_checkpoint():

@@ -28,8 +28,9 @@ times the official sampling interval, τ = 6, T̃ = 48): ``lorenz_inits`` initia
 and ``linear_inits`` for P = 0;
 every ``val_every`` steps each is run freely for T_gen steps (as long as the test run) from
 ``val_starts`` points of a held-out validation orbit and keeps its checkpoint with the lowest
-mean D_stsp there (runs failing the extent guard, ≥ 90 % on the ±2 std grid and per-axis std
-0.65–1.3 of the data's, rank last), and per P the initialisation with the lowest one is kept.
+mean D_stsp there (runs failing the extent guard — on the ±2 std grid at most 5 points less
+often than the data itself, per-axis std 0.65–1.3 of the data's — rank last), and per P the
+initialisation with the lowest one is kept.
 Short-horizon prediction error: forced warm-up at every step, then ``pe_horizon`` free steps.
 Initialisation (official ``initialize_A_W_h``): a = diag(K)/λ_max(K), K = RᵀR/M + I;
 W ~ N(0, 0.01²); h = 0; L ~ U(±1/√N).
@@ -381,11 +382,19 @@ def on_grid_fraction(x_true: torch.Tensor, x_gen: torch.Tensor, width: float = 2
     return float(((x_gen - mean).abs() <= width * std).all(-1).double().mean())
 
 
+#: The extent guard's grid condition: a free run may have at most this much less of its points
+#: on the ±2 std grid than the data itself (z-scored Lorenz-63 has only 92–93 % there).
+EXTENT_GRID_SLACK = 0.05
+
+
 def has_extent(x_true: torch.Tensor, x_gen: torch.Tensor) -> bool:
-    """The extent guard: a finite free run with ≥ 90 % of its points on the ±2 std grid and
-    a per-axis standard deviation within 0.65–1.3 of the data's."""
+    """The extent guard: a finite free run with at most ``EXTENT_GRID_SLACK`` less of its
+    points on the ±2 std grid than ``x_true`` itself, and a per-axis standard deviation within
+    0.65–1.3 of the data's. (Until December 2026 the grid condition was a fixed ≥ 90 %, which
+    the data itself passes by only 2–3 points.)"""
     s = attractor_stats(x_true, x_gen)
-    return s["on_grid"] >= 0.9 and s["std_ratio_min"] >= 0.65 and s["std_ratio_max"] <= 1.3
+    return (s["on_grid"] >= s["on_grid_data"] - EXTENT_GRID_SLACK
+            and s["std_ratio_min"] >= 0.65 and s["std_ratio_max"] <= 1.3)
 
 
 def selection_score(x_true: torch.Tensor, x_gen: torch.Tensor, n_bins: int = 30) -> float:
@@ -402,16 +411,20 @@ def selection_score(x_true: torch.Tensor, x_gen: torch.Tensor, n_bins: int = 30)
 
 
 def attractor_stats(x_true: torch.Tensor, x_gen: torch.Tensor) -> dict:
-    """Shape of a free run against the truth: fraction on the D_stsp grid, the smallest and
-    largest per-axis std ratio gen/true, and the fraction of time on the rarer side of the
-    true mean in the first coordinate (Lorenz: the less visited wing; 0 = one wing only)."""
+    """Shape of a free run against the truth: fraction on the D_stsp grid (and the data's own
+    fraction there, ``on_grid_data``), the smallest and largest per-axis std ratio gen/true,
+    and the fraction of time on the rarer side of the true mean in the first coordinate
+    (Lorenz: the less visited wing; 0 = one wing only)."""
     x_gen = torch.as_tensor(x_gen).to(x_true)
+    data = on_grid_fraction(x_true, x_true)
     if not torch.isfinite(x_gen).all():
-        return dict(on_grid=0.0, std_ratio_min=0.0, std_ratio_max=math.inf, wing=0.0)
+        return dict(on_grid=0.0, on_grid_data=data, std_ratio_min=0.0, std_ratio_max=math.inf,
+                    wing=0.0)
     r = x_gen.std(0) / x_true.std(0)
     side = float((x_gen[:, 0] > x_true[:, 0].mean()).double().mean())
-    return dict(on_grid=on_grid_fraction(x_true, x_gen), std_ratio_min=float(r.min()),
-                std_ratio_max=float(r.max()), wing=min(side, 1 - side))
+    return dict(on_grid=on_grid_fraction(x_true, x_gen), on_grid_data=data,
+                std_ratio_min=float(r.min()), std_ratio_max=float(r.max()),
+                wing=min(side, 1 - side))
 
 
 def train(models, data: torch.Tensor, *, seq_len: int, tau: int, batch: int, steps: int,
