@@ -472,6 +472,24 @@ ch.claims.check()
 # the deep models instead was worse (3 layers: ratio 3.4 after 2000 steps), so the deep models
 # keep the official Haiku parametrisation. Depths 4 and 5 are trained only in `full`.
 #
+# **A warm-up of the deep lr (changed December 2026).** In a run of every chapter at seed 4321,
+# a seed nobody calibrated on, the two-layer model never left the *initial* plateau: held-out
+# loss 0.38 → 0.34 over all 2 500 steps (the trivial predictor; GD$^{++}$ reaches 0.11), ratio
+# to GD$^{++}$ 3.41 and model cos 0.355, three rows failing (the three-layer model was fine).
+# Neither the initialisation nor the task stream alone does it: seed 4321's initialisation
+# trained on seed 0's tasks, or seed 0's on seed 4321's, leaves the plateau within 200 steps.
+# At the peak lr from step 0, Adam's first steps (ε = $10^{-9}$: each weight moves by about the
+# lr, ≈ 40 % of its initial size $pprox 0.01$) follow the first few noisy gradients, and one
+# unlucky combination parks the model where its gradient stays tiny. The deep models now ramp
+# the lr up linearly over the first 100 steps (`deep_warmup`; the single layer and `full`,
+# whose official constant lr is 4× smaller, have none). Seed 4321 then reads 1.001 ($K=2$) and
+# 1.018 ($K=3$); seeds 0–4, 7, 11 (whole notebooks) read 1.005–1.012 ($K=2$) and 1.010–1.027
+# ($K=3$) against GD$^{++}$, 0.699–0.726 and 0.581–0.603 against GD, model cos with GD$^{++}$
+# 0.9968–0.9992 (thresholds unchanged). Cost: none. The early-stopping sabotage below was rerun
+# with the warm-up: at 1 500 deep steps (seed 0) the $K=2$ model is still on the intermediate
+# plateau, ratio 1.106 and cos with GD$^{++}$ 0.984, and both its GD$^{++}$ rows fail ($K=3$
+# passes, 1.029).
+#
 # **What the ledger asserts, and where.** Every headline claim that `ci` can train is asserted
 # at `ci`: the three about the single layer (loss ratio, model cosine, weights) and, for $K = 2$
 # and $3$, the GD$^{++}$ match — loss ratio in $[1/1.1,\ 1.1]$ and model cos with GD$^{++}$ above
@@ -488,9 +506,9 @@ ch.claims.check()
 # $\beta_2=0.98$, $\epsilon=10^{-9}$; the init scale is $0.002/K$; multi-layer models share weights
 # (the notebook's default `recurrent_Transformer = True`) and GD$^{++}$ uses one $(\eta,\gamma)$ for
 # all steps (`gd_deq = True`); the GD reference keeps one step size for all $K$ steps.
-# Deviations: (0) in `ci` the deep models use a peak lr of $4\cdot10^{-3}$ with a cosine decay
-# to 5 % (2500 steps) instead of the official constant $10^{-3}$ (see above; `full` keeps the
-# official schedule). (1) In `ci` the single layer uses the product parametrisation
+# Deviations: (0) in `ci` the deep models use a peak lr of $4\cdot10^{-3}$, reached after a
+# 100-step linear warm-up, with a cosine decay to 5 % (2500 steps) instead of the official
+# constant $10^{-3}$ (see above; `full` keeps the official schedule). (1) In `ci` the single layer uses the product parametrisation
 # $W_{KQ}, W_{PV}$ and a cosine-decayed lr peaking at $2\cdot10^{-3}$ for 1500 steps at batch
 # 512 — with the official parametrisation and constant lr $10^{-3}$ one of five seeds (seed 3, batch 512) stayed on a
 # plateau where the nuisance term $u$ dominates, and constant lr left $u$ decaying slowly

@@ -94,6 +94,11 @@ class Config(ProfileConfig):
     # than the ci budget allows
     deep_lr: float = 4e-3
     deep_lr_final: float = 0.05  # cosine decay of the deep lr to this × deep_lr (1.0: constant)
+    # ci: a linear warm-up of the deep lr over the first steps (none at full, whose constant
+    # official 1e-3 is 4x smaller): at the peak lr from step 0 the first Adam steps (eps 1e-9:
+    # each weight moves by ~lr, ~40 % of its initial size) can leave a 2-layer model on the
+    # trivial plateau for all 2,500 steps (seed 4321, December 2026)
+    deep_warmup: int = 100
     traj_tasks: int = 1024  # eval tasks used for the curves during training
     # the out-of-distribution input-range sweep (evaluation only)
     ood_ranges: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
@@ -109,6 +114,7 @@ class Config(ProfileConfig):
         require(self.deep_steps > 0 and self.deep_batch > 0 and self.deep_lr > 0,
                 "deep_steps, deep_batch, deep_lr > 0")
         require(0 < self.deep_lr_final <= 1, "deep_lr_final must be in (0, 1]")
+        require(0 <= self.deep_warmup < self.deep_steps, "need 0 <= deep_warmup < deep_steps")
         require(0 < self.traj_tasks <= self.eval_tasks, "0 < traj_tasks <= eval_tasks")
         require(all(isinstance(k, int) and k >= 1 for k in self.depths), "depths must be >= 1")
         require(0 < self.eval_every <= self.steps, "0 < eval_every <= steps")
@@ -124,7 +130,7 @@ CONFIGS = Profiles(
     # parametrisation, batch 2048 and 5000 steps; depths 2-5.
     full=Config(exact_tasks=16_384, lr_search_tasks=100_000, steps=5000, batch=2048, lr=1e-3,
                 lr_final=1.0, parametrisation="qkv", eval_every=100, depths=(2, 3, 4, 5),
-                deep_steps=5000, deep_batch=2048, deep_lr=1e-3, deep_lr_final=1.0,
+                deep_steps=5000, deep_batch=2048, deep_lr=1e-3, deep_lr_final=1.0, deep_warmup=0,
                 eval_tasks=10_000,
                 traj_tasks=2048, ood_ranges=tuple(float(r) for r in np.arange(0.5, 2.01, 0.125)),
                 ood_tasks=10_000),
@@ -429,13 +435,24 @@ def alignment(pred_a, sens_a, pred_b, sens_b) -> dict[str, float]:
             "model_diff": float((sens_a - sens_b).norm(dim=-1).mean())}
 
 
+def lr_factor(step: int, steps: int, *, lr_final: float = 1.0, warmup: int = 0) -> float:
+    """The learning rate of step ``step`` (from 0) as a fraction of the peak: a cosine from 1
+    down to ``lr_final`` over ``steps`` (constant if ``lr_final`` = 1), times a linear warm-up
+    ``(step + 1) / warmup`` over the first ``warmup`` steps (none if 0)."""
+    if warmup < 0 or steps < 1:
+        raise ValueError(f"need warmup >= 0 and steps >= 1, got {warmup}, {steps}")
+    w = min(1.0, (step + 1) / warmup) if warmup else 1.0
+    return w * (lr_final + (1 - lr_final) * 0.5 * (1 + math.cos(math.pi * step / steps)))
+
+
 def train_lsa(model: torch.nn.Module, cfg: Config, *, steps: int, batch: int, lr: float,
-              lr_final: float = 1.0, generator: torch.Generator,
+              lr_final: float = 1.0, warmup: int = 0, generator: torch.Generator,
               eval_tasks: RegressionTasks | None = None,
               reference: Callable[[RegressionTasks], torch.Tensor] | None = None,
               eval_every: int = 0, device=None, desc: str = "LSA") -> History:
     """Adam (official b1 0.9, b2 0.98, eps 1e-9; no weight decay; peak ``lr`` with a cosine
-    decay to ``lr_final × lr``; 1.0 = constant) on fresh tasks every step;
+    decay to ``lr_final × lr``, 1.0 = constant, after a linear warm-up of ``warmup`` steps,
+    see :func:`lr_factor`) on fresh tasks every step;
     loss ½ mean (ŷ - y_q)². ``eval_tasks``/``reference``: log ``eval_loss`` and the alignment
     with the reference learner every ``eval_every`` steps."""
     opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98), eps=1e-9)
@@ -458,10 +475,8 @@ def train_lsa(model: torch.nn.Module, cfg: Config, *, steps: int, batch: int, lr
         pred, sens = query_sensitivity(lambda t: lsa_predict(m, t), eval_tasks)
         return {"eval_loss": float(loss(pred, eval_tasks.y_query)), **alignment(pred, sens, *ref)}
 
-    def schedule(step: int) -> float:  # cosine from 1 to lr_final (constant if lr_final = 1)
-        return lr_final + (1 - lr_final) * 0.5 * (1 + math.cos(math.pi * step / steps))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: lr_factor(step, steps, lr_final=lr_final, warmup=warmup))
     clip = (cfg.grad_clip if model.n_layers <= 2 else 10.0) if cfg.grad_clip > 0 else None
     return fit(model, opt, loss_fn, data, steps=steps, device=device, eval_fn=eval_fn,
                eval_every=eval_every, grad_clip=clip, scheduler=sched, log_every=1, desc=desc,
@@ -641,7 +656,7 @@ def depth_experiment(cfg: Config, depth: int, *, seed: int, device=None,
                                                            ev.y_query)))
     lr = cfg.deep_lr if depth <= 3 else cfg.deep_lr / 2  # official: lr halved beyond 3 layers
     hist = train_lsa(model, cfg, steps=cfg.deep_steps, batch=cfg.deep_batch, lr=lr,
-                     lr_final=cfg.deep_lr_final,
+                     lr_final=cfg.deep_lr_final, warmup=cfg.deep_warmup,
                      generator=torch.Generator(device=device).manual_seed(seed),
                      eval_tasks=traj, reference=None, eval_every=cfg.eval_every * 2,
                      device=device, desc=f"{depth}-layer LSA")
