@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from nonlinlab.core import History, best_of, fit, seed_everything
+from nonlinlab.core import History, best_of, fit, seed_everything, warmup_cosine
 
 
 def _problem():
@@ -84,3 +84,18 @@ def test_best_of_keeps_the_lowest_finite_objective():
         best_of(run, 0, len)
     with pytest.raises(FloatingPointError, match="non-finite"):
         best_of(run, 2, lambda o: float("inf"))
+
+
+def test_warmup_cosine():
+    assert warmup_cosine(0, 100, final=1.0) == 1.0 and warmup_cosine(99, 100, final=1.0) == 1.0
+    assert warmup_cosine(0, 100, final=0.1) == pytest.approx(1.0)
+    assert warmup_cosine(100, 100, final=0.1) == pytest.approx(0.1)  # cosine end
+    assert warmup_cosine(50, 100) == pytest.approx(0.5)  # halfway down to 0
+    f = [warmup_cosine(s, 1000, final=0.05, warmup=10) for s in range(12)]
+    assert f[0] == pytest.approx(0.1 * warmup_cosine(0, 1000, final=0.05))  # (0 + 1) / 10
+    assert all(a < b for a, b in zip(f[:9], f[1:10], strict=True))  # rising over the warm-up
+    assert f[9] == pytest.approx(warmup_cosine(9, 1000, final=0.05))  # warm-up over
+    with pytest.raises(ValueError):
+        warmup_cosine(0, 100, warmup=-1)
+    with pytest.raises(ValueError):
+        warmup_cosine(0, 0)

@@ -179,16 +179,8 @@ def test_bad_input():
         P.eta_star(10, 10, x_dist="cauchy")
 
 
-def test_lr_factor_warmup_then_cosine():
-    assert P.lr_factor(0, 100) == 1.0 and P.lr_factor(99, 100) == 1.0  # constant
-    assert P.lr_factor(0, 100, lr_final=0.1) == pytest.approx(1.0)
-    assert P.lr_factor(100, 100, lr_final=0.1) == pytest.approx(0.1)  # cosine end
-    f = [P.lr_factor(s, 1000, lr_final=0.05, warmup=10) for s in range(12)]
-    assert f[0] == pytest.approx(0.1 * P.lr_factor(0, 1000, lr_final=0.05))  # (0 + 1) / 10
-    assert all(a < b for a, b in zip(f[:9], f[1:10], strict=True))  # rising over the warm-up
-    assert f[9] == pytest.approx(P.lr_factor(9, 1000, lr_final=0.05))  # warm-up over
-    with pytest.raises(ValueError):
-        P.lr_factor(0, 100, warmup=-1)
+
+def test_deep_warmup_config():
     assert P.CONFIGS.ci.deep_warmup > 0 and P.CONFIGS.full.deep_warmup == 0
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(deep_warmup=P.CONFIGS.ci.deep_steps)

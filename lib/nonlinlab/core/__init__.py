@@ -18,7 +18,7 @@ from .profiles import BUDGET_S, ProfileConfig, ProfileError, Profiles, require, 
 from .progress import progress
 from .runcard import format_run_card, git_commit, run_card
 from .seeding import replicate_seeds, seed_everything
-from .train import History, best_of, fit
+from .train import History, best_of, fit, warmup_cosine
 
 __all__ = [
     "BUDGET_S", "COLORS", "GROUPS", "Chapter", "ChapterMeta", "Claim", "ClaimFailed", "Claims",
@@ -28,5 +28,5 @@ __all__ = [
     "format_run_card", "get_chapter", "git_commit", "grad_scaler", "progress", "require",
     "replicate_seeds", "require_module", "resolve_device", "resolve_profile", "run_card",
     "seed_everything",
-    "to_device", "use_style",
+    "to_device", "use_style", "warmup_cosine",
 ]

@@ -159,3 +159,13 @@ def best_of(run: Callable[[int], object], restarts: int,
     if best is None:
         raise FloatingPointError(f"every restart has a non-finite objective: {objectives}")
     return best[0], best[1], objectives
+
+
+def warmup_cosine(step: int, steps: int, *, final: float = 0.0, warmup: int = 0) -> float:
+    """Learning-rate multiplier of step ``step`` (from 0), for ``LambdaLR``: a cosine from 1 down
+    to ``final`` over ``steps`` (``final`` = 1: constant), times a linear warm-up
+    ``(step + 1) / warmup`` over the first ``warmup`` steps (none if 0)."""
+    if warmup < 0 or steps < 1:
+        raise ValueError(f"need warmup >= 0 and steps >= 1, got {warmup}, {steps}")
+    w = min(1.0, (step + 1) / warmup) if warmup else 1.0
+    return w * (final + (1 - final) * 0.5 * (1 + math.cos(math.pi * step / steps)))

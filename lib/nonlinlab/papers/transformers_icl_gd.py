@@ -53,7 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..core import History, ProfileConfig, Profiles, fit, require
+from ..core import History, ProfileConfig, Profiles, fit, require, warmup_cosine
 from ..data.icl import RegressionTasks, sample_linear_tasks
 from ..models.lsa import LinearSelfAttention, LSAStack
 
@@ -435,16 +435,6 @@ def alignment(pred_a, sens_a, pred_b, sens_b) -> dict[str, float]:
             "model_diff": float((sens_a - sens_b).norm(dim=-1).mean())}
 
 
-def lr_factor(step: int, steps: int, *, lr_final: float = 1.0, warmup: int = 0) -> float:
-    """The learning rate of step ``step`` (from 0) as a fraction of the peak: a cosine from 1
-    down to ``lr_final`` over ``steps`` (constant if ``lr_final`` = 1), times a linear warm-up
-    ``(step + 1) / warmup`` over the first ``warmup`` steps (none if 0)."""
-    if warmup < 0 or steps < 1:
-        raise ValueError(f"need warmup >= 0 and steps >= 1, got {warmup}, {steps}")
-    w = min(1.0, (step + 1) / warmup) if warmup else 1.0
-    return w * (lr_final + (1 - lr_final) * 0.5 * (1 + math.cos(math.pi * step / steps)))
-
-
 def train_lsa(model: torch.nn.Module, cfg: Config, *, steps: int, batch: int, lr: float,
               lr_final: float = 1.0, warmup: int = 0, generator: torch.Generator,
               eval_tasks: RegressionTasks | None = None,
@@ -452,7 +442,7 @@ def train_lsa(model: torch.nn.Module, cfg: Config, *, steps: int, batch: int, lr
               eval_every: int = 0, device=None, desc: str = "LSA") -> History:
     """Adam (official b1 0.9, b2 0.98, eps 1e-9; no weight decay; peak ``lr`` with a cosine
     decay to ``lr_final × lr``, 1.0 = constant, after a linear warm-up of ``warmup`` steps,
-    see :func:`lr_factor`) on fresh tasks every step;
+    see :func:`nonlinlab.core.warmup_cosine`) on fresh tasks every step;
     loss ½ mean (ŷ - y_q)². ``eval_tasks``/``reference``: log ``eval_loss`` and the alignment
     with the reference learner every ``eval_every`` steps."""
     opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98), eps=1e-9)
@@ -476,7 +466,7 @@ def train_lsa(model: torch.nn.Module, cfg: Config, *, steps: int, batch: int, lr
         return {"eval_loss": float(loss(pred, eval_tasks.y_query)), **alignment(pred, sens, *ref)}
 
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda step: lr_factor(step, steps, lr_final=lr_final, warmup=warmup))
+        opt, lambda step: warmup_cosine(step, steps, final=lr_final, warmup=warmup))
     clip = (cfg.grad_clip if model.n_layers <= 2 else 10.0) if cfg.grad_clip > 0 else None
     return fit(model, opt, loss_fn, data, steps=steps, device=device, eval_fn=eval_fn,
                eval_every=eval_every, grad_clip=clip, scheduler=sched, log_every=1, desc=desc,
