@@ -231,7 +231,7 @@ def test_training_is_deterministic_and_reduces_the_loss():
 
 
 def test_warm_start_begins_from_the_given_model():
-    cfg = P.CONFIGS.ci.replace(steps=1, batch=4, warmup=1, lr=1e-12)
+    cfg = P.CONFIGS.ci.replace(steps=1, noisy_steps=1, batch=4, warmup=1, lr=1e-12)
     base, _ = P.train_icl(cfg, noise=0.0, seed=0, device="cpu", progress_bar=False)
     before = {k: v.clone() for k, v in base.state_dict().items()}
     warm, _ = P.train_icl(cfg, noise=0.5, seed=1, device="cpu", init=base, progress_bar=False)
@@ -243,6 +243,18 @@ def test_warm_start_begins_from_the_given_model():
     assert any((cold.state_dict()[k] - v).abs().max() > 1e-3 for k, v in before.items())
     assert P.CONFIGS.ci.lam_k_max == P.CONFIGS.ci.dim  # the λ match reads k = 1..d
     assert P.CONFIGS.ci.warm_start and P.CONFIGS.full.warm_start  # same code path
+
+
+def test_noise_free_and_noisy_models_train_their_own_step_counts():
+    cfg = P.CONFIGS.ci.replace(steps=3, noisy_steps=2, batch=4, warmup=1)
+    _, h0 = P.train_icl(cfg, noise=0.0, seed=0, device="cpu", progress_bar=False)
+    _, h1 = P.train_icl(cfg, noise=0.5, seed=0, device="cpu", progress_bar=False)
+    assert len(h0["loss"]) == 3 and len(h1["loss"]) == 2
+    # ci: the noise-free models train longer than the warm-started noisy ones; full: equal
+    assert P.CONFIGS.ci.steps > P.CONFIGS.ci.noisy_steps
+    assert P.CONFIGS.full.steps == P.CONFIGS.full.noisy_steps
+    with pytest.raises(ValueError, match="noisy_steps"):
+        P.CONFIGS.ci.replace(noisy_steps=0).check()
 
 
 def test_depth_sweep_trains_the_requested_depth():
