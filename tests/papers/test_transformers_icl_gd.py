@@ -184,3 +184,22 @@ def test_deep_warmup_config():
     assert P.CONFIGS.ci.deep_warmup > 0 and P.CONFIGS.full.deep_warmup == 0
     with pytest.raises(ValueError):
         P.CONFIGS.ci.replace(deep_warmup=P.CONFIGS.ci.deep_steps)
+
+
+def test_gradient_clip_follows_the_official_split_by_depth(monkeypatch):
+    """Models with at most 2 layers use ``grad_clip`` (none at ci/full), deeper ones
+    ``deep_grad_clip`` (official 10)."""
+    seen = {}
+
+    def fake_fit(model, *args, grad_clip=None, **kwargs):
+        seen[model.n_layers] = grad_clip
+
+    monkeypatch.setattr(P, "fit", fake_fit)
+    for cfg in (P.CONFIGS.ci, P.CONFIGS.full):
+        assert cfg.grad_clip == 0 and cfg.deep_grad_clip == 10.0
+        for k in (1, 2, 3):
+            P.train_lsa(P.make_lsa(cfg, k, shared=True), cfg, steps=1, batch=2, lr=1e-3,
+                        generator=torch.Generator().manual_seed(0))
+        assert seen == {1: None, 2: None, 3: 10.0}
+    with pytest.raises(ValueError, match="clips"):
+        P.CONFIGS.ci.replace(deep_grad_clip=-1.0).check()
