@@ -117,6 +117,8 @@ print(f"alpha* = 1 - 1/sigma_max = {ga['alpha_star']:.3f}; aGTF estimate (geomea
       f"alpha_geo = {ga['alpha_geo']:.3f}")
 for a, g in ga["grad"].items():
     print(f"alpha={a:.3f}: |grad L_T| =", np.round(g, 3))
+print(f"alpha=0 growth rate per sequence (T >= 100): {np.round(ga['growth_rates'], 2)}; "
+      f"mean {ga['growth_rate']:.3f} (slope of the batch gradient: {ga['growth_rate_batch']:.3f})")
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for i, (a, g) in enumerate(ga["grad"].items()):
     ax.loglog(T, g, "o-", color=color(i), label=f"α = {a:.3f}")
@@ -218,9 +220,11 @@ c.less(r"$D_{stsp}$ of the GTF model (Lorenz-63, 5 % noise)", gtf_run["dstsp"], 
 c.greater(r"$D_{stsp}$(teacher forcing) / $D_{stsp}$(GTF)", tf_run["dstsp"] / gtf_run["dstsp"], 3,
           kind="headline", paper="teacher forcing fails on noisy chaotic data, GTF does not",
           note="same data, warm start, optimiser and validation selection")
-c.between(r"$\alpha=0$ gradient growth rate (slope of $\log T\Vert\nabla L_T\Vert$)",
+c.between(r"$\alpha=0$ gradient growth rate (slope of $\log T\Vert\nabla L_T\Vert$ per "
+          "sequence, mean over the sequences)",
           ga["growth_rate"], 0.45, 1.35, paper=r"$\lambda_{\max}$ = 0.906",
-          note="finite-time exponents vary over seeds")
+          note=f"finite-time exponents of {len(ga['growth_rates'])} sequences: "
+               f"{ga['growth_rates'].min():.2f} to {ga['growth_rates'].max():.2f}")
 c.close(r"$\lambda_{\max}$ of the GTF model (median over the 10 test starts)", gtf_run["lyap"],
         0.906, rtol=0.5, paper="0.906",
         note=f"starts with λ ≤ 0: {int((gtf_run['lyap_starts'] <= 0).sum())} of "
@@ -244,14 +248,32 @@ ch.claims.check()
 # $\alpha^*\approx$ 0.11–0.12; the $\alpha=0$ ratio
 # $\Vert\nabla L_{800}\Vert/\Vert\nabla L_{50}\Vert$ was 68–340 (a threshold of 100 failed
 # seed 2, so we assert > 30), while at $\alpha^*$ it was 1.05–1.21 (asserted < 3). The growth
-# rate of the $\alpha=0$ gradients was 0.62–0.92 per time unit vs $\lambda_{\max}$ = 0.906
-# (asserted loosely in [0.45, 1.35]). The forced Jacobian products stayed ≤ 0.999; that they are
+# rate of the $\alpha=0$ gradients — each sequence's slope of $\log T\Vert\nabla L_T^{(i)}\Vert$
+# over $T\ge100$, averaged over the 8 sequences — was 0.77–0.99 per time unit (seeds 7 and 11:
+# 0.65 and 0.88) vs $\lambda_{\max}$ = 0.906 (asserted loosely in [0.45, 1.35]; one sequence's
+# finite-time exponent ranges from about 0 to 1.6). The forced Jacobian products stayed ≤ 0.999; that they are
 # ≤ 1 holds by construction, since $\alpha^*$ is computed from the same Jacobians, so the ledger
 # shows it (and the submultiplicative bound behind it) as sanity checks. Following the official
 # code, aGTF's estimate uses the *geometric mean* of $\Vert J\Vert$ along a sequence
 # ($\alpha_{geo}\approx$ 0.05): it bounds the product over the *whole* sequence only;
 # sub-products can reach 2–4.6 and its gradient ratio was 2.6–15, so the uniform bound needs the
 # theorem's $\sigma_{max}=\max_k\Vert J_k\Vert$.
+#
+# **Why the growth rate is averaged over sequences (changed December 2026).** Until then the row
+# read the slope of the *batch* gradient's norm, 0.62–0.92 on seeds 0–4. In a run of every
+# chapter at seed 6060, a seed nobody calibrated on, it read 1.434 against [0.45, 1.35] (seeds
+# 1234 and 999 had read 1.27 and 1.31). The eight sequences' gradients point in different
+# directions of $\theta=(\sigma,\rho,\beta)$, partly cancel in their sum, and the sequence that
+# dominates the sum changes from one length $T$ to the next, so the batch slope is no sequence's
+# growth rate. A Lyapunov exponent is the average over trajectories of finite-time growth rates;
+# with one copy of $\theta$ per sequence (their gradients sum to the batch gradient, to rounding)
+# the same backward passes give every sequence's gradient, and the row averages the eight
+# slopes. Seed 6060 now reads 1.158 (its sequences 0.79–1.58), 1234 1.086 and 999 1.051; seeds
+# 0–4, 7 and 11 read 0.778, 0.774, 0.830, 0.853, 0.994, 0.648, 0.882 (batch slopes 0.646, 0.918,
+# 0.779, 0.623, 0.779, 0.569, 0.674); band unchanged; cost none. Sabotage (whole notebook, seed 0;
+# temporary edit of `gradient_vs_length`): the "α = 0" gradients computed with the recursion
+# forced at α = 0.2 — the BPTT headline fails (ratio 1.05 against > 30) and so does this row
+# (0.28 against [0.45, 1.35]); every other value is that of seed 0.
 #
 # **Reconstruction from noisy data (the second headline, asserted at ci).** Over seeds 0–4 (ci),
 # the GTF model's free runs reached $D_{stsp}$ = 1.53, 0.70, 0.53, 1.12, 0.76 on the clean test

@@ -123,6 +123,36 @@ def test_lorenz_field_matches_shared_dysts_field():
     assert torch.allclose(f(x), dynamics.vector_field("Lorenz")(x), rtol=1e-12, atol=1e-12)
 
 
+def test_per_sequence_parameter_copies_separate_the_batch_gradient():
+    """θ of shape (3, B): column i is the gradient of sequence i's share of the loss, and the
+    columns sum to the gradient with respect to one shared θ (the α = 0 growth rates)."""
+    x = gtf.lorenz_orbits(41, batch=3, generator=torch.Generator().manual_seed(0))
+    theta = gtf.lorenz_params()
+
+    def grad(th, xs):
+        th = th.clone().requires_grad_(True)
+        Z = gtf.gtf_forward(gtf.rk4_map(th, 0.01), xs, 0.0, K=1)
+        (g,) = torch.autograd.grad(((Z[0] - xs[:, 1:]) ** 2).mean(), th)
+        return g
+
+    copies = grad(theta[:, None].expand(3, 3), x)
+    assert copies.shape == (3, 3)
+    torch.testing.assert_close(copies.sum(1), grad(theta, x), rtol=1e-10, atol=0)
+    for i in range(3):  # the batch mean weighs each sequence by 1/B
+        torch.testing.assert_close(copies[:, i], grad(theta, x[i:i + 1]) / 3, rtol=1e-10,
+                                   atol=0)
+    with pytest.raises(ValueError):
+        gtf.lorenz_field(torch.zeros(2, 3))
+
+
+def test_growth_rate_is_the_mean_of_the_sequences_finite_time_exponents():
+    cfg = dataclasses.replace(gtf.CONFIGS.ci, grad_T=(10, 100, 200), grad_batch=3)
+    out = gtf.gradient_vs_length(cfg, seed=0)
+    assert out["growth_rates"].shape == (3,)
+    assert out["growth_rate"] == pytest.approx(float(out["growth_rates"].mean()))
+    assert np.isfinite(out["growth_rate_batch"])
+
+
 def test_clipped_model_bounded_orbit():
     m = _model(K=1, L=50)
     with torch.no_grad():
