@@ -171,6 +171,7 @@ def test_gradient_explosion_small():
     assert g0[-1] / g0[0] > 10 and gs[-1] / gs[0] < 3
     assert float(r["product"]["norm"].max()) <= 1 + 1e-9
     assert bool((r["product"]["norm"] <= r["product"]["bound"] + 1e-9).all())
+    assert np.isnan(r["growth_rate"]) and np.isnan(r["growth_rate_batch"])  # one T >= 100
 
 
 def test_bad_input():

@@ -329,11 +329,12 @@ def gradient_vs_length(cfg: Config, seed: int, device=None) -> dict:
     L_T is the per-step MSE of the GTF recursion of the model map F_θ (θ = true (1 + δ)) against
     data of the true map. Also the Jacobian products along each data sequence at α* and α_geo
     with their bound, and the growth rate at α = 0: the slope of log(T ‖∇L_T^{(i)}‖) vs time for
-    T >= 100, for each sequence i (its finite-time exponent, ≈ λ_max for the mean-over-steps
-    loss), averaged over the sequences, as a Lyapunov exponent averages finite-time growth
-    rates over trajectories (``growth_rates``: each sequence's; ``growth_rate_batch``: the slope
-    of the batch gradient's norm, the first version's estimate, in which the sequences'
-    gradients, pointing different ways in θ, partly cancel and take turns dominating)."""
+    T >= 100 (NaN with fewer than two such T), for each sequence i (its finite-time exponent,
+    ≈ λ_max for the mean-over-steps loss), averaged over the sequences, as a Lyapunov exponent
+    averages finite-time growth rates over trajectories (``growth_rates``: each sequence's;
+    ``growth_rate_batch``: the slope of the batch gradient's norm, the first version's
+    estimate, in which the sequences' gradients, pointing different ways in θ, partly cancel
+    and take turns dominating)."""
     g = torch.Generator().manual_seed(seed)
     theta0 = lorenz_params()
     Tmax = max(cfg.grad_T)
@@ -373,11 +374,14 @@ def gradient_vs_length(cfg: Config, seed: int, device=None) -> dict:
     T = np.array(cfg.grad_T, float)
     sel = T >= 100
     per_seq = np.array(per_seq)  # (len(grad_T), B)
-    out["growth_rates"] = np.array([np.polyfit(T[sel] * cfg.dt, np.log(T[sel] * g[sel]), 1)[0]
-                                    for g in per_seq.T])
+
+    def slope(g):  # NaN unless at least two lengths T >= 100 (a line through one point)
+        return np.polyfit(T[sel] * cfg.dt, np.log(T[sel] * g[sel]), 1)[0] if sel.sum() >= 2 \
+            else float("nan")
+
+    out["growth_rates"] = np.array([slope(g) for g in per_seq.T])
     out["growth_rate"] = float(out["growth_rates"].mean())
-    out["growth_rate_batch"] = float(np.polyfit(T[sel] * cfg.dt,
-                                                np.log(T[sel] * out["grad"][0.0][sel]), 1)[0])
+    out["growth_rate_batch"] = float(slope(out["grad"][0.0]))
     return out
 
 
